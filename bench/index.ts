@@ -1,0 +1,41 @@
+/**
+ * `npm run bench`: speed ratios measured in one run on the Node wasm backend.
+ * Sections: training step vs plain matmul. Ratios, not absolute times, are the
+ * targets: the machines are shared and noisy.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { BENCH_CONFIG, benchTrainStep, matmulGflops, profileTrainStep } from './train-step';
+
+const TRAIN_TARGET = 0.25;
+
+async function main(): Promise<void> {
+  const backend = process.env.BENCH_BACKEND ?? 'wasm';
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  await tf.setBackend(backend);
+  await tf.ready();
+  const cfg = BENCH_CONFIG;
+  const batch = Number(process.env.BENCH_BATCH ?? 16);
+  const length = cfg.maxLen;
+  console.log(`backend ${tf.getBackend()}; config d=${cfg.dModel} layers=${cfg.nLayers} heads=${cfg.nHeads} ffn=${cfg.ffnDim} V=${cfg.vocabSize}; B=${batch} T=${length}`);
+
+  const { gflops: matmul, shapes } = matmulGflops(cfg, batch * length);
+  const step = benchTrainStep(cfg, batch, length);
+  const ratio = step.gflops / matmul;
+  console.log('\n## Training step (two-stream, AdamW)');
+  console.log(`backend plain matmul          ${matmul.toFixed(1)} GFLOP/s (best of ${shapes})`);
+  console.log(`two-stream train step         ${step.msPerStep.toFixed(0)} ms, ${step.tokensPerSec.toFixed(0)} tokens/s, ${step.gflops.toFixed(2)} GFLOP/s effective`);
+  console.log(`ratio step/matmul             ${(100 * ratio).toFixed(1)}%  (target >= ${100 * TRAIN_TARGET}%) ${ratio >= TRAIN_TARGET ? 'PASS' : 'BELOW TARGET'}`);
+  if (ratio < TRAIN_TARGET || process.env.BENCH_PROFILE) {
+    console.log('\nper-kernel profile of one step (top 20):');
+    const rows = await profileTrainStep(cfg, batch, length);
+    const total = rows.reduce((s, r) => s + r.ms, 0);
+    for (const r of rows.slice(0, 20)) console.log(`${r.ms.toFixed(1).padStart(8)} ms ${String(r.calls).padStart(4)}x  ${r.kernel}`);
+    console.log(`${total.toFixed(1).padStart(8)} ms total kernel time`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

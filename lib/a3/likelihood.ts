@@ -1,0 +1,83 @@
+/**
+ * Exact likelihoods and the training losses built on the same forward.
+ *
+ * For a fixed partition, log P(x) = Σ_i log p(x_i | x_{G<gid[i]}) is exact
+ * (A3.md §1), and the A3 training loss is its per-token mean. Both go through
+ * `scoredPositions` + `weightedCrossEntropySum`, so they cannot disagree.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { arForward, forward, type A3Model, type SequenceBatch } from './model';
+import { flatTargetIndex, weightedCrossEntropySum } from './ops';
+
+/**
+ * 1 where a position is scored: not padding and not given. `given` marks
+ * conditioning positions (e.g. group 0 of an infilling problem).
+ */
+export function scoredPositions(seq: { tokens: Int32Array; pad?: Uint8Array }, given?: ArrayLike<boolean | number>): Float32Array {
+  const w = new Float32Array(seq.tokens.length);
+  for (let i = 0; i < w.length; i++) w[i] = seq.pad?.[i] || given?.[i] ? 0 : 1;
+  return w;
+}
+
+/** Number of scored positions; a loss over none is an error, not NaN. */
+function scoredCount(weights: Float32Array): number {
+  let n = 0;
+  for (const w of weights) n += w;
+  if (n === 0) throw new Error('nothing to score: every position is padding or given');
+  return n;
+}
+
+/** Σ weight_i · (−log p(target_i)) from logits [N, V]. */
+function crossEntropySum(logits: tf.Tensor2D, targets: ArrayLike<number>, weights: Float32Array): tf.Scalar {
+  const vocab = logits.shape[1];
+  return weightedCrossEntropySum(logits, tf.tensor1d(flatTargetIndex(targets, vocab), 'int32'), tf.tensor1d(weights));
+}
+
+/** A3 training loss: mean CE over scored positions of the query-stream logits (no shift). */
+export function a3Loss(model: A3Model, seq: SequenceBatch, given?: ArrayLike<boolean | number>): tf.Scalar {
+  const weights = scoredPositions(seq, given);
+  const n = scoredCount(weights);
+  return tf.tidy(() => tf.div(crossEntropySum(forward(model, seq).logits, seq.tokens, weights), n) as tf.Scalar);
+}
+
+/** Next-token targets and weights for the AR loss: position i predicts token i+1 of the same row. */
+export function shiftedTargets(seq: { batch: number; tokens: Int32Array; pad?: Uint8Array }): { targets: Int32Array; weights: Float32Array } {
+  const length = seq.tokens.length / seq.batch;
+  const targets = new Int32Array(seq.tokens.length);
+  const weights = new Float32Array(seq.tokens.length);
+  for (let b = 0; b < seq.batch; b++) {
+    for (let t = 0; t + 1 < length; t++) {
+      const i = b * length + t;
+      targets[i] = seq.tokens[i + 1];
+      weights[i] = seq.pad?.[i] || seq.pad?.[i + 1] ? 0 : 1;
+    }
+  }
+  return { targets, weights };
+}
+
+/** Base-model loss: mean next-token CE of the causal content stream. */
+export function arLoss(model: A3Model, seq: Omit<SequenceBatch, 'groupIds'>): tf.Scalar {
+  const { targets, weights } = shiftedTargets(seq);
+  const n = scoredCount(weights);
+  return tf.tidy(() => tf.div(crossEntropySum(arForward(model, seq).logits, targets, weights), n) as tf.Scalar);
+}
+
+/**
+ * Exact log P(x; partition) of each sequence (natural log), optionally
+ * conditioned on `given` positions (their tokens are context, not scored).
+ */
+export function sequenceLogProb(model: A3Model, seq: SequenceBatch, given?: ArrayLike<boolean | number>): Float64Array {
+  const weights = scoredPositions(seq, given);
+  const perToken = tf.tidy(() => {
+    const logits = forward(model, seq).logits;
+    const logProbs = tf.logSoftmax(logits);
+    const idx = tf.tensor1d(flatTargetIndex(seq.tokens, logits.shape[1]), 'int32');
+    return tf.gather(logProbs.reshape([-1]), idx);
+  });
+  const values = perToken.dataSync();
+  perToken.dispose();
+  const length = seq.tokens.length / seq.batch;
+  const out = new Float64Array(seq.batch);
+  for (let i = 0; i < values.length; i++) out[Math.floor(i / length)] += weights[i] * values[i];
+  return out;
+}

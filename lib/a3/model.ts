@@ -1,0 +1,501 @@
+/**
+ * The A3 two-stream transformer on a LLaMA-style decoder (`../shared/A3.md` §2).
+ *
+ * One set of weights, two kinds of rows:
+ *   content rows  start from token embeddings; row i attends keys with gid <= gid[i]
+ *   query rows    start from the learned vector w; row i attends keys with gid < gid[i]
+ * Keys and values always come from content rows (of this call, or cached from
+ * earlier calls). Both kinds of rows are stacked into one [B, R, d] tensor so
+ * every layer runs each weight matrix once over all rows:
+ *
+ *   rows = [ content rows (Tc) | query rows (Tq) ],  keys = [ past (Tp) | content rows (Tc) ]
+ *
+ * Layout: weight matrices are stored [in, out] so the forward pass is a plain
+ * matMul on every backend; `weights.ts` converts to Hugging Face's [out, in].
+ */
+import * as tf from '@tensorflow/tfjs';
+import { headDim, validateConfig, type ModelConfig } from './config';
+import { leftToRight, validateGroupIds } from './groups';
+import { writeAttentionBias } from './masks';
+import { applyRope, batchMatMul, linear, registerWasmKernels, rmsNorm, ropeTables, swiglu } from './ops';
+import { gaussian, makeRng } from './random';
+
+registerWasmKernels();
+
+export interface LayerParams {
+  attnNorm: tf.Variable<tf.Rank.R1>;
+  q: tf.Variable<tf.Rank.R2>; // [d, d]
+  k: tf.Variable<tf.Rank.R2>; // [d, d]
+  v: tf.Variable<tf.Rank.R2>; // [d, d]
+  o: tf.Variable<tf.Rank.R2>; // [d, d]
+  mlpNorm: tf.Variable<tf.Rank.R1>;
+  gate: tf.Variable<tf.Rank.R2>; // [d, ffn]
+  up: tf.Variable<tf.Rank.R2>; // [d, ffn]
+  down: tf.Variable<tf.Rank.R2>; // [ffn, d]
+}
+
+export interface A3Model {
+  config: ModelConfig;
+  embed: tf.Variable<tf.Rank.R2>; // [V, d]
+  layers: LayerParams[];
+  finalNorm: tf.Variable<tf.Rank.R1>;
+  lmHead: tf.Variable<tf.Rank.R2> | null; // [d, V]; null when tied to embed
+  queryEmbed: tf.Variable<tf.Rank.R1>; // w, [d]
+  rope: { cos: tf.Tensor2D; sin: tf.Tensor2D }; // [maxLen, hd], constants
+}
+
+// ---------------------------------------------------------------------------
+// Parameters
+
+/** Every parameter with its Hugging Face LLaMA name; `transposed` = stored [in, out], HF wants [out, in]. */
+export interface NamedParam {
+  name: string;
+  variable: tf.Variable;
+  transposed: boolean;
+}
+
+export function namedParams(model: A3Model): NamedParam[] {
+  const byName = new Map<string, tf.Variable>([
+    ['model.embed_tokens.weight', model.embed],
+    ['model.norm.weight', model.finalNorm],
+    ['query_embed', model.queryEmbed],
+  ]);
+  if (model.lmHead) byName.set('lm_head.weight', model.lmHead);
+  model.layers.forEach((l, i) => {
+    const p = `model.layers.${i}`;
+    byName.set(`${p}.input_layernorm.weight`, l.attnNorm);
+    byName.set(`${p}.self_attn.q_proj.weight`, l.q);
+    byName.set(`${p}.self_attn.k_proj.weight`, l.k);
+    byName.set(`${p}.self_attn.v_proj.weight`, l.v);
+    byName.set(`${p}.self_attn.o_proj.weight`, l.o);
+    byName.set(`${p}.post_attention_layernorm.weight`, l.mlpNorm);
+    byName.set(`${p}.mlp.gate_proj.weight`, l.gate);
+    byName.set(`${p}.mlp.up_proj.weight`, l.up);
+    byName.set(`${p}.mlp.down_proj.weight`, l.down);
+  });
+  return parameterSpecs(model.config).map((s) => ({ name: s.name, variable: byName.get(s.name)!, transposed: s.transposed }));
+}
+
+export function trainableVariables(model: A3Model): tf.Variable[] {
+  return namedParams(model).map((p) => p.variable);
+}
+
+/** Name, shape as stored here ([in, out] for matrices) and layout flag of every parameter a config implies. */
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  transposed: boolean;
+}
+
+export function parameterSpecs(config: ModelConfig): ParamSpec[] {
+  const d = config.dModel;
+  const f = config.ffnDim;
+  const specs: ParamSpec[] = [{ name: 'model.embed_tokens.weight', shape: [config.vocabSize, d], transposed: false }];
+  for (let i = 0; i < config.nLayers; i++) {
+    const p = `model.layers.${i}`;
+    specs.push(
+      { name: `${p}.input_layernorm.weight`, shape: [d], transposed: false },
+      { name: `${p}.self_attn.q_proj.weight`, shape: [d, d], transposed: true },
+      { name: `${p}.self_attn.k_proj.weight`, shape: [d, d], transposed: true },
+      { name: `${p}.self_attn.v_proj.weight`, shape: [d, d], transposed: true },
+      { name: `${p}.self_attn.o_proj.weight`, shape: [d, d], transposed: true },
+      { name: `${p}.post_attention_layernorm.weight`, shape: [d], transposed: false },
+      { name: `${p}.mlp.gate_proj.weight`, shape: [d, f], transposed: true },
+      { name: `${p}.mlp.up_proj.weight`, shape: [d, f], transposed: true },
+      { name: `${p}.mlp.down_proj.weight`, shape: [f, d], transposed: true },
+    );
+  }
+  specs.push({ name: 'model.norm.weight', shape: [d], transposed: false });
+  if (!config.tieEmbeddings) specs.push({ name: 'lm_head.weight', shape: [d, config.vocabSize], transposed: true });
+  specs.push({ name: 'query_embed', shape: [d], transposed: false });
+  return specs;
+}
+
+let modelCounter = 0;
+
+/** Build a model around given initial values (shape [in, out] for matrices). */
+export function createModel(config: ModelConfig, values: (name: string, shape: number[]) => Float32Array): A3Model {
+  validateConfig(config);
+  const id = modelCounter++;
+  const specs = new Map(parameterSpecs(config).map((s) => [s.name, s]));
+  const created: tf.Variable[] = [];
+  const variable = <R extends tf.Rank>(name: string) => {
+    const shape = specs.get(name)!.shape;
+    const init = tf.tensor(values(name, shape), shape);
+    const v = tf.variable(init, true, `a3_${id}/${name}`);
+    init.dispose();
+    created.push(v);
+    return v as unknown as tf.Variable<R>;
+  };
+  try {
+    const layers = Array.from({ length: config.nLayers }, (_, i): LayerParams => {
+      const p = `model.layers.${i}`;
+      return {
+        attnNorm: variable(`${p}.input_layernorm.weight`),
+        q: variable(`${p}.self_attn.q_proj.weight`),
+        k: variable(`${p}.self_attn.k_proj.weight`),
+        v: variable(`${p}.self_attn.v_proj.weight`),
+        o: variable(`${p}.self_attn.o_proj.weight`),
+        mlpNorm: variable(`${p}.post_attention_layernorm.weight`),
+        gate: variable(`${p}.mlp.gate_proj.weight`),
+        up: variable(`${p}.mlp.up_proj.weight`),
+        down: variable(`${p}.mlp.down_proj.weight`),
+      };
+    });
+    const tables = ropeTables(config.maxLen, headDim(config), config.ropeBase);
+    return {
+      config,
+      embed: variable('model.embed_tokens.weight'),
+      layers,
+      finalNorm: variable('model.norm.weight'),
+      lmHead: config.tieEmbeddings ? null : variable('lm_head.weight'),
+      queryEmbed: variable('query_embed'),
+      rope: {
+        cos: tf.tensor2d(tables.cos, [config.maxLen, headDim(config)]),
+        sin: tf.tensor2d(tables.sin, [config.maxLen, headDim(config)]),
+      },
+    };
+  } catch (e) {
+    // A bad value for one tensor must not leak the ones already made.
+    created.forEach((v) => v.dispose());
+    throw e;
+  }
+}
+
+/**
+ * Seeded initialisation: N(0, 0.02) matrices, residual-output projections
+ * scaled by 1/sqrt(2·layers) (GPT-2), norms at 1, w at N(0, 0.02).
+ */
+export function initModel(config: ModelConfig, seed = 0): A3Model {
+  const rng = makeRng(seed);
+  const residualScale = 1 / Math.sqrt(2 * config.nLayers);
+  return createModel(config, (name, shape) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (name.endsWith('layernorm.weight') || name === 'model.norm.weight') return new Float32Array(size).fill(1);
+    const std = name.endsWith('o_proj.weight') || name.endsWith('down_proj.weight') ? 0.02 * residualScale : 0.02;
+    return Float32Array.from({ length: size }, () => std * gaussian(rng));
+  });
+}
+
+export function disposeModel(model: A3Model): void {
+  for (const p of namedParams(model)) p.variable.dispose();
+  model.rope.cos.dispose();
+  model.rope.sin.dispose();
+}
+
+// ---------------------------------------------------------------------------
+// The general forward over content rows, query rows and cached keys.
+
+/** Keys/values of one layer: kT [B, H, hd, Tk] (RoPE applied), v [B, H, Tk, hd]. */
+export interface LayerKV {
+  kT: tf.Tensor4D;
+  v: tf.Tensor4D;
+}
+
+/** Keys already computed by earlier calls (the KV cache's view of itself). */
+export interface PastKeys {
+  /** [B * Tp] group ids of the cached keys. */
+  gids: Int32Array;
+  /** [B * Tp] 1 where a cached key is padding. */
+  pad?: Uint8Array;
+  layers: LayerKV[];
+}
+
+/** Host-side description of one call; all arrays are row-major [B, T*]. */
+export interface RowsInput {
+  batch: number;
+  content: { tokens: Int32Array; positions: Int32Array; gids: Int32Array; pad?: Uint8Array };
+  query: { positions: Int32Array; gids: Int32Array };
+  past?: PastKeys;
+}
+
+export interface RowsOptions {
+  /** Run the last layer's content rows to the end (AR logits, hidden states). Off = skip that work. */
+  contentOutput?: boolean;
+  /** Keep every layer's attention weights [B, H, R, Tk]. */
+  collectAttention?: boolean;
+  /** Keep the content rows' states after every layer [B, Tc, d]. */
+  collectHidden?: boolean;
+}
+
+export interface RowsOutput {
+  content: tf.Tensor3D | null; // [B, Tc, d] last-layer states (before the final norm)
+  query: tf.Tensor3D; // [B, Tq, d]
+  kv: LayerKV[]; // this call's content keys/values, per layer
+  attention: tf.Tensor4D[]; // per layer, rows = [content | query], keys = [past | content]
+  hidden: tf.Tensor3D[]; // per layer content states
+}
+
+interface LayerContext {
+  model: A3Model;
+  batch: number;
+  tc: number;
+  tq: number;
+  bias: tf.Tensor4D; // [B, 1, Tc+Tq, Tk]
+  rowHasKey: tf.Tensor4D; // [B, 1, Tc+Tq, 1]
+  cosRows: tf.Tensor4D; // [B, Tc+Tq, 1, hd]
+  sinRows: tf.Tensor4D;
+}
+
+function checkRows(model: A3Model, input: RowsInput): { tc: number; tq: number; tp: number } {
+  const { batch, content, query, past } = input;
+  const cfg = model.config;
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch must be a positive integer, got ${batch}`);
+  const per = (len: number, what: string) => {
+    if (len % batch !== 0) throw new Error(`${what} has ${len} entries, not a multiple of batch ${batch}`);
+    return len / batch;
+  };
+  const tc = per(content.tokens.length, 'content.tokens');
+  const tq = per(query.positions.length, 'query.positions');
+  const tp = past ? per(past.gids.length, 'past.gids') : 0;
+  if (content.positions.length !== content.tokens.length || content.gids.length !== content.tokens.length) {
+    throw new Error('content tokens, positions and gids must have the same length');
+  }
+  if (query.gids.length !== query.positions.length) throw new Error('query positions and gids must have the same length');
+  if (tc + tp === 0) throw new Error('a forward needs at least one key: no content rows and no cached keys');
+  validateGroupIds(content.gids);
+  validateGroupIds(query.gids);
+  for (const p of [content.positions, query.positions]) {
+    for (const pos of p) {
+      if (!Number.isInteger(pos) || pos < 0 || pos >= cfg.maxLen) {
+        throw new Error(`position ${pos} is outside the model's context 0..${cfg.maxLen - 1}`);
+      }
+    }
+  }
+  for (const t of content.tokens) {
+    if (!Number.isInteger(t) || t < 0 || t >= cfg.vocabSize) {
+      throw new Error(`token id ${t} is outside the vocabulary 0..${cfg.vocabSize - 1}`);
+    }
+  }
+  return { tc, tq, tp };
+}
+
+/** Masks and RoPE angles for every row, built on the host from the one rule in masks.ts. */
+function rowContext(model: A3Model, input: RowsInput, tc: number, tq: number, tp: number): LayerContext {
+  const { batch, content, query, past } = input;
+  const rows = tc + tq;
+  const tk = tp + tc;
+  const bias = new Float32Array(batch * rows * tk);
+  const rowHasKey = new Float32Array(batch * rows);
+  const rowPositions = new Int32Array(batch * rows);
+  for (let b = 0; b < batch; b++) {
+    const keyGids = new Int32Array(tk);
+    const keyPad = new Uint8Array(tk);
+    if (past) {
+      keyGids.set(past.gids.subarray(b * tp, (b + 1) * tp));
+      if (past.pad) keyPad.set(past.pad.subarray(b * tp, (b + 1) * tp));
+    }
+    keyGids.set(content.gids.subarray(b * tc, (b + 1) * tc), tp);
+    if (content.pad) keyPad.set(content.pad.subarray(b * tc, (b + 1) * tc), tp);
+    writeAttentionBias(
+      {
+        contentGids: content.gids.subarray(b * tc, (b + 1) * tc),
+        queryGids: query.gids.subarray(b * tq, (b + 1) * tq),
+        keyGids,
+        keyPad,
+      },
+      bias,
+      rowHasKey,
+      b * rows * tk,
+      b * rows,
+    );
+    rowPositions.set(content.positions.subarray(b * tc, (b + 1) * tc), b * rows);
+    rowPositions.set(query.positions.subarray(b * tq, (b + 1) * tq), b * rows + tc);
+  }
+  const hd = headDim(model.config);
+  const positions = tf.tensor1d(rowPositions, 'int32');
+  return {
+    model,
+    batch,
+    tc,
+    tq,
+    bias: tf.tensor4d(bias, [batch, 1, rows, tk]),
+    rowHasKey: tf.tensor4d(rowHasKey, [batch, 1, rows, 1]),
+    cosRows: tf.gather(model.rope.cos, positions).reshape([batch, rows, 1, hd]),
+    sinRows: tf.gather(model.rope.sin, positions).reshape([batch, rows, 1, hd]),
+  };
+}
+
+/** Entries [from, from+count) along one axis. */
+function sliceAxis<T extends tf.Tensor>(x: T, axis: number, from: number, count: number): T {
+  if (from === 0 && count === x.shape[axis]) return x;
+  const begin = x.shape.map((_, i) => (i === axis ? from : 0));
+  const size = x.shape.map((s, i) => (i === axis ? count : s));
+  return tf.slice(x, begin, size) as T;
+}
+
+/** Keys (RoPE applied, transposed for a plain matMul) and values of the content rows. */
+function contentKeysValues(lp: LayerParams, contentNormed: tf.Tensor3D, ctx: LayerContext): LayerKV {
+  const { batch, tc } = ctx;
+  const H = ctx.model.config.nHeads;
+  const hd = headDim(ctx.model.config);
+  if (tc === 0) return { kT: tf.zeros([batch, H, hd, 0]), v: tf.zeros([batch, H, 0, hd]) };
+  const k = linear(contentNormed, lp.k).reshape([batch, tc, H, hd]) as tf.Tensor4D;
+  const kRot = applyRope(k, sliceAxis(ctx.cosRows, 1, 0, tc), sliceAxis(ctx.sinRows, 1, 0, tc));
+  return {
+    kT: tf.transpose(kRot, [0, 2, 3, 1]), // [B, H, hd, Tc]
+    v: tf.transpose(linear(contentNormed, lp.v).reshape([batch, tc, H, hd]), [0, 2, 1, 3]) as tf.Tensor4D, // [B, H, Tc, hd]
+  };
+}
+
+/**
+ * One pre-norm block. x is the full row layout [B, Tc+Tq, d]; the block
+ * computes outputs for rows [firstRow, Tc+Tq): all rows, or (firstRow = Tc)
+ * just the query rows when nobody needs the content outputs.
+ */
+function block(lp: LayerParams, x: tf.Tensor3D, ctx: LayerContext, past: LayerKV | undefined, firstRow: number) {
+  const { model, batch, tc, tq } = ctx;
+  const cfg = model.config;
+  const H = cfg.nHeads;
+  const hd = headDim(cfg);
+  const rows = tc + tq - firstRow;
+  const normed = rmsNorm(x, lp.attnNorm, cfg.normEps) as tf.Tensor3D;
+
+  const kv = contentKeysValues(lp, sliceAxis(normed, 1, 0, tc), ctx);
+  const keysT = past ? tf.concat([past.kT, kv.kT], 3) : kv.kT; // [B, H, hd, Tk]
+  const values = past ? tf.concat([past.v, kv.v], 2) : kv.v; // [B, H, Tk, hd]
+  const tk = keysT.shape[3];
+
+  const rowsNormed = sliceAxis(normed, 1, firstRow, rows);
+  const q = linear(rowsNormed, lp.q).reshape([batch, rows, H, hd]) as tf.Tensor4D;
+  const qRot = applyRope(q, sliceAxis(ctx.cosRows, 1, firstRow, rows), sliceAxis(ctx.sinRows, 1, firstRow, rows));
+  const qh = tf.transpose(qRot, [0, 2, 1, 3]).reshape([batch * H, rows, hd]) as tf.Tensor3D;
+  const scores = batchMatMul(qh, keysT.reshape([batch * H, hd, tk]) as tf.Tensor3D)
+    .reshape([batch, H, rows, tk])
+    .mul(1 / Math.sqrt(hd))
+    .add(sliceAxis(ctx.bias, 2, firstRow, rows));
+  // Rows with no visible key (first-group query rows) must output exactly zero, not a uniform average.
+  const probs = tf.mul(tf.softmax(scores), sliceAxis(ctx.rowHasKey, 2, firstRow, rows)) as tf.Tensor4D; // [B, H, R, Tk]
+  const attended = batchMatMul(
+    probs.reshape([batch * H, rows, tk]) as tf.Tensor3D,
+    values.reshape([batch * H, tk, hd]) as tf.Tensor3D,
+  ); // [B*H, R, hd]
+  const merged = tf.transpose(attended.reshape([batch, H, rows, hd]), [0, 2, 1, 3]).reshape([batch, rows, cfg.dModel]);
+  const u = tf.add(sliceAxis(x, 1, firstRow, rows), linear(merged, lp.o)); // standard pre-norm residual
+
+  const un = rmsNorm(u, lp.mlpNorm, cfg.normEps);
+  const out = tf.add(u, linear(swiglu(linear(un, lp.gate), linear(un, lp.up)), lp.down)) as tf.Tensor3D;
+  return { out, kv, probs };
+}
+
+/**
+ * Run content rows, query rows and cached keys through every layer.
+ * The caller owns the result (call it inside tf.tidy or dispose it).
+ */
+export function forwardRows(model: A3Model, input: RowsInput, options: RowsOptions = {}): RowsOutput {
+  const { tc, tq, tp } = checkRows(model, input);
+  const { batch } = input;
+  const d = model.config.dModel;
+  const ctx = rowContext(model, input, tc, tq, tp);
+
+  const contentX = tf.gather(model.embed, tf.tensor1d(input.content.tokens, 'int32')).reshape([batch, tc, d]);
+  // w at every query row. An add, not broadcastTo/tile: their gradients run one slice per row on wasm.
+  const queryX = tf.add(tf.zeros([batch, tq, d]), model.queryEmbed.reshape([1, 1, d]));
+  let x = tf.concat([contentX, queryX], 1) as tf.Tensor3D; // [B, Tc+Tq, d]
+
+  const kv: LayerKV[] = [];
+  const attention: tf.Tensor4D[] = [];
+  const hidden: tf.Tensor3D[] = [];
+  const last = model.layers.length - 1;
+  const needContent = options.contentOutput || options.collectHidden || options.collectAttention;
+  let firstRow = 0;
+  model.layers.forEach((lp, l) => {
+    // The last layer's content outputs feed nothing unless asked for: skip that work.
+    firstRow = l === last && !needContent ? tc : 0;
+    const step = block(lp, x, ctx, input.past?.layers[l], firstRow);
+    x = step.out;
+    kv.push(step.kv);
+    if (options.collectAttention) attention.push(step.probs);
+    if (options.collectHidden) hidden.push(sliceAxis(x, 1, 0, tc));
+  });
+  return {
+    content: firstRow === 0 ? sliceAxis(x, 1, 0, tc) : null,
+    query: sliceAxis(x, 1, tc - firstRow, tq),
+    kv,
+    attention,
+    hidden,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Entry points
+
+/** A batch of equal-length sequences, row-major [B, T]. */
+export interface SequenceBatch {
+  batch: number;
+  tokens: Int32Array;
+  /** [B, T] group ids; ignored by the AR forward. */
+  groupIds: Int32Array;
+  /** [B, T] 1 at padding positions (never attended to, never scored). */
+  pad?: Uint8Array;
+}
+
+/** Final norm and LM head: states [..., d] -> logits [N, V]. */
+export function logitsFromStates(model: A3Model, states: tf.Tensor): tf.Tensor2D {
+  const d = model.config.dModel;
+  const normed = rmsNorm(states.reshape([-1, d]), model.finalNorm, model.config.normEps) as tf.Tensor2D;
+  const head = model.lmHead ?? (tf.transpose(model.embed) as tf.Tensor2D); // tied: [d, V]
+  return linear(normed, head) as tf.Tensor2D;
+}
+
+function positionsFor(batch: number, length: number): Int32Array {
+  const positions = new Int32Array(batch * length);
+  for (let b = 0; b < batch; b++) positions.set(leftToRight(length), b * length);
+  return positions;
+}
+
+function sequenceLength(seq: SequenceBatch): number {
+  if (seq.tokens.length % seq.batch !== 0) throw new Error(`tokens (${seq.tokens.length}) do not split into ${seq.batch} sequences`);
+  const length = seq.tokens.length / seq.batch;
+  if (length === 0) throw new Error('sequences are empty');
+  if (seq.groupIds.length !== seq.tokens.length) {
+    throw new Error(`group ids have length ${seq.groupIds.length}, tokens have length ${seq.tokens.length}`);
+  }
+  if (seq.pad && seq.pad.length !== seq.tokens.length) throw new Error(`pad has length ${seq.pad.length}, expected ${seq.tokens.length}`);
+  return length;
+}
+
+/** The two-stream layout of whole sequences: every position is a content row and a query row. */
+export function twoStreamRows(seq: SequenceBatch): RowsInput {
+  const length = sequenceLength(seq);
+  const positions = positionsFor(seq.batch, length);
+  return {
+    batch: seq.batch,
+    content: { tokens: seq.tokens, positions, gids: seq.groupIds, pad: seq.pad },
+    query: { positions, gids: seq.groupIds },
+  };
+}
+
+export interface ForwardResult {
+  logits: tf.Tensor2D; // [B*T, V]
+  attention: tf.Tensor4D[]; // per layer [B, H, 2T, T]: rows 0..T-1 content, T..2T-1 query
+  hidden: tf.Tensor3D[]; // per layer content states [B, T, d]
+}
+
+/**
+ * A3 forward: logits at every position from the query stream, i.e.
+ * p(x_i | x_{G<k}) for i in G_k (no shift: position i predicts token i).
+ */
+export function forward(model: A3Model, seq: SequenceBatch, options: Omit<RowsOptions, 'contentOutput'> = {}): ForwardResult {
+  const out = forwardRows(model, twoStreamRows(seq), options);
+  return { logits: logitsFromStates(model, out.query), attention: out.attention, hidden: out.hidden };
+}
+
+/**
+ * The base model: causal AR over the content stream alone (gid = arange(T)).
+ * Logits at position i predict token i+1.
+ */
+export function arForward(model: A3Model, seq: Omit<SequenceBatch, 'groupIds'>, options: { collectHidden?: boolean } = {}): ForwardResult {
+  const length = seq.tokens.length / seq.batch;
+  const positions = positionsFor(seq.batch, length);
+  const out = forwardRows(
+    model,
+    {
+      batch: seq.batch,
+      content: { tokens: seq.tokens, positions, gids: positions, pad: seq.pad },
+      query: { positions: new Int32Array(0), gids: new Int32Array(0) },
+    },
+    { contentOutput: true, collectHidden: options.collectHidden },
+  );
+  return { logits: logitsFromStates(model, out.content!), attention: [], hidden: out.hidden };
+}

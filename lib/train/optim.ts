@@ -1,0 +1,115 @@
+/**
+ * AdamW with global-norm clipping and a non-finite guard, written with plain
+ * tfjs ops so it runs on every backend (tfjs's Adam has no decoupled decay).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface AdamWOptions {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** Clip the global gradient norm to this; Infinity = off. */
+  clipNorm: number;
+}
+
+export const DEFAULT_ADAMW: AdamWOptions = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01, clipNorm: 1.0 };
+
+export interface StepResult {
+  loss: number;
+  gradNorm: number;
+  /** false when the loss or a gradient was not finite and nothing was changed. */
+  applied: boolean;
+}
+
+/** Serializable optimizer state, for checkpoints. */
+export interface AdamWState {
+  step: number;
+  slots: { name: string; m: Float32Array; v: Float32Array }[];
+}
+
+export class AdamW {
+  readonly options: AdamWOptions;
+  step = 0;
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+
+  constructor(private readonly variables: tf.Variable[], options: Partial<AdamWOptions> = {}) {
+    this.options = { ...DEFAULT_ADAMW, ...options };
+    for (const variable of variables) {
+      this.m.set(variable.name, tf.variable(tf.zerosLike(variable), false));
+      this.v.set(variable.name, tf.variable(tf.zerosLike(variable), false));
+    }
+  }
+
+  /**
+   * One step on `lossFn` (which must return a scalar built from the variables).
+   * Reads back the loss and gradient norm (one sync per step) so a non-finite
+   * step can be skipped before it touches any weight.
+   */
+  minimize(lossFn: () => tf.Scalar, lr: number): StepResult {
+    const { value, grads } = tf.variableGrads(lossFn, this.variables);
+    const normT = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))));
+    const [loss, gradNorm] = [value.dataSync()[0], normT.dataSync()[0]];
+    value.dispose();
+    normT.dispose();
+    const applied = Number.isFinite(loss) && Number.isFinite(gradNorm);
+    if (applied) this.apply(grads, gradNorm, lr);
+    tf.dispose(grads);
+    return { loss, gradNorm, applied };
+  }
+
+  private apply(grads: tf.NamedTensorMap, gradNorm: number, lr: number): void {
+    const { beta1, beta2, eps, weightDecay, clipNorm } = this.options;
+    this.step += 1;
+    const clip = gradNorm > clipNorm ? clipNorm / gradNorm : 1;
+    const c1 = 1 - Math.pow(beta1, this.step);
+    const c2 = 1 - Math.pow(beta2, this.step);
+    tf.tidy(() => {
+      for (const variable of this.variables) {
+        const g = tf.mul(grads[variable.name], clip);
+        const m = this.m.get(variable.name)!;
+        const v = this.v.get(variable.name)!;
+        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
+        // Decoupled decay on matrices only: norms and w are scales/offsets, not capacity.
+        const decay = variable.rank >= 2 ? weightDecay : 0;
+        variable.assign(tf.sub(tf.mul(variable, 1 - lr * decay), tf.mul(update, lr)));
+      }
+    });
+  }
+
+  async getState(): Promise<AdamWState> {
+    const slots = [];
+    for (const variable of this.variables) {
+      slots.push({
+        name: variable.name,
+        m: (await this.m.get(variable.name)!.data()) as Float32Array,
+        v: (await this.v.get(variable.name)!.data()) as Float32Array,
+      });
+    }
+    return { step: this.step, slots };
+  }
+
+  setState(state: AdamWState): void {
+    if (state.slots.length !== this.variables.length) {
+      throw new Error(`optimizer state has ${state.slots.length} slots, the model has ${this.variables.length} variables`);
+    }
+    state.slots.forEach((slot, i) => {
+      const variable = this.variables[i];
+      if (slot.m.length !== variable.size || slot.v.length !== variable.size) {
+        throw new Error(`optimizer state for ${slot.name} has the wrong size`);
+      }
+      tf.tidy(() => {
+        this.m.get(variable.name)!.assign(tf.tensor(slot.m, variable.shape));
+        this.v.get(variable.name)!.assign(tf.tensor(slot.v, variable.shape));
+      });
+    });
+    this.step = state.step;
+  }
+
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+  }
+}
