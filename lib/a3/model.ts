@@ -389,9 +389,12 @@ export function forwardRows(model: A3Model, input: RowsInput, options: RowsOptio
   const ctx = rowContext(model, input, tc, tq, tp);
 
   const contentX = tf.gather(model.embed, tf.tensor1d(input.content.tokens, 'int32')).reshape([batch, tc, d]);
-  // w at every query row. An add, not broadcastTo/tile: their gradients run one slice per row on wasm.
-  const queryX = tf.add(tf.zeros([batch, tq, d]), model.queryEmbed.reshape([1, 1, d]));
-  let x = tf.concat([contentX, queryX], 1) as tf.Tensor3D; // [B, Tc+Tq, d]
+  let x = contentX as tf.Tensor3D; // [B, Tc+Tq, d]
+  if (tq > 0) {
+    // w at every query row. An add, not broadcastTo/tile: their gradients run one slice per row on wasm.
+    const queryX = tf.add(tf.zeros([batch, tq, d]), model.queryEmbed.reshape([1, 1, d]));
+    x = tf.concat([contentX, queryX], 1) as tf.Tensor3D;
+  }
 
   const kv: LayerKV[] = [];
   const attention: tf.Tensor4D[] = [];

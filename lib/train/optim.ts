@@ -49,13 +49,14 @@ export class AdamW {
    */
   minimize(lossFn: () => tf.Scalar, lr: number): StepResult {
     const { value, grads } = tf.variableGrads(lossFn, this.variables);
-    const normT = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))));
+    const present = Object.values(grads).filter((g): g is tf.Tensor => g != null);
+    const normT = tf.tidy(() => tf.sqrt(tf.addN(present.map((g) => tf.sum(tf.square(g))))));
     const [loss, gradNorm] = [value.dataSync()[0], normT.dataSync()[0]];
     value.dispose();
     normT.dispose();
     const applied = Number.isFinite(loss) && Number.isFinite(gradNorm);
     if (applied) this.apply(grads, gradNorm, lr);
-    tf.dispose(grads);
+    tf.dispose(present);
     return { loss, gradNorm, applied };
   }
 
@@ -67,6 +68,8 @@ export class AdamW {
     const c2 = 1 - Math.pow(beta2, this.step);
     tf.tidy(() => {
       for (const variable of this.variables) {
+        // A variable the loss does not touch (w during AR pretraining) keeps its value and moments.
+        if (grads[variable.name] == null) continue;
         const g = tf.mul(grads[variable.name], clip);
         const m = this.m.get(variable.name)!;
         const v = this.v.get(variable.name)!;

@@ -1,0 +1,80 @@
+/**
+ * The masked-diffusion baseline (MDLM / LLaDA style) on the same network:
+ * bidirectional attention (every position in group 0, content stream only),
+ * a `<mask>` input token, masking ratio t ~ U(0,1), and a loss on masked
+ * positions weighted 1/t. Its NLL is an upper bound (the ELBO), unlike A3's
+ * exact likelihood: reports must say which is which.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { forwardRows, logitsFromStates, type A3Model } from './model';
+import { flatTargetIndex, weightedCrossEntropySum } from './ops';
+import { makeRng } from './random';
+import { SPECIAL_TOKENS } from './tokenizer';
+
+export const MASK_TOKEN = SPECIAL_TOKENS.mask;
+
+/** Logits [B*T, V] at every position, attending to every position (no causal mask). */
+export function bidirectionalLogits(model: A3Model, batch: number, tokens: Int32Array): tf.Tensor2D {
+  const length = tokens.length / batch;
+  const positions = new Int32Array(tokens.length);
+  for (let i = 0; i < tokens.length; i++) positions[i] = i % length;
+  const out = forwardRows(
+    model,
+    {
+      batch,
+      content: { tokens, positions, gids: new Int32Array(tokens.length) },
+      query: { positions: new Int32Array(0), gids: new Int32Array(0) },
+    },
+    { contentOutput: true },
+  );
+  return logitsFromStates(model, out.content!);
+}
+
+export interface Corruption {
+  /** Input with masked positions replaced by <mask>. */
+  input: Int32Array;
+  /** Per-position loss weight: 1/t at masked positions, 0 elsewhere. */
+  weights: Float32Array;
+  /** Masking ratio of each sequence. */
+  ratios: Float32Array;
+}
+
+/**
+ * Mask each position of sequence b with probability t_b. `ratios` fixes t per
+ * sequence (evaluation); otherwise t ~ U(0,1). At least one position is masked.
+ */
+export function corrupt(tokens: Int32Array, batch: number, seed: number, ratios?: ArrayLike<number>): Corruption {
+  const rng = makeRng(seed);
+  const length = tokens.length / batch;
+  const input = Int32Array.from(tokens);
+  const weights = new Float32Array(tokens.length);
+  const ts = new Float32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    // Keep t away from 0: the 1/t weight would explode on a near-empty mask.
+    const t = ratios ? ratios[b] : Math.max(1e-3, rng());
+    ts[b] = t;
+    let any = false;
+    for (let i = b * length; i < (b + 1) * length; i++) {
+      if (rng() < t) {
+        input[i] = MASK_TOKEN;
+        weights[i] = 1 / t;
+        any = true;
+      }
+    }
+    if (!any) {
+      const i = b * length + Math.floor(rng() * length);
+      input[i] = MASK_TOKEN;
+      weights[i] = 1 / t;
+    }
+  }
+  return { input, weights, ratios: ts };
+}
+
+/** Σ_masked CE / t, divided by the number of tokens: the MDLM objective (nats/token, a bound). */
+export function mdlmLoss(model: A3Model, batch: number, clean: Int32Array, corruption: Corruption): tf.Scalar {
+  return tf.tidy(() => {
+    const logits = bidirectionalLogits(model, batch, corruption.input);
+    const idx = tf.tensor1d(flatTargetIndex(clean, logits.shape[1]), 'int32');
+    return tf.div(weightedCrossEntropySum(logits, idx, tf.tensor1d(corruption.weights)), clean.length) as tf.Scalar;
+  });
+}

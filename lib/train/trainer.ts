@@ -1,0 +1,163 @@
+/**
+ * The one training loop, used by the Node scripts and by the browser worker:
+ * AdamW, warm-up + cosine schedule, clipping, a non-finite guard, periodic
+ * evaluation and checkpoints, resume, and a stream of typed events.
+ * No Node-only or DOM-only imports: storage is the caller's `checkpoint` hook.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { trainableVariables, type A3Model } from '../a3/model';
+import { AdamW, type AdamWOptions, type AdamWState } from './optim';
+import { learningRate, type LrSchedule } from './schedule';
+
+export type TrainEvent =
+  | { type: 'step'; stage: string; step: number; steps: number; loss: number; lr: number; gradNorm: number; tokensPerSec: number; etaSec: number; elapsedSec: number }
+  | { type: 'eval'; stage: string; step: number; metrics: Record<string, number> }
+  | { type: 'skip'; stage: string; step: number; reason: string }
+  | { type: 'checkpoint'; stage: string; step: number }
+  | { type: 'done'; stage: string; step: number; reason: 'finished' | 'stopped' | 'diverged' };
+
+export interface StepLog {
+  step: number;
+  loss: number;
+}
+
+/** Everything besides the weights that a resumed run needs. */
+export interface TrainerState {
+  stage: string;
+  step: number;
+  optimizer: AdamWState;
+  history: StepLog[];
+  evals: { step: number; metrics: Record<string, number> }[];
+  elapsedSec: number;
+}
+
+export interface TrainJob<B> {
+  model: A3Model;
+  stage: string;
+  steps: number;
+  schedule: LrSchedule;
+  optimizer?: Partial<AdamWOptions>;
+  tokensPerStep: number;
+  /** The batch for a step: a pure function of the step, so resume replays the same data. */
+  batchAt(step: number): B;
+  loss(model: A3Model, batch: B): tf.Scalar;
+  evaluate?(model: A3Model): Promise<Record<string, number>> | Record<string, number>;
+  evalEvery?: number;
+  /** Persist weights + state; called every `checkpointEvery` steps and at the end. */
+  checkpoint?(state: TrainerState): Promise<void>;
+  checkpointEvery?: number;
+  /** Consecutive non-finite steps tolerated before the run stops. */
+  maxNonFinite?: number;
+  onEvent?(event: TrainEvent): void;
+  /** Checked between steps: pause/stop from a UI or a signal handler. */
+  shouldStop?(): boolean;
+  /** Awaited between steps (a worker yields here so commands get through). */
+  betweenSteps?(): Promise<void>;
+}
+
+export class Trainer<B> {
+  private readonly optimizer: AdamW;
+  private state: TrainerState;
+
+  constructor(private readonly job: TrainJob<B>, resume?: TrainerState) {
+    this.optimizer = new AdamW(trainableVariables(job.model), job.optimizer);
+    this.state = { stage: job.stage, step: 0, optimizer: { step: 0, slots: [] }, history: [], evals: [], elapsedSec: 0 };
+    if (resume) {
+      if (resume.stage !== job.stage) throw new Error(`checkpoint is from stage "${resume.stage}", not "${job.stage}"`);
+      this.optimizer.setState(resume.optimizer);
+      this.state = { ...resume };
+    }
+  }
+
+  get step(): number {
+    return this.state.step;
+  }
+
+  get history(): readonly StepLog[] {
+    return this.state.history;
+  }
+
+  get elapsedSec(): number {
+    return this.state.elapsedSec;
+  }
+
+  get evals(): TrainerState['evals'] {
+    return this.state.evals;
+  }
+
+  async run(): Promise<TrainEvent & { type: 'done' }> {
+    const { job } = this;
+    const emit = (e: TrainEvent) => job.onEvent?.(e);
+    const maxNonFinite = job.maxNonFinite ?? 5;
+    let nonFinite = 0;
+    const sessionStart = performance.now();
+    const elapsedBefore = this.state.elapsedSec;
+    const startStep = this.state.step;
+    let reason: 'finished' | 'stopped' | 'diverged' = 'finished';
+
+    while (this.state.step < job.steps) {
+      if (job.shouldStop?.()) {
+        reason = 'stopped';
+        break;
+      }
+      const step = this.state.step;
+      const lr = learningRate(job.schedule, step);
+      const batch = job.batchAt(step);
+      const result = this.optimizer.minimize(() => job.loss(job.model, batch), lr);
+      if (!result.applied) {
+        nonFinite += 1;
+        emit({ type: 'skip', stage: job.stage, step, reason: `non-finite loss ${result.loss} / gradient norm ${result.gradNorm}; step skipped, weights untouched` });
+        if (nonFinite >= maxNonFinite) {
+          reason = 'diverged';
+          break;
+        }
+        this.state.step += 1;
+        continue;
+      }
+      nonFinite = 0;
+      this.state.step += 1;
+      this.state.history.push({ step, loss: result.loss });
+      const elapsed = (performance.now() - sessionStart) / 1000;
+      const done = this.state.step - startStep;
+      const tokensPerSec = (done * job.tokensPerStep) / Math.max(elapsed, 1e-9);
+      this.state.elapsedSec = elapsedBefore + elapsed;
+      emit({
+        type: 'step',
+        stage: job.stage,
+        step: this.state.step,
+        steps: job.steps,
+        loss: result.loss,
+        lr,
+        gradNorm: result.gradNorm,
+        tokensPerSec,
+        etaSec: ((job.steps - this.state.step) * elapsed) / done,
+        elapsedSec: this.state.elapsedSec,
+      });
+      const last = this.state.step === job.steps;
+      if (job.evaluate && job.evalEvery && (this.state.step % job.evalEvery === 0 || last)) await this.evaluate();
+      if (job.checkpoint && job.checkpointEvery && this.state.step % job.checkpointEvery === 0 && !last) await this.saveCheckpoint();
+      await job.betweenSteps?.();
+    }
+    // A diverged run keeps its last good checkpoint: never save over it.
+    if (reason !== 'diverged' && job.checkpoint) await this.saveCheckpoint();
+    const event = { type: 'done' as const, stage: job.stage, step: this.state.step, reason };
+    emit(event);
+    return event;
+  }
+
+  private async evaluate(): Promise<void> {
+    const metrics = await this.job.evaluate!(this.job.model);
+    this.state.evals.push({ step: this.state.step, metrics });
+    this.job.onEvent?.({ type: 'eval', stage: this.job.stage, step: this.state.step, metrics });
+  }
+
+  private async saveCheckpoint(): Promise<void> {
+    this.state.optimizer = await this.optimizer.getState();
+    await this.job.checkpoint!({ ...this.state });
+    this.job.onEvent?.({ type: 'checkpoint', stage: this.job.stage, step: this.state.step });
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
