@@ -19,8 +19,17 @@ async function main(): Promise<void> {
   const length = cfg.maxLen;
   console.log(`backend ${tf.getBackend()}; config d=${cfg.dModel} layers=${cfg.nLayers} heads=${cfg.nHeads} ffn=${cfg.ffnDim} V=${cfg.vocabSize}; B=${batch} T=${length}`);
 
-  const { gflops: matmul, shapes } = matmulGflops(cfg, batch * length);
-  const step = benchTrainStep(cfg, batch, length);
+  // Interleave rounds and keep the best of each: a burst of load from another
+  // process then hurts neither figure more than the other.
+  let matmul = 0;
+  let shapes = '';
+  let step = { msPerStep: Infinity, tokensPerSec: 0, gflops: 0 };
+  for (let round = 0; round < 3; round++) {
+    const m = matmulGflops(cfg, batch * length);
+    if (m.gflops > matmul) ({ gflops: matmul, shapes } = m);
+    const s = benchTrainStep(cfg, batch, length, 2);
+    if (s.msPerStep < step.msPerStep) step = s;
+  }
   const ratio = step.gflops / matmul;
   console.log('\n## Training step (two-stream, AdamW)');
   console.log(`backend plain matmul          ${matmul.toFixed(1)} GFLOP/s (best of ${shapes})`);

@@ -28,6 +28,14 @@ export interface AdamWState {
   slots: { name: string; m: Float32Array; v: Float32Array }[];
 }
 
+/** A variable keeps the initial tensor's data alive; dispose the initial handle. */
+function zeroSlot(like: tf.Variable): tf.Variable {
+  const init = tf.zeros(like.shape);
+  const slot = tf.variable(init, false);
+  init.dispose();
+  return slot;
+}
+
 export class AdamW {
   readonly options: AdamWOptions;
   step = 0;
@@ -37,8 +45,8 @@ export class AdamW {
   constructor(private readonly variables: tf.Variable[], options: Partial<AdamWOptions> = {}) {
     this.options = { ...DEFAULT_ADAMW, ...options };
     for (const variable of variables) {
-      this.m.set(variable.name, tf.variable(tf.zerosLike(variable), false));
-      this.v.set(variable.name, tf.variable(tf.zerosLike(variable), false));
+      this.m.set(variable.name, zeroSlot(variable));
+      this.v.set(variable.name, zeroSlot(variable));
     }
   }
 

@@ -55,6 +55,11 @@ export interface TrainJob<B> {
   betweenSteps?(): Promise<void>;
 }
 
+/** A copy the caller may keep: later steps must not grow its arrays. */
+function snapshot(state: TrainerState): TrainerState {
+  return { ...state, history: [...state.history], evals: [...state.evals] };
+}
+
 export class Trainer<B> {
   private readonly optimizer: AdamW;
   private state: TrainerState;
@@ -65,7 +70,7 @@ export class Trainer<B> {
     if (resume) {
       if (resume.stage !== job.stage) throw new Error(`checkpoint is from stage "${resume.stage}", not "${job.stage}"`);
       this.optimizer.setState(resume.optimizer);
-      this.state = { ...resume };
+      this.state = snapshot(resume);
     }
   }
 
@@ -153,7 +158,7 @@ export class Trainer<B> {
 
   private async saveCheckpoint(): Promise<void> {
     this.state.optimizer = await this.optimizer.getState();
-    await this.job.checkpoint!({ ...this.state });
+    await this.job.checkpoint!(snapshot(this.state));
     this.job.onEvent?.({ type: 'checkpoint', stage: this.job.stage, step: this.state.step });
   }
 

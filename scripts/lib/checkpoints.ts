@@ -47,11 +47,18 @@ export function latestCheckpoint(dir: string): string | null {
 }
 
 export async function loadCheckpoint(folder: string): Promise<{ model: A3Model; state: TrainerState }> {
+  // Check the optimizer state before building the model, so a torn checkpoint leaks nothing.
+  const state = await loadTrainerState(folder);
   const { model } = await loadModel(fileSource(folder));
+  return { model, state };
+}
+
+async function loadTrainerState(folder: string): Promise<TrainerState> {
   const raw = JSON.parse(await readFile(join(folder, 'state.json'), 'utf8')) as Omit<TrainerState, 'optimizer'> & {
     optimizer: { step: number; slots: { name: string; size: number }[] };
   };
   const buf = await readFile(join(folder, 'optimizer.bin'));
+  if (buf.byteLength % 4 !== 0) throw new Error(`${folder}/optimizer.bin is torn: ${buf.byteLength} bytes is not a whole number of float32 values`);
   const packed = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   let at = 0;
   const slots = raw.optimizer.slots.map((s) => {
@@ -61,7 +68,7 @@ export async function loadCheckpoint(folder: string): Promise<{ model: A3Model; 
     return { name: s.name, m, v };
   });
   if (at !== packed.length) throw new Error(`${folder}/optimizer.bin has ${packed.length} values, state.json describes ${at}`);
-  return { model, state: { ...raw, optimizer: { step: raw.optimizer.step, slots } } };
+  return { ...raw, optimizer: { step: raw.optimizer.step, slots } };
 }
 
 export function ensureDir(dir: string): void {
