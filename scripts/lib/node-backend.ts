@@ -4,8 +4,6 @@ import '@tensorflow/tfjs-backend-wasm';
 
 export async function useNodeBackend(name: 'wasm' | 'cpu' = 'wasm'): Promise<string> {
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  // Silence the "install tfjs-node" banner: it cannot be installed here.
-  tf.env().set('IS_NODE', true);
   await tf.setBackend(name);
   await tf.ready();
   return tf.getBackend();

@@ -1,0 +1,91 @@
+/**
+ * Fine-tuning on a user's text, shared by the browser worker and tests:
+ * tokenise, hold out the tail for validation, and run a curriculum's stages
+ * one after another through the one Trainer.
+ */
+import { a3Loss } from '../a3/likelihood';
+import type { A3Model } from '../a3/model';
+import { SPECIAL_TOKENS, type Tokenizer } from '../a3/tokenizer';
+import { evalWindows, randomWindows, stepSeed } from './batches';
+import { batchGroupIds, validateCurriculum, type Curriculum } from './curriculum';
+import { a3Nll } from './evaluate';
+import { Trainer, type TrainEvent, type TrainerState } from './trainer';
+
+/** Upload limits: a browser fine-tune on more than this is a job for `npm run adapt`. */
+export const MAX_TEXT_BYTES = 5 * 1024 * 1024;
+
+export interface FinetuneData {
+  train: Int32Array;
+  val: Int32Array;
+  length: number;
+}
+
+/** Clear, user-facing checks on uploaded text. */
+export function checkText(text: string): void {
+  if (text.trim().length === 0) throw new Error('the text is empty: paste or upload some prose to train on');
+  if (new TextEncoder().encode(text).length > MAX_TEXT_BYTES) throw new Error(`the text is over ${MAX_TEXT_BYTES / 1024 / 1024} MB: use a shorter file`);
+  // Binary files decode to text full of NULs and replacement characters.
+  const sample = text.slice(0, 10_000);
+  const odd = (sample.match(/[\u0000-\u0008\u000e-\u001f\ufffd]/g) ?? []).length;
+  if (odd > sample.length * 0.01) throw new Error('this looks like a binary file, not text');
+}
+
+export function prepareData(text: string, tokenizer: Tokenizer, maxLen: number, valFraction = 0.1): FinetuneData {
+  checkText(text);
+  const ids = tokenizer.encode(text);
+  ids.push(SPECIAL_TOKENS.eos);
+  const tokens = Int32Array.from(ids);
+  // Short texts train on shorter windows rather than being refused.
+  const length = Math.min(maxLen, Math.max(8, Math.floor(tokens.length / 4)));
+  if (tokens.length < 2 * length || tokens.length < 16) {
+    throw new Error(`the text is too short to train on (${tokens.length} tokens): give at least a few paragraphs`);
+  }
+  const cut = Math.max(length, Math.floor(tokens.length * (1 - valFraction)));
+  const val = tokens.length - cut >= length ? tokens.slice(cut) : tokens.slice(tokens.length - length);
+  return { train: tokens.slice(0, cut), val, length };
+}
+
+export interface FinetuneOptions {
+  model: A3Model;
+  data: FinetuneData;
+  plan: Curriculum;
+  batch: number;
+  seed: number;
+  evalEvery: number;
+  checkpointEvery: number;
+  onEvent(e: TrainEvent): void;
+  checkpoint(state: TrainerState): Promise<void>;
+  shouldStop(): boolean;
+  betweenSteps(): Promise<void>;
+}
+
+/** One Trainer per stage; the caller resumes a stage by passing its state. */
+export function stageTrainer(o: FinetuneOptions, stageIndex: number, resume?: TrainerState): Trainer<{ batch: number; tokens: Int32Array; groupIds: Int32Array }> {
+  const plan = validateCurriculum(o.plan);
+  const stage = plan.stages[stageIndex];
+  const { length } = o.data;
+  const seed = o.seed + 7919 * (stageIndex + 1);
+  const windows = evalWindows(o.data.val, 8, length);
+  return new Trainer(
+    {
+      model: o.model,
+      stage: stage.name,
+      steps: stage.steps,
+      schedule: { peak: stage.lr, warmup: stage.warmup, total: stage.steps, minRatio: 0.1 },
+      tokensPerStep: o.batch * length,
+      batchAt: (step) => {
+        const b = randomWindows(o.data.train, o.batch, length, stepSeed(seed, step));
+        return { ...b, groupIds: batchGroupIds(stage.grouping, o.batch, length, plan.groupingPer, stepSeed(seed + 1, step)) };
+      },
+      loss: (m, b) => a3Loss(m, b),
+      evaluate: (m) => ({ valLoss: a3Nll(m, windows, stage.grouping) }),
+      evalEvery: o.evalEvery,
+      checkpoint: o.checkpoint,
+      checkpointEvery: o.checkpointEvery,
+      onEvent: o.onEvent,
+      shouldStop: o.shouldStop,
+      betweenSteps: o.betweenSteps,
+    },
+    resume,
+  );
+}
