@@ -52,19 +52,39 @@ export class AdamW {
 
   /**
    * One step on `lossFn` (which must return a scalar built from the variables).
-   * Reads back the loss and gradient norm (one sync per step) so a non-finite
-   * step can be skipped before it touches any weight.
+   * Reads back the loss and gradient norm (one read per step) so a non-finite
+   * step can be skipped before it touches any weight. Synchronous read: for
+   * Node and CPU-side backends; the trainer uses `minimizeAsync`.
    */
   minimize(lossFn: () => tf.Scalar, lr: number): StepResult {
+    const pending = this.gradients(lossFn);
+    return this.finish(pending, pending.value.dataSync()[0], pending.norm.dataSync()[0], lr);
+  }
+
+  /** The same step with an asynchronous read-back: required on WebGPU, kind to any page. */
+  async minimizeAsync(lossFn: () => tf.Scalar, lr: number): Promise<StepResult> {
+    const pending = this.gradients(lossFn);
+    // One read of both numbers: a single round trip to the device.
+    const both = tf.stack([pending.value, pending.norm]);
+    const [loss, norm] = await both.data();
+    both.dispose();
+    return this.finish(pending, loss, norm, lr);
+  }
+
+  private gradients(lossFn: () => tf.Scalar): { value: tf.Scalar; grads: tf.NamedTensorMap; present: tf.Tensor[]; norm: tf.Scalar } {
     const { value, grads } = tf.variableGrads(lossFn, this.variables);
     const present = Object.values(grads).filter((g): g is tf.Tensor => g != null);
-    const normT = tf.tidy(() => tf.sqrt(tf.addN(present.map((g) => tf.sum(tf.square(g))))));
-    const [loss, gradNorm] = [value.dataSync()[0], normT.dataSync()[0]];
-    value.dispose();
-    normT.dispose();
+    // A chain of adds, not tf.addN: AddN over ~20 inputs returns 0 on tfjs-webgpu 4.22 (seen in Chromium).
+    const norm = tf.tidy(() => tf.sqrt(present.map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b)))) as tf.Scalar;
+    return { value, grads, present, norm };
+  }
+
+  private finish(pending: { value: tf.Scalar; grads: tf.NamedTensorMap; present: tf.Tensor[]; norm: tf.Scalar }, loss: number, gradNorm: number, lr: number): StepResult {
+    pending.value.dispose();
+    pending.norm.dispose();
     const applied = Number.isFinite(loss) && Number.isFinite(gradNorm);
-    if (applied) this.apply(grads, gradNorm, lr);
-    tf.dispose(present);
+    if (applied) this.apply(pending.grads, gradNorm, lr);
+    tf.dispose(pending.present);
     return { loss, gradNorm, applied };
   }
 

@@ -108,7 +108,7 @@ export class Trainer<B> {
       const step = this.state.step;
       const lr = learningRate(job.schedule, step);
       const batch = job.batchAt(step);
-      const result = this.optimizer.minimize(() => job.loss(job.model, batch), lr);
+      const result = await this.optimizer.minimizeAsync(() => job.loss(job.model, batch), lr);
       if (!result.applied) {
         nonFinite += 1;
         emit({ type: 'skip', stage: job.stage, step, reason: `non-finite loss ${result.loss} / gradient norm ${result.gradNorm}; step skipped, weights untouched` });
