@@ -80,7 +80,7 @@ describe('renderCommitTimeline', () => {
     expect(cell(div, 0, 3)).toBe(node);
     expect(div.querySelectorAll('rect.current-row').length).toBe(1);
     expect(div.querySelector('g.row-label[data-step="2"] text')!.textContent).toBe('▶ step 3');
-    const more = { ...data, length: 7, given: [...data.given, false], steps: [...data.steps, { committed: [{ pos: 6, prob: 0.7 }] }], current: 3 };
+    const more = { ...data, length: 7, given: [...Array.from(data.given), false], steps: [...data.steps, { committed: [{ pos: 6, prob: 0.7 }] }], current: 3 };
     renderCommitTimeline(div, more);
     expect(div.querySelectorAll('rect.cell').length).toBe(28);
     expect(cell(div, 3, 6).getAttribute('data-state')).toBe('current');

@@ -1,0 +1,65 @@
+/**
+ * Typed commands (page -> worker) and events (worker -> page). The worker
+ * owns the model and every tfjs call; the page only sends intents and renders
+ * what comes back. Every command that expects an answer carries an `id`, and
+ * its answer (or an `error`) carries the same id.
+ */
+import type { BackendName } from '../a3/backend';
+import type { ModelConfig } from '../a3/config';
+import type { CheckpointSummary } from './storage';
+import type { Curriculum } from './curriculum';
+import type { TrainEvent } from './trainer';
+
+export type ModelKind = 'a3' | 'mdlm' | 'base';
+
+export type WorkerCommand =
+  | { type: 'init'; id: number; backend: BackendName | 'auto' }
+  | { type: 'load'; id: number; kind: ModelKind; baseUrl: string; tokenizerUrl: string }
+  | { type: 'decode'; id: number; kind: ModelKind; request: unknown }
+  | { type: 'inspect'; id: number; text: string; groupIds?: number[] }
+  | { type: 'train'; id: number; text: string; plan: Curriculum; batch: number; seed: number; resumeKey?: string }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'step' }
+  | { type: 'stop' }
+  | { type: 'checkpoints'; id: number }
+  | { type: 'restore'; id: number; key: string }
+  | { type: 'delete-checkpoint'; id: number; key: string }
+  | { type: 'export'; id: number }
+  | { type: 'import'; id: number; files: Record<string, ArrayBuffer | string> };
+
+export interface LoadedModel {
+  kind: ModelKind;
+  config: ModelConfig;
+  parameters: number;
+  bytes: number;
+  vocabSize: number;
+}
+
+/** Per layer and head, attention rows of both streams for one sequence. */
+export interface AttentionSnapshot {
+  tokens: number[];
+  labels: string[];
+  groupIds: number[];
+  /** [layer][head][row][key], rows 0..T-1 content, T..2T-1 query. */
+  weights: number[][][][];
+}
+
+export type WorkerEvent =
+  | { type: 'ready'; id: number; backend: BackendName; reason: string }
+  | { type: 'load-progress'; id: number; loadedBytes: number }
+  | { type: 'loaded'; id: number; model: LoadedModel }
+  | { type: 'decoded'; id: number; trace: unknown }
+  | { type: 'inspected'; id: number; snapshot: AttentionSnapshot }
+  | { type: 'train-event'; id: number; event: TrainEvent }
+  | { type: 'train-state'; state: 'running' | 'paused' | 'idle' }
+  | { type: 'checkpoints'; id: number; list: CheckpointSummary[] }
+  | { type: 'exported'; id: number; files: Record<string, ArrayBuffer | string> }
+  | { type: 'done'; id: number }
+  | { type: 'memory'; numTensors: number; numBytes: number }
+  | { type: 'error'; id?: number; message: string };
+
+/** Structural check of a message received from the other side (postMessage carries anything). */
+export function isWorkerCommand(x: unknown): x is WorkerCommand {
+  return typeof x === 'object' && x !== null && typeof (x as { type?: unknown }).type === 'string';
+}

@@ -1,0 +1,131 @@
+/**
+ * The worker's command handling in Node (cpu backend): load, inspect,
+ * fine-tune with pause/step/resume/stop, checkpoints, export/import, and
+ * clear errors for bad input. The decoding engine is injected and tested on its own.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PRESETS } from '@/lib/a3/config';
+import { disposeModel, initModel } from '@/lib/a3/model';
+import { Tokenizer } from '@/lib/a3/tokenizer';
+import { serializeModel } from '@/lib/a3/weights';
+import { defaultCurriculum } from '@/lib/train/curriculum';
+import type { WorkerEvent } from '@/lib/train/protocol';
+import { MemoryCheckpointStore } from '@/lib/train/storage';
+import { WorkerCore } from '@/lib/train/worker-core';
+import { useCpu } from '../helpers/tf';
+
+const TEXT = 'The quick brown fox jumps over the lazy dog. A small cat sat on the warm mat and looked at the moon. '.repeat(12);
+
+async function fixtureFiles(): Promise<Record<string, ArrayBuffer | string>> {
+  const tokenizer = Tokenizer.train(TEXT, 40);
+  const model = initModel({ ...PRESETS.tiny, vocabSize: tokenizer.vocabSize, maxLen: 32 }, 5);
+  const { manifest, shards } = await serializeModel(model);
+  disposeModel(model);
+  return { 'manifest.json': JSON.stringify(manifest), 'tokenizer.json': JSON.stringify(tokenizer.toJSON()), ...shards };
+}
+
+function fakeFetch(files: Record<string, ArrayBuffer | string>): typeof fetch {
+  return (async (url: string | URL) => {
+    const name = String(url).split('/').pop()!;
+    const body = files[name];
+    if (body === undefined) return new Response('missing', { status: 404 });
+    return new Response(body);
+  }) as typeof fetch;
+}
+
+function harness(files: Record<string, ArrayBuffer | string>) {
+  const events: WorkerEvent[] = [];
+  const store = new MemoryCheckpointStore();
+  const core = new WorkerCore({ post: (e) => events.push(e), store, decode: (_m, tok, req) => ({ echo: req, vocab: tok.vocabSize }), fetchImpl: fakeFetch(files) });
+  const of = <T extends WorkerEvent['type']>(type: T) => events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);
+  return { core, events, store, of };
+}
+
+describe('WorkerCore', () => {
+  let files: Record<string, ArrayBuffer | string>;
+  beforeAll(async () => {
+    await useCpu();
+    files = await fixtureFiles();
+  });
+
+  it('initialises, loads, decodes through the injected engine and inspects', async () => {
+    const { core, of } = harness(files);
+    await core.handle({ type: 'init', id: 1, backend: 'cpu' });
+    expect(of('ready')[0].backend).toBe('cpu');
+    await core.handle({ type: 'load', id: 2, kind: 'a3', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
+    expect(of('loaded')[0].model.config.maxLen).toBe(32);
+    await core.handle({ type: 'decode', id: 3, kind: 'a3', request: { hello: 1 } });
+    expect(of('decoded')[0].trace).toEqual({ echo: { hello: 1 }, vocab: of('loaded')[0].model.vocabSize });
+    await core.handle({ type: 'inspect', id: 4, text: 'the fox', groupIds: undefined });
+    const snap = of('inspected')[0].snapshot;
+    expect(snap.weights.length).toBe(PRESETS.tiny.nLayers);
+    expect(snap.weights[0].length).toBe(PRESETS.tiny.nHeads);
+    expect(snap.weights[0][0].length).toBe(2 * snap.tokens.length);
+  });
+
+  it('reports bad input as errors and keeps the loaded model', async () => {
+    const { core, of } = harness(files);
+    await core.handle({ type: 'init', id: 1, backend: 'cpu' });
+    await core.handle({ type: 'decode', id: 2, kind: 'a3', request: {} });
+    expect(of('error')[0].message).toMatch(/not loaded/);
+    await core.handle({ type: 'load', id: 3, kind: 'a3', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
+    const broken = { ...files, 'manifest.json': '{"format": "nope"}' };
+    await core.handle({ type: 'import', id: 4, files: broken });
+    expect(of('error').at(-1)!.message).toMatch(/format/);
+    await core.handle({ type: 'train', id: 5, text: '   ', plan: defaultCurriculum(2), batch: 2, seed: 1 });
+    expect(of('error').at(-1)!.message).toMatch(/empty/);
+    await core.handle({ type: 'inspect', id: 6, text: 'x '.repeat(100) });
+    expect(of('error').at(-1)!.message).toMatch(/context/);
+    await core.handle({ type: 'inspect', id: 7, text: 'the fox' });
+    expect(of('inspected').length).toBe(1); // the model survived the failed import
+  });
+
+  it('fine-tunes with pause, single step, resume and checkpoints; export/import round-trips', async () => {
+    const { core, of, store } = harness(files);
+    await core.handle({ type: 'init', id: 1, backend: 'cpu' });
+    await core.handle({ type: 'load', id: 2, kind: 'a3', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
+    const plan = { ...defaultCurriculum(12, 5e-3), stages: defaultCurriculum(12, 5e-3).stages.slice(0, 2) };
+    const before = tf.memory().numTensors;
+    const run = core.handle({ type: 'train', id: 3, text: TEXT, plan, batch: 2, seed: 9 });
+    await new Promise((r) => setTimeout(r, 50));
+    await core.handle({ type: 'pause' });
+    const pausedAt = of('train-event').filter((e) => e.event.type === 'step').length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(of('train-event').filter((e) => e.event.type === 'step').length).toBeLessThanOrEqual(pausedAt + 1);
+    await core.handle({ type: 'step' });
+    await new Promise((r) => setTimeout(r, 100));
+    await core.handle({ type: 'resume' });
+    await run;
+    const steps = of('train-event').map((e) => e.event).filter((e) => e.type === 'step');
+    expect(steps.length).toBe(24);
+    expect(of('done').length).toBe(1);
+    expect(of('train-state').map((e) => e.state)).toEqual(expect.arrayContaining(['running', 'paused', 'idle']));
+    const first = steps.slice(0, 3).reduce((s, e) => s + (e.type === 'step' ? e.loss : 0), 0);
+    const last = steps.slice(-3).reduce((s, e) => s + (e.type === 'step' ? e.loss : 0), 0);
+    expect(last).toBeLessThan(first);
+    const list = await store.list();
+    expect(list.length).toBeGreaterThan(0);
+    await core.handle({ type: 'export', id: 4 });
+    const exported = of('exported')[0].files;
+    expect(Object.keys(exported)).toEqual(expect.arrayContaining(['manifest.json', 'config.json', 'tokenizer.json']));
+    await core.handle({ type: 'import', id: 5, files: exported });
+    expect(of('loaded').length).toBe(2);
+    await core.handle({ type: 'restore', id: 6, key: list[0].key });
+    expect(of('loaded').length).toBe(3);
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(before + 2);
+  }, 120_000);
+
+  it('refuses a second run while one is going', async () => {
+    const { core, of } = harness(files);
+    await core.handle({ type: 'init', id: 1, backend: 'cpu' });
+    await core.handle({ type: 'load', id: 2, kind: 'a3', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
+    const plan = { ...defaultCurriculum(4), stages: defaultCurriculum(4).stages.slice(0, 1) };
+    const first = core.handle({ type: 'train', id: 3, text: TEXT, plan, batch: 2, seed: 1 });
+    await core.handle({ type: 'train', id: 4, text: TEXT, plan, batch: 2, seed: 2 });
+    expect(of('error').find((e) => e.id === 4)!.message).toMatch(/already in progress/);
+    await core.handle({ type: 'stop' });
+    await first;
+    expect(of('done').length).toBe(1);
+  }, 60_000);
+});
