@@ -489,7 +489,7 @@ export function forward(model: A3Model, seq: SequenceBatch, options: Omit<RowsOp
  * Logits at position i predict token i+1.
  */
 export function arForward(model: A3Model, seq: Omit<SequenceBatch, 'groupIds'>, options: { collectHidden?: boolean } = {}): ForwardResult {
-  const length = seq.tokens.length / seq.batch;
+  const length = sequenceLength({ ...seq, groupIds: seq.tokens });
   const positions = positionsFor(seq.batch, length);
   const out = forwardRows(
     model,

@@ -114,6 +114,7 @@ export const weightedCrossEntropySum = tf.customGrad(
         const scale = tf.mul(w, dy); // [N]
         const softmaxPart = tf.mul(tf.exp(lp), scale.reshape([n, 1]));
         const targetPart = tf.scatterND(idx.reshape([n, 1]), tf.neg(scale), [n * v]).reshape([n, v]);
+        // Targets and weights are constants here (masks, 1/t): they get zero gradients by design.
         return [tf.add(softmaxPart, targetPart), tf.zerosLike(idx), tf.zerosLike(w)];
       },
     };

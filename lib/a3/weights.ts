@@ -140,10 +140,16 @@ export function parseManifest(text: string, where = 'manifest'): WeightsManifest
     if (!Array.isArray(t.shape) || !t.shape.every((s) => Number.isInteger(s) && s >= 0)) {
       throw new Error(`${where}: ${label} has an invalid shape ${JSON.stringify(t.shape)}`);
     }
-    if (typeof t.shard !== 'string' || !Number.isInteger(t.offset) || t.offset < 0 || t.offset % 4 !== 0) {
+    // Shard names are plain file names: no folders, so a manifest cannot reach outside its own folder.
+    if (typeof t.shard !== 'string' || !/^[\w.-]+$/.test(t.shard) || t.shard.startsWith('.') || !Number.isInteger(t.offset) || t.offset < 0 || t.offset % 4 !== 0) {
       throw new Error(`${where}: ${label} has an invalid shard/offset`);
     }
   });
+  const seen = new Set<string>();
+  for (const t of m.tensors) {
+    if (seen.has(t.name)) throw new Error(`${where}: tensor ${t.name} is listed twice`);
+    seen.add(t.name);
+  }
   return m as WeightsManifest;
 }
 
@@ -155,7 +161,8 @@ export interface LoadProgress {
 
 /** Load a model; throws a clear error naming the file or tensor at fault. */
 export async function loadModel(source: WeightSource, onProgress?: (p: LoadProgress) => void): Promise<{ model: A3Model; manifest: WeightsManifest }> {
-  const manifest = parseManifest(await source.readText(MANIFEST_FILE), `${source.describe}${MANIFEST_FILE}`);
+  const where = source.describe.endsWith('/') ? source.describe + MANIFEST_FILE : `${source.describe}: ${MANIFEST_FILE}`;
+  const manifest = parseManifest(await source.readText(MANIFEST_FILE), where);
   const shardNames = [...new Set(manifest.tensors.map((t) => t.shard))];
   const shards = new Map<string, ArrayBuffer>();
   let loadedBytes = 0;
