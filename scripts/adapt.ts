@@ -20,6 +20,7 @@ import { a3NllTable, arNll, mdlmBound } from '@/lib/train/evaluate';
 import { Trainer, type TrainerState } from '@/lib/train/trainer';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './lib/checkpoints';
 import { loadTokenizer, ROOT, tokenizeSplit } from './lib/data';
+import { writeGuard } from './guard-slice';
 import { useNodeBackend } from './lib/node-backend';
 import { parseArgs, progressPrinter } from './lib/progress';
 
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
     await saveModelToDir(model, out, { training: 'training.json' });
     writeFileSync(join(out, 'config.json'), JSON.stringify(model.config, null, 2));
     writeFileSync(join(out, 'training.json'), JSON.stringify(summary(curriculum, results, backend), null, 2));
+    await writeGuard(out, VARIANT === 'mdlm' ? 'mdlm' : 'a3');
     console.log(`shipped ${out}`);
   }
   disposeModel(model);

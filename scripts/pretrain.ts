@@ -16,6 +16,7 @@ import { evalWindows, randomWindows, stackBatches, stepSeed, type TokenBatch } f
 import { Trainer, type TrainerState } from '@/lib/train/trainer';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './lib/checkpoints';
 import { loadTokenizer, ROOT, sha256, tokenizeSplit } from './lib/data';
+import { writeGuard } from './guard-slice';
 import { useNodeBackend } from './lib/node-backend';
 import { parseArgs, progressPrinter } from './lib/progress';
 
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
   await saveModelToDir(model, OUT_DIR, { training: 'training.json' });
   writeFileSync(join(OUT_DIR, 'config.json'), JSON.stringify(config, null, 2));
   writeFileSync(join(OUT_DIR, 'training.json'), JSON.stringify(training, null, 2));
+  await writeGuard(OUT_DIR, 'ar');
   console.log(`shipped ${OUT_DIR}: val loss ${valLoss.toFixed(4)} nats/token, ${training.valBitsPerByte.toFixed(4)} bits/byte`);
   trainer.dispose();
   disposeModel(model);

@@ -62,3 +62,23 @@ export function mdlmBound(model: A3Model, windows: TokenBatch[], samples = 8, se
 export function a3NllTable(model: A3Model, windows: TokenBatch[], groupings: Grouping[]): Record<string, number> {
   return Object.fromEntries(groupings.map((g) => [groupingLabel(g), a3Nll(model, windows, g)]));
 }
+
+/**
+ * A small fixed slice of validation tokens stored next to shipped weights,
+ * with the loss the training run measured on it: loading the weights anywhere
+ * and recomputing it guards against shipping mismatched files.
+ */
+export interface GuardSlice {
+  kind: 'ar' | 'a3' | 'mdlm';
+  length: number;
+  tokens: number[];
+  loss: number;
+}
+
+export function guardLoss(model: A3Model, kind: GuardSlice['kind'], tokens: Int32Array, length: number): number {
+  const count = tokens.length / length;
+  const windows = Array.from({ length: count }, (_, i) => ({ batch: 1, tokens: tokens.slice(i * length, (i + 1) * length) }));
+  if (kind === 'ar') return arNll(model, windows);
+  if (kind === 'a3') return a3Nll(model, windows, { kind: 'random', size: 4 });
+  return mdlmBound(model, windows, 4);
+}
