@@ -5,7 +5,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BENCH_CONFIG, benchTrainStep, matmulGflops, profileTrainStep } from './train-step';
+
+/** Everything printed is also kept, so `npm run report` can quote this run in the README. */
+const printed: string[] = [];
+function say(line = ''): void {
+  console.log(line);
+  printed.push(line);
+}
 
 const TRAIN_TARGET = 0.25;
 
@@ -17,7 +26,7 @@ async function main(): Promise<void> {
   const cfg = BENCH_CONFIG;
   const batch = Number(process.env.BENCH_BATCH ?? 16);
   const length = cfg.maxLen;
-  console.log(`backend ${tf.getBackend()}; config d=${cfg.dModel} layers=${cfg.nLayers} heads=${cfg.nHeads} ffn=${cfg.ffnDim} V=${cfg.vocabSize}; B=${batch} T=${length}`);
+  say(`backend ${tf.getBackend()}; config d=${cfg.dModel} layers=${cfg.nLayers} heads=${cfg.nHeads} ffn=${cfg.ffnDim} V=${cfg.vocabSize}; B=${batch} T=${length}`);
 
   // Interleave rounds and keep the best of each: a burst of load from another
   // process then hurts neither figure more than the other.
@@ -31,17 +40,22 @@ async function main(): Promise<void> {
     if (s.msPerStep < step.msPerStep) step = s;
   }
   const ratio = step.gflops / matmul;
-  console.log('\n## Training step (two-stream, AdamW)');
-  console.log(`backend plain matmul          ${matmul.toFixed(1)} GFLOP/s (best of ${shapes})`);
-  console.log(`two-stream train step         ${step.msPerStep.toFixed(0)} ms, ${step.tokensPerSec.toFixed(0)} tokens/s, ${step.gflops.toFixed(2)} GFLOP/s effective`);
-  console.log(`ratio step/matmul             ${(100 * ratio).toFixed(1)}%  (target >= ${100 * TRAIN_TARGET}%) ${ratio >= TRAIN_TARGET ? 'PASS' : 'BELOW TARGET'}`);
+  say();
+  say('## Training step (two-stream, AdamW)');
+  say(`backend plain matmul          ${matmul.toFixed(1)} GFLOP/s (best of ${shapes})`);
+  say(`two-stream train step         ${step.msPerStep.toFixed(0)} ms, ${step.tokensPerSec.toFixed(0)} tokens/s, ${step.gflops.toFixed(2)} GFLOP/s effective`);
+  say(`ratio step/matmul             ${(100 * ratio).toFixed(1)}%  (target >= ${100 * TRAIN_TARGET}%) ${ratio >= TRAIN_TARGET ? 'PASS' : 'BELOW TARGET'}`);
   if (ratio < TRAIN_TARGET || process.env.BENCH_PROFILE) {
-    console.log('\nper-kernel profile of one step (top 20):');
+    say();
+    say('per-kernel profile of one step (top 20):');
     const rows = await profileTrainStep(cfg, batch, length);
     const total = rows.reduce((s, r) => s + r.ms, 0);
-    for (const r of rows.slice(0, 20)) console.log(`${r.ms.toFixed(1).padStart(8)} ms ${String(r.calls).padStart(4)}x  ${r.kernel}`);
-    console.log(`${total.toFixed(1).padStart(8)} ms total kernel time`);
+    for (const r of rows.slice(0, 20)) say(`${r.ms.toFixed(1).padStart(8)} ms ${String(r.calls).padStart(4)}x  ${r.kernel}`);
+    say(`${total.toFixed(1).padStart(8)} ms total kernel time`);
   }
+  const out = join(import.meta.dirname, '..', 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'bench.json'), JSON.stringify({ header: `Measured ${new Date().toISOString().slice(0, 10)} on this 2-core machine, Node ${process.version}.`, lines: printed }, null, 2));
 }
 
 main().catch((e) => {

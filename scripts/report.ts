@@ -53,7 +53,7 @@ function baseSection(): string[] {
     lines.push(`| unigram, add-one (whole split) | ${f(b.unigram.natsPerToken)} | ${f(b.unigram.bitsPerByte)} |`);
     lines.push(`| bigram, add-one (whole split) | ${f(b.bigramAddOne.natsPerToken)} | ${f(b.bigramAddOne.bitsPerByte)} |`);
   }
-  const fullVal = t.valFull ?? null;
+  const fullVal = b?.baseModel ? { ...b.baseModel, length: b.baseModel.length } : null;
   lines.push(`| base AR model (${t.valEval.windows} windows × ${t.valEval.length}) | ${f(t.valLoss)} | ${f(t.valBitsPerByte)} |`);
   if (fullVal) lines.push(`| base AR model (whole split, windows of ${fullVal.length}) | ${f(fullVal.natsPerToken)} | ${f(fullVal.bitsPerByte)} |`);
   if (b) {

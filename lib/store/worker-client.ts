@@ -35,11 +35,16 @@ export class WorkerClient {
     else p.resolve(event);
   }
 
-  /** Send a command that expects an answer; resolves with the answering event. */
-  request<C extends WorkerCommand & { id: number }>(cmd: WithoutId<C>): Promise<WorkerEvent> {
+  /**
+   * Send a command that expects an answer; resolves with the answering event.
+   * `onSent` receives the request's id, so a caller can match the progress and
+   * training events (which carry it) to this request.
+   */
+  request<C extends WorkerCommand & { id: number }>(cmd: WithoutId<C>, onSent?: (id: number) => void): Promise<WorkerEvent> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      onSent?.(id);
       this.port.postMessage({ ...cmd, id });
     });
   }

@@ -1,0 +1,239 @@
+'use client';
+/**
+ * Cell "Inside the two streams": tokenise a short text in the worker, choose a
+ * group plan, and see the content/query masks it implies, the order groups are
+ * predicted in, and where one position looks (attention) in each stream.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { AttentionMap, AttentionMatrix, GroupOrder, MaskMatrix, displayToken, maskCounts, stepColor, textOn } from '@/components/views';
+import { describePlan, planGroupIds, type GroupPlan, type GroupPlanKind } from '@/lib/store/group-plan';
+import { Cell } from '../notebook/Cell';
+import { useStudio, useStudioActions, useStudioStore } from '../notebook/StudioProvider';
+
+const PLAN_KINDS: { kind: GroupPlanKind; label: string }[] = [
+  { kind: 'left-to-right', label: 'left to right' },
+  { kind: 'contiguous', label: 'contiguous blocks' },
+  { kind: 'random', label: 'random subsets' },
+  { kind: 'custom', label: 'custom (click tokens)' },
+];
+
+export function InspectCell({ index }: { index: number }) {
+  const inspect = useStudio((s) => s.inspect);
+  const modelReady = useStudio((s) => s.models.a3.status === 'loaded');
+  const a = useStudioActions();
+  const store = useStudioStore();
+  const readState = store.getState;
+  const [size, setSize] = useState(inspect.plan.kind === 'contiguous' || inspect.plan.kind === 'random' ? inspect.plan.size : 2);
+  const [seed, setSeed] = useState(inspect.plan.kind === 'random' ? inspect.plan.seed : 0);
+  const { snapshot, plan } = inspect;
+
+  // First look as soon as a model is there; afterwards a plan change re-runs the (one-forward) inspection.
+  const started = useRef(false);
+  useEffect(() => {
+    if (modelReady && !started.current) {
+      started.current = true;
+      void a.runInspect();
+    }
+  }, [modelReady, a]);
+  const tokensKnown = inspect.tokenCache?.text === inspect.text;
+  useEffect(() => {
+    if (!started.current || !tokensKnown) return;
+    const ids = a.currentGroupIds();
+    const shown = readState().inspect.snapshot;
+    if (shown && ids && shown.labels.length === ids.length && shown.groupIds.every((g, i) => g === ids[i])) return;
+    const t = setTimeout(() => void a.runInspect(), 150);
+    return () => clearTimeout(t);
+  }, [plan, tokensKnown, a, readState]);
+
+  const choose = (kind: GroupPlanKind, s = size, sd = seed) => {
+    const next: GroupPlan =
+      kind === 'left-to-right'
+        ? { kind }
+        : kind === 'contiguous'
+          ? { kind, size: s }
+          : kind === 'random'
+            ? { kind, size: s, seed: sd }
+            : { kind: 'custom', gids: a.currentGroupIds() ?? [] };
+    a.setInspectPlan(next);
+  };
+
+  const labels = snapshot?.labels ?? [];
+  const gids = snapshot?.groupIds ?? [];
+  const n = labels.length;
+  const counts = useMemo(() => (n ? maskCounts(gids) : null), [gids, n]);
+  const planned = tokensKnown ? planGroupIds(plan, inspect.tokenCache!.labels.length) : null;
+  const maxGroup = Math.max(0, ...(planned ?? gids));
+  const layers = snapshot?.weights.length ?? 0;
+  const heads = snapshot?.weights[0]?.length ?? 0;
+  const { layer, head, position } = inspect;
+  const w = snapshot?.weights[layer]?.[head];
+
+  return (
+    <Cell
+      index={index}
+      id="inspect"
+      title="Inside the two streams"
+      state={inspect.status}
+      explain={
+        <>
+          <p>
+            A3 splits the positions of a text into <b>groups</b> and predicts them group by group; the tokens of one group are
+            predicted together. The same transformer runs two streams side by side. The <b>content stream</b> reads the
+            actual tokens: each token may look at its own group and every earlier group. The <b>query stream</b> asks
+            &ldquo;what goes here?&rdquo;: it knows only the position, and may look at strictly earlier groups — never at the
+            token it must predict. With one token per group, left to right, this is an ordinary language model.
+          </p>
+        </>
+      }
+    >
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void a.runInspect();
+        }}
+      >
+        <label className="grow">
+          <span className="label">Text</span>
+          <input type="text" value={inspect.text} maxLength={400} onChange={(e) => a.setInspectText(e.target.value)} data-testid="inspect-text" />
+        </label>
+        <button type="submit" disabled={!modelReady || inspect.status === 'running'} data-testid="inspect-run">
+          {inspect.status === 'running' ? 'Tokenising…' : 'Tokenise & inspect'}
+        </button>
+      </form>
+
+      <fieldset className="plan">
+        <legend>Group plan</legend>
+        <div className="row wrap">
+          {PLAN_KINDS.map((p) => (
+            <label key={p.kind} className="radio">
+              <input type="radio" name="inspect-plan" value={p.kind} checked={plan.kind === p.kind} onChange={() => choose(p.kind)} data-testid={`plan-${p.kind}`} />
+              {p.label}
+            </label>
+          ))}
+          {plan.kind === 'contiguous' || plan.kind === 'random' ? (
+            <label className="inline">
+              size s
+              <input
+                type="number"
+                min={1}
+                max={64}
+                value={size}
+                data-testid="plan-size"
+                onChange={(e) => {
+                  const s = Math.max(1, Math.floor(Number(e.target.value) || 1));
+                  setSize(s);
+                  choose(plan.kind, s);
+                }}
+              />
+            </label>
+          ) : null}
+          {plan.kind === 'random' ? (
+            <label className="inline">
+              seed
+              <input
+                type="number"
+                min={0}
+                value={seed}
+                data-testid="plan-seed"
+                onChange={(e) => {
+                  const sd = Math.max(0, Math.floor(Number(e.target.value) || 0));
+                  setSeed(sd);
+                  choose('random', size, sd);
+                }}
+              />
+            </label>
+          ) : null}
+        </div>
+        <p className="muted small">{describePlan(plan)}</p>
+        {plan.kind === 'custom' && planned ? (
+          <div className="custom-groups">
+            <label className="inline">
+              clicking a token puts it in group
+              <input type="number" min={0} max={63} value={inspect.brush} onChange={(e) => a.setInspectView({ brush: Math.max(0, Math.floor(Number(e.target.value) || 0)) })} data-testid="plan-brush" />
+            </label>
+            <div className="token-buttons">
+              {inspect.tokenCache!.labels.map((l, i) => {
+                const bg = stepColor(planned[i], maxGroup + 1);
+                return (
+                  <button key={i} type="button" style={{ background: bg, color: textOn(bg) }} onClick={() => a.assignGroup(i)} title={`position ${i}, group ${planned[i]}`} data-testid={`token-${i}`}>
+                    {displayToken(l)}
+                    <sub>{planned[i]}</sub>
+                  </button>
+                );
+              })}
+            </div>
+          </div>
+        ) : null}
+      </fieldset>
+
+      {snapshot && counts ? (
+        <>
+          <h3>Prediction order</h3>
+          <p className="muted small">Colour = the group; lighter groups are predicted first. Tokens of one group are predicted in one step.</p>
+          <GroupOrder data={{ labels, gids }} />
+
+          <h3>Who may look at whom</h3>
+          <p className="muted small">
+            Row = the token that is looking, column = the token it looks at. Dark = allowed. The query stream&apos;s diagonal is
+            always blocked: a position may not see the answer it predicts.
+          </p>
+          <p className="counts" data-testid="mask-counts" data-n={n} data-content-allowed={counts.content.allowed} data-content-blocked={counts.content.blocked} data-query-allowed={counts.query.allowed} data-query-blocked={counts.query.blocked}>
+            {n} tokens, {new Set(gids).size} groups · content: {counts.content.allowed} allowed / {counts.content.blocked} blocked · query:{' '}
+            {counts.query.allowed} allowed / {counts.query.blocked} blocked
+          </p>
+          <MaskMatrix data={{ gids, labels }} />
+
+          <h3>Attention</h3>
+          <p className="muted small">
+            What the trained weights actually do inside those masks: the share of attention each row gives to each key, for
+            one layer and head. Click a row to follow one position.
+          </p>
+          <div className="row wrap">
+            <label className="inline">
+              layer
+              <select value={layer} onChange={(e) => a.setInspectView({ layer: Number(e.target.value) })} data-testid="attn-layer">
+                {Array.from({ length: layers }, (_, i) => (
+                  <option key={i} value={i}>
+                    {i + 1}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="inline">
+              head
+              <select value={head} onChange={(e) => a.setInspectView({ head: Number(e.target.value) })} data-testid="attn-head">
+                {Array.from({ length: heads }, (_, i) => (
+                  <option key={i} value={i}>
+                    {i + 1}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="inline">
+              position
+              <select value={position} onChange={(e) => a.setInspectView({ position: Number(e.target.value) })} data-testid="attn-position">
+                {labels.map((l, i) => (
+                  <option key={i} value={i}>
+                    {i}: {displayToken(l)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          {w ? (
+            <>
+              <AttentionMap data={{ labels, content: w[position], query: w[n + position], position, layer, head, gids }} />
+              <AttentionMatrix
+                data={{ labels, content: w.slice(0, n), query: w.slice(n, 2 * n), layer, head, gids, position }}
+                onSelectPosition={(p) => a.setInspectView({ position: p })}
+              />
+            </>
+          ) : null}
+        </>
+      ) : (
+        <p className="muted">{modelReady ? 'Press “Tokenise & inspect”.' : 'Waiting for the model…'}</p>
+      )}
+    </Cell>
+  );
+}

@@ -1,0 +1,146 @@
+/**
+ * Training events from the worker, reduced into what the Fine-tune cell draws:
+ * train / validation loss series on one global step axis across the stages of
+ * a plan, stage boundaries, speed and ETA. Pure functions of plain data.
+ */
+import type { Curriculum } from '../train/curriculum';
+import type { CheckpointSummary } from '../train/storage';
+import type { TrainEvent } from '../train/trainer';
+
+export interface LossPoint {
+  step: number;
+  loss: number;
+}
+export interface StageMark {
+  name: string;
+  startStep: number;
+}
+
+export type RunState = 'idle' | 'running' | 'paused';
+
+export interface TrainingState {
+  state: RunState;
+  /** The plan of the current (or last) run; fixes the global step of each stage. */
+  plan: Curriculum | null;
+  train: LossPoint[];
+  val: LossPoint[];
+  stages: StageMark[];
+  /** Name of the stage the last event came from. */
+  stage: string | null;
+  /** Global step of the last step event, and the plan's total. */
+  step: number;
+  totalSteps: number;
+  tokensPerSec: number | null;
+  etaSec: number | null;
+  lastLoss: number | null;
+  /** Steps skipped for non-finite losses, with the trainer's reason. */
+  skipped: string[];
+  /** How the last run ended ('finished', 'stopped', 'diverged'), null while one runs. */
+  ended: string | null;
+  checkpoints: CheckpointSummary[];
+}
+
+export const initialTraining = (): TrainingState => ({
+  state: 'idle',
+  plan: null,
+  train: [],
+  val: [],
+  stages: [],
+  stage: null,
+  step: 0,
+  totalSteps: 0,
+  tokensPerSec: null,
+  etaSec: null,
+  lastLoss: null,
+  skipped: [],
+  ended: null,
+  checkpoints: [],
+});
+
+/** Global step at which each stage starts: stage i starts after the steps of stages 0..i-1. */
+export function stageOffsets(plan: Curriculum): Map<string, number> {
+  const out = new Map<string, number>();
+  let at = 0;
+  for (const s of plan.stages) {
+    if (!out.has(s.name)) out.set(s.name, at);
+    at += s.steps;
+  }
+  return out;
+}
+
+export function totalSteps(plan: Curriculum): number {
+  return plan.stages.reduce((a, s) => a + s.steps, 0);
+}
+
+/** A fresh run of `plan`: clears the series, keeps the checkpoint list. */
+export function beginRun(t: TrainingState, plan: Curriculum): TrainingState {
+  return { ...initialTraining(), checkpoints: t.checkpoints, state: t.state, plan, totalSteps: totalSteps(plan) };
+}
+
+function globalStep(t: TrainingState, stage: string, step: number): number {
+  const offsets = t.plan ? stageOffsets(t.plan) : null;
+  const at = offsets?.get(stage);
+  if (at !== undefined) return at + step;
+  // A stage the plan does not name (should not happen): continue after the last point.
+  const mark = t.stages.find((m) => m.name === stage);
+  return (mark ? mark.startStep : t.step) + step;
+}
+
+function withStage(t: TrainingState, stage: string, startStep: number): StageMark[] {
+  if (t.stages.some((m) => m.name === stage)) return t.stages;
+  return [...t.stages, { name: stage, startStep }];
+}
+
+/** Folds one trainer event into the state (a new object; the input is not changed). */
+export function reduceTrainEvent(t: TrainingState, e: TrainEvent): TrainingState {
+  const offsets = t.plan ? stageOffsets(t.plan) : null;
+  const stageStart = offsets?.get(e.stage) ?? t.step;
+  switch (e.type) {
+    case 'step': {
+      const g = globalStep(t, e.stage, e.step);
+      // A resumed run replays from its checkpoint: drop points at or after this step from an older attempt.
+      const train = t.train.length && t.train[t.train.length - 1].step >= g ? t.train.filter((p) => p.step < g) : t.train;
+      return {
+        ...t,
+        stages: withStage(t, e.stage, stageStart),
+        stage: e.stage,
+        train: [...train, { step: g, loss: e.loss }],
+        step: g,
+        tokensPerSec: e.tokensPerSec,
+        etaSec: remainingSec(t, e),
+        lastLoss: e.loss,
+        ended: null,
+      };
+    }
+    case 'eval': {
+      const loss = e.metrics.valLoss ?? Object.values(e.metrics)[0];
+      if (loss === undefined || !Number.isFinite(loss)) return t;
+      const g = globalStep(t, e.stage, e.step);
+      return { ...t, stages: withStage(t, e.stage, stageStart), val: [...t.val.filter((p) => p.step !== g), { step: g, loss }] };
+    }
+    case 'skip':
+      return { ...t, skipped: [...t.skipped, `step ${e.step}: ${e.reason}`] };
+    case 'checkpoint':
+      return t;
+    case 'done':
+      return { ...t, ended: e.reason, etaSec: e.reason === 'finished' ? t.etaSec : null };
+  }
+}
+
+/** ETA for the whole plan: this stage's ETA plus the later stages at the current speed. */
+function remainingSec(t: TrainingState, e: Extract<TrainEvent, { type: 'step' }>): number {
+  if (!t.plan) return e.etaSec;
+  const idx = t.plan.stages.findIndex((s) => s.name === e.stage);
+  if (idx < 0 || e.elapsedSec <= 0 || e.step <= 0) return e.etaSec;
+  const later = t.plan.stages.slice(idx + 1).reduce((a, s) => a + s.steps, 0);
+  const secPerStep = e.step > 0 && Number.isFinite(e.etaSec) && e.steps > e.step ? e.etaSec / (e.steps - e.step) : e.elapsedSec / e.step;
+  return e.etaSec + later * secPerStep;
+}
+
+export function formatDuration(sec: number | null): string {
+  if (sec == null || !Number.isFinite(sec)) return '—';
+  if (sec < 60) return `${Math.round(sec)} s`;
+  const m = Math.floor(sec / 60);
+  if (m < 60) return `${m} min ${Math.round(sec - m * 60)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}

@@ -1,0 +1,170 @@
+/**
+ * The shareable part of the studio's state, as a query string: the playground
+ * (text, decoding strategy, knobs) and the Inspect cell's text and group plan.
+ * Only values that differ from the defaults are written, so a fresh page has a
+ * clean URL; unknown or invalid values fall back to the defaults. Other
+ * parameters (e.g. `?backend=`) are left alone.
+ */
+import type { GroupPlan } from './group-plan';
+
+export type Strategy = 'groupwise' | 'dynamic' | 'parallel';
+export const STRATEGIES: readonly Strategy[] = ['groupwise', 'dynamic', 'parallel'];
+export type Score = 'max-prob' | 'neg-entropy' | 'random';
+export const SCORES: readonly Score[] = ['max-prob', 'neg-entropy', 'random'];
+export type OpenOrder = 'left-to-right' | 'random';
+
+/** What the Infill / Compare cells decode with. */
+export interface PlaygroundParams {
+  /** Text with gaps (the Infill cell decides the gap syntax). */
+  text: string;
+  strategy: Strategy;
+  /** Group size s for group-wise AR. */
+  groupSize: number;
+  /** Order of the open groups for group-wise AR. */
+  order: OpenOrder;
+  /** Tokens committed per step (dynamic resampling). */
+  k: number;
+  score: Score;
+  temperature: number;
+  topK: number;
+  topP: number;
+  greedy: boolean;
+  seed: number;
+}
+
+export const DEFAULT_PLAYGROUND: PlaygroundParams = {
+  text: '',
+  strategy: 'groupwise',
+  groupSize: 2,
+  order: 'left-to-right',
+  k: 2,
+  score: 'max-prob',
+  temperature: 1,
+  topK: 0,
+  topP: 1,
+  greedy: false,
+  seed: 0,
+};
+
+export interface InspectParams {
+  text: string;
+  plan: GroupPlan;
+}
+
+export const DEFAULT_INSPECT: InspectParams = {
+  text: 'The quick brown fox jumps over the lazy dog.',
+  plan: { kind: 'left-to-right' },
+};
+
+export interface UrlState {
+  playground: PlaygroundParams;
+  inspect: InspectParams;
+}
+
+/** Query keys, one per field (short, readable in a shared link). */
+const PG_KEYS: Record<keyof PlaygroundParams, string> = {
+  text: 'text',
+  strategy: 'strategy',
+  groupSize: 's',
+  order: 'order',
+  k: 'k',
+  score: 'score',
+  temperature: 'temp',
+  topK: 'topk',
+  topP: 'topp',
+  greedy: 'greedy',
+  seed: 'seed',
+};
+const INSPECT_TEXT = 'itext';
+const PLAN = 'plan';
+/** Every key this module owns (others in the query string are preserved). */
+export const URL_KEYS: readonly string[] = [...Object.values(PG_KEYS), INSPECT_TEXT, PLAN];
+
+const num = (v: string | null, min: number, max: number, int: boolean): number | undefined => {
+  if (v == null || v.trim() === '') return undefined;
+  const x = Number(v);
+  if (!Number.isFinite(x) || x < min || x > max || (int && !Number.isInteger(x))) return undefined;
+  return x;
+};
+const oneOf = <T extends string>(v: string | null, options: readonly T[]): T | undefined =>
+  v != null && (options as readonly string[]).includes(v) ? (v as T) : undefined;
+
+/** `plan` values: `ltr`, `contig:4`, `random:4:7` (size, seed), `custom:0.1.1.2` (group ids). */
+export function encodePlan(plan: GroupPlan): string {
+  switch (plan.kind) {
+    case 'left-to-right':
+      return 'ltr';
+    case 'contiguous':
+      return `contig:${plan.size}`;
+    case 'random':
+      return `random:${plan.size}:${plan.seed}`;
+    case 'custom':
+      return `custom:${plan.gids.join('.')}`;
+  }
+}
+
+export function decodePlan(v: string | null): GroupPlan | undefined {
+  if (v == null) return undefined;
+  const [kind, ...rest] = v.split(':');
+  const int = (s: string | undefined, min: number) => num(s ?? null, min, 1e6, true);
+  if (kind === 'ltr' && rest.length === 0) return { kind: 'left-to-right' };
+  if (kind === 'contig' && rest.length === 1) {
+    const size = int(rest[0], 1);
+    return size === undefined ? undefined : { kind: 'contiguous', size };
+  }
+  if (kind === 'random' && rest.length === 2) {
+    const size = int(rest[0], 1);
+    const seed = int(rest[1], 0);
+    return size === undefined || seed === undefined ? undefined : { kind: 'random', size, seed };
+  }
+  if (kind === 'custom' && rest.length === 1) {
+    if (rest[0] === '') return { kind: 'custom', gids: [] };
+    const gids = rest[0].split('.').map((s) => int(s, 0));
+    return gids.some((g) => g === undefined) ? undefined : { kind: 'custom', gids: gids as number[] };
+  }
+  return undefined;
+}
+
+/** Reads the studio's URL state from a query string (`?a=b...` or `a=b...`). */
+export function parseUrlState(search: string): UrlState {
+  const q = new URLSearchParams(search);
+  const d = DEFAULT_PLAYGROUND;
+  const playground: PlaygroundParams = {
+    text: q.get(PG_KEYS.text) ?? d.text,
+    strategy: oneOf(q.get(PG_KEYS.strategy), STRATEGIES) ?? d.strategy,
+    groupSize: num(q.get(PG_KEYS.groupSize), 1, 64, true) ?? d.groupSize,
+    order: oneOf(q.get(PG_KEYS.order), ['left-to-right', 'random'] as const) ?? d.order,
+    k: num(q.get(PG_KEYS.k), 1, 64, true) ?? d.k,
+    score: oneOf(q.get(PG_KEYS.score), SCORES) ?? d.score,
+    temperature: num(q.get(PG_KEYS.temperature), 0, 10, false) ?? d.temperature,
+    topK: num(q.get(PG_KEYS.topK), 0, 100000, true) ?? d.topK,
+    topP: num(q.get(PG_KEYS.topP), 0, 1, false) ?? d.topP,
+    greedy: q.has(PG_KEYS.greedy) ? q.get(PG_KEYS.greedy) === '1' : d.greedy,
+    seed: num(q.get(PG_KEYS.seed), 0, 2 ** 31, true) ?? d.seed,
+  };
+  const inspect: InspectParams = {
+    text: q.get(INSPECT_TEXT) ?? DEFAULT_INSPECT.text,
+    plan: decodePlan(q.get(PLAN)) ?? DEFAULT_INSPECT.plan,
+  };
+  return { playground, inspect };
+}
+
+/**
+ * Writes `state` into `search` (keeping keys this module does not own) and
+ * returns the new query string, with a leading `?`, or '' when empty.
+ */
+export function writeUrlState(search: string, state: UrlState): string {
+  const q = new URLSearchParams(search);
+  for (const key of URL_KEYS) q.delete(key);
+  const d = DEFAULT_PLAYGROUND;
+  for (const field of Object.keys(PG_KEYS) as (keyof PlaygroundParams)[]) {
+    const v = state.playground[field];
+    if (v === d[field]) continue;
+    q.set(PG_KEYS[field], typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+  }
+  if (state.inspect.text !== DEFAULT_INSPECT.text) q.set(INSPECT_TEXT, state.inspect.text);
+  const plan = encodePlan(state.inspect.plan);
+  if (plan !== encodePlan(DEFAULT_INSPECT.plan)) q.set(PLAN, plan);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}

@@ -1,0 +1,119 @@
+// @vitest-environment jsdom
+import { act } from 'react';
+import { createRoot } from 'react-dom/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FineTuneCell } from '@/components/cells/FineTuneCell';
+import { InspectCell } from '@/components/cells/InspectCell';
+import { ModelCell } from '@/components/cells/ModelCell';
+import { StudioProvider } from '@/components/notebook/StudioProvider';
+import { maskCounts } from '@/components/views/mask-matrix';
+import { PRESETS } from '@/lib/a3/config';
+import { createStudioStore, type StudioStore } from '@/lib/store';
+import { defaultCurriculum } from '@/lib/train/curriculum';
+import type { WorkerEvent } from '@/lib/train/protocol';
+import { fakeClient, fakeFetch } from '../../store/fake-client';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+const roots: ReturnType<typeof createRoot>[] = [];
+afterEach(() => {
+  act(() => roots.splice(0).forEach((r) => r.unmount()));
+  document.body.innerHTML = '';
+});
+
+const N = 5;
+function snapshot(groupIds?: number[]) {
+  const gids = groupIds ?? Array.from({ length: N }, (_, i) => i);
+  // 2 layers, 2 heads, 2N rows (content then query), N keys: uniform weights.
+  const weights = Array.from({ length: 2 }, () => Array.from({ length: 2 }, () => Array.from({ length: 2 * N }, () => Array.from({ length: N }, () => 1 / N))));
+  return { tokens: [1, 2, 3, 4, 5], labels: ['The', ' quick', ' brown', ' fox', '.'], groupIds: gids, weights };
+}
+
+async function booted(): Promise<{ store: StudioStore; sent: { type: string }[] }> {
+  let store!: StudioStore;
+  const { client, sent } = fakeClient(
+    {
+      init: (c) => ({ type: 'ready', id: c.id, backend: 'wasm', reason: 'wasm [single-threaded SIMD]: auto (webgpu: software adapter)' }),
+      load: (c) => ({ type: 'loaded', id: c.id, model: { kind: 'a3', config: PRESETS.base, parameters: 1_049_216, bytes: 4_196_864, vocabSize: 2048 } }),
+      inspect: (c) => ({ type: 'inspected', id: c.id, snapshot: snapshot(c.type === 'inspect' ? c.groupIds : undefined) }),
+      checkpoints: (c) => ({ type: 'checkpoints', id: c.id, list: [{ key: 'run-1-a', label: '1: left-to-right @ step 10', savedAt: 0, step: 10, stage: '1: left-to-right' }] }),
+    },
+    () => (e: WorkerEvent) => store.getState().handleEvent(e),
+  );
+  store = createStudioStore({ client, fetchImpl: fakeFetch({ base: [[2048, 128]] }), search: '?plan=contig:2' });
+  await store.getState().boot();
+  return { store, sent };
+}
+
+async function mount(store: StudioStore, el: React.ReactNode) {
+  const div = document.createElement('div');
+  document.body.appendChild(div);
+  const root = createRoot(div);
+  roots.push(root);
+  await act(async () => root.render(<StudioProvider store={store}>{el}</StudioProvider>));
+  // Let the inspect cell's first run and its follow-up settle.
+  await act(async () => new Promise((r) => setTimeout(r, 250)));
+  return div;
+}
+
+const q = (div: HTMLElement, id: string) => div.querySelector(`[data-testid="${id}"]`);
+
+describe('cells (jsdom)', () => {
+  it('ModelCell shows the backend, why, the stand-in model and its size', async () => {
+    const { store } = await booted();
+    const div = await mount(store, <ModelCell index={1} />);
+    expect(q(div, 'backend')?.textContent).toBe('wasm');
+    expect(q(div, 'backend-reason')?.textContent).toMatch(/software adapter/);
+    expect(q(div, 'model-status')?.getAttribute('data-status')).toBe('loaded');
+    expect(q(div, 'model-params')?.textContent).toBe('1.05 M parameters');
+    expect(q(div, 'model-note')?.textContent).toMatch(/not shipped yet/);
+    expect(q(div, 'shipped-a3')?.textContent).toMatch(/not shipped yet/);
+    expect(div.querySelector('.cell-number')?.textContent).toBe('1');
+    expect(div.querySelector('section.cell')?.getAttribute('data-state')).toBe('ready');
+  });
+
+  it('InspectCell shows the plan from the URL, counts matching maskCounts, and custom groups by clicking', async () => {
+    const { store, sent } = await booted();
+    const div = await mount(store, <InspectCell index={2} />);
+    const counts = q(div, 'mask-counts')!;
+    const expected = maskCounts([0, 0, 1, 1, 2]);
+    expect(counts.getAttribute('data-content-allowed')).toBe(String(expected.content.allowed));
+    expect(counts.getAttribute('data-query-blocked')).toBe(String(expected.query.blocked));
+    expect(div.querySelector('[data-view="mask-matrix"] svg')).not.toBeNull();
+    expect(div.querySelector('[data-view="attention-map"] svg')).not.toBeNull();
+    expect(div.querySelector('[data-view="group-order"] svg')).not.toBeNull();
+    expect(sent.filter((c) => c.type === 'inspect')).toHaveLength(2);
+
+    await act(async () => (q(div, 'plan-custom') as HTMLInputElement).click());
+    await act(async () => (q(div, 'token-4') as HTMLButtonElement).click()); // brush 1: position 4 joins group 1
+    await act(async () => new Promise((r) => setTimeout(r, 300)));
+    expect(store.getState().inspect.plan).toEqual({ kind: 'custom', gids: [0, 0, 1, 1, 1] });
+    const after = maskCounts([0, 0, 1, 1, 1]);
+    expect(q(div, 'mask-counts')!.getAttribute('data-query-allowed')).toBe(String(after.query.allowed));
+  });
+
+  it('FineTuneCell draws the loss, lists checkpoints and shows worker errors inline', async () => {
+    const { store, sent } = await booted();
+    const plan = defaultCurriculum(3);
+    act(() => {
+      store.setState((s) => ({ training: { ...s.training, plan, totalSteps: 15, state: 'running' } }));
+      for (let i = 1; i <= 3; i++) {
+        store.getState().handleEvent({
+          type: 'train-event',
+          id: 1,
+          event: { type: 'step', stage: plan.stages[0].name, step: i, steps: 3, loss: 6 - i, lr: 1e-3, gradNorm: 1, tokensPerSec: 321, etaSec: 3 - i, elapsedSec: i },
+        });
+      }
+    });
+    const div = await mount(store, <FineTuneCell index={3} />);
+    expect(q(div, 'ft-state')?.textContent).toBe('running');
+    expect(q(div, 'ft-step-count')?.textContent).toBe('3 / 15');
+    expect(div.textContent).toMatch(/321 tokens\/s/);
+    expect(div.querySelector('[data-view="loss-chart"] svg')).not.toBeNull();
+    expect(q(div, 'checkpoint-list')?.textContent).toMatch(/left-to-right @ step 10/);
+    await act(async () => (q(div, 'ft-pause') as HTMLButtonElement).click());
+    expect(sent[sent.length - 1]).toEqual({ type: 'pause' });
+    await act(async () => store.getState().pushError('finetune', 'the text is too short to train on (12 tokens)'));
+    expect(q(div, 'errors-finetune')?.textContent).toMatch(/too short/);
+  });
+});

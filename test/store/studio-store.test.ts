@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { createStudioStore, type StudioStore } from '@/lib/store';
+import type { LoadedModel, WorkerEvent } from '@/lib/train/protocol';
+import { defaultCurriculum } from '@/lib/train/curriculum';
+import { PRESETS } from '@/lib/a3/config';
+import { fakeClient, fakeFetch } from './fake-client';
+
+const model = (kind: LoadedModel['kind']): LoadedModel => ({ kind, config: PRESETS.tiny, parameters: 1234, bytes: 4936, vocabSize: 16 });
+const snapshot = (n: number, gids?: number[]) => ({
+  tokens: Array.from({ length: n }, (_, i) => i),
+  labels: Array.from({ length: n }, (_, i) => `t${i}`),
+  groupIds: gids ?? Array.from({ length: n }, (_, i) => i),
+  weights: [[[[1]]]],
+});
+
+function setup(folders: Record<string, number[][]>, search = '') {
+  let store!: StudioStore;
+  const { client, sent } = fakeClient(
+    {
+      init: (c) => ({ type: 'ready', id: c.id, backend: 'cpu', reason: 'cpu [plain JS]: requested' }),
+      load: (c, emit) => {
+        if (c.type !== 'load') throw new Error();
+        emit({ type: 'load-progress', id: c.id, loadedBytes: 10 });
+        emit({ type: 'memory', numTensors: 7, numBytes: 4096 });
+        return { type: 'loaded', id: c.id, model: model(c.kind) };
+      },
+      inspect: (c) => {
+        if (c.type !== 'inspect') throw new Error();
+        if (c.text === '') return { type: 'error', id: c.id, message: 'nothing to inspect: the text is empty' };
+        return { type: 'inspected', id: c.id, snapshot: snapshot(4, c.groupIds) };
+      },
+      checkpoints: (c) => ({ type: 'checkpoints', id: c.id, list: [{ key: 'run-1-s', label: 's @ step 2', savedAt: 1, step: 2, stage: 's' }] }),
+      train: (c, emit) => {
+        if (c.type !== 'train') throw new Error();
+        const stage = c.plan.stages[0].name;
+        emit({ type: 'train-state', state: 'running' });
+        for (let i = 1; i <= 2; i++) {
+          emit({ type: 'train-event', id: c.id, event: { type: 'step', stage, step: i, steps: 2, loss: 5 - i, lr: 1e-3, gradNorm: 1, tokensPerSec: 50, etaSec: 2 - i, elapsedSec: i } });
+        }
+        // An event of another (older) run is ignored.
+        emit({ type: 'train-event', id: 999, event: { type: 'step', stage, step: 1, steps: 2, loss: 99, lr: 1, gradNorm: 1, tokensPerSec: 1, etaSec: 1, elapsedSec: 1 } });
+        emit({ type: 'train-event', id: c.id, event: { type: 'done', stage, step: 2, reason: 'finished' } });
+        emit({ type: 'train-state', state: 'idle' });
+        return { type: 'done', id: c.id };
+      },
+    },
+    () => (e: WorkerEvent) => store.getState().handleEvent(e),
+  );
+  store = createStudioStore({ search, client, fetchImpl: fakeFetch(folders) });
+  return { store, sent };
+}
+
+describe('studio store', () => {
+  it('boots: backend from ?backend=, A3 falls back to base when a3 is not shipped', async () => {
+    const { store, sent } = setup({ base: [[16, 16], [4]] }, '?backend=cpu');
+    await store.getState().boot();
+    const s = store.getState();
+    expect(sent[0]).toMatchObject({ type: 'init', backend: 'cpu' });
+    expect(sent[1]).toMatchObject({ type: 'checkpoints' }); // listed before the model loads: they survive reloads
+    expect(s.backend).toMatchObject({ status: 'ready', name: 'cpu', requested: 'cpu' });
+    expect(sent.find((c) => c.type === 'load')).toMatchObject({ type: 'load', kind: 'a3', baseUrl: '/weights/base/', tokenizerUrl: '/weights/tokenizer.json' });
+    expect(s.models.a3).toMatchObject({ status: 'loaded', source: 'base', totalBytes: (256 + 4) * 4 });
+    expect(s.models.a3.note).toMatch(/not shipped yet/);
+    expect(s.memory).toEqual({ numTensors: 7, numBytes: 4096 });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(store.getState().shipped).toEqual({ a3: false, base: true, mdlm: false });
+    expect(s.errors).toEqual([]);
+  });
+
+  it('loads a3 when shipped; a missing folder is reported, not thrown', async () => {
+    const { store } = setup({ a3: [[2]], base: [[2]] });
+    await store.getState().boot();
+    expect(store.getState().models.a3).toMatchObject({ status: 'loaded', source: 'a3' });
+    expect(await store.getState().loadModel('mdlm')).toBe(false);
+    expect(store.getState().models.mdlm.status).toBe('missing');
+    expect(store.getState().models.mdlm.note).toMatch(/not shipped yet/);
+  });
+
+  it('with nothing shipped, the model cell gets the message and no error is thrown', async () => {
+    const { store } = setup({});
+    await store.getState().boot();
+    expect(store.getState().models.a3.status).toBe('missing');
+  });
+
+  it('inspect: tokenises first, then sends the plan\'s group ids; errors land in the inspect cell', async () => {
+    const { store, sent } = setup({ base: [[2]] });
+    await store.getState().boot();
+    store.getState().setInspectPlan({ kind: 'contiguous', size: 2 });
+    await store.getState().runInspect();
+    const inspects = sent.filter((c) => c.type === 'inspect');
+    expect(inspects).toHaveLength(2);
+    expect(inspects[1]).toMatchObject({ groupIds: [0, 0, 1, 1] });
+    expect(store.getState().inspect.snapshot?.groupIds).toEqual([0, 0, 1, 1]);
+    // Same text: one round trip.
+    store.getState().setInspectPlan({ kind: 'left-to-right' });
+    await store.getState().runInspect();
+    expect(sent.filter((c) => c.type === 'inspect')).toHaveLength(3);
+    // Custom: clicking a token assigns the brush group.
+    store.getState().setInspectView({ brush: 0 });
+    store.getState().assignGroup(3);
+    expect(store.getState().inspect.plan).toEqual({ kind: 'custom', gids: [0, 1, 2, 0] });
+    // Errors.
+    store.getState().setInspectText('');
+    await store.getState().runInspect();
+    expect(store.getState().inspect.status).toBe('error');
+    expect(store.getState().errors).toMatchObject([{ cell: 'inspect', message: 'nothing to inspect: the text is empty' }]);
+    store.getState().setInspectText('ok');
+    await store.getState().runInspect();
+    expect(store.getState().errors).toEqual([]);
+  });
+
+  it('training: events become loss series, checkpoints refresh, controls send commands', async () => {
+    const { store, sent } = setup({ base: [[2]] });
+    await store.getState().boot();
+    const plan = { ...defaultCurriculum(2), stages: defaultCurriculum(2).stages.slice(0, 1) };
+    await store.getState().startTraining({ text: 'x', plan, batch: 2, seed: 1 });
+    const t = store.getState().training;
+    expect(t.train).toEqual([{ step: 1, loss: 4 }, { step: 2, loss: 3 }]);
+    expect(t.stages).toEqual([{ name: plan.stages[0].name, startStep: 0 }]);
+    expect(t.state).toBe('idle');
+    expect(t.ended).toBe('finished');
+    expect(t.checkpoints.map((c) => c.key)).toEqual(['run-1-s']);
+    store.getState().pauseTraining();
+    store.getState().stepTraining();
+    store.getState().resumeTraining();
+    store.getState().stopTraining();
+    expect(sent.slice(-4).map((c) => c.type)).toEqual(['pause', 'step', 'resume', 'stop']);
+  });
+
+  it('errors: worker failures become cell messages; unknown commands and errorless events are safe', async () => {
+    const { store } = setup({ base: [[2]] });
+    // No handler for export in the fake: the request rejects.
+    expect(await store.getState().exportModel()).toBeNull();
+    expect(store.getState().errors[0]).toMatchObject({ cell: 'finetune', message: 'no handler for export' });
+    store.getState().handleEvent({ type: 'error', message: 'the worker received a malformed command' });
+    expect(store.getState().errors.map((e) => e.cell)).toEqual(['finetune', 'global']);
+    store.getState().handleEvent({ type: 'error', id: 3, message: 'owned by a request' });
+    expect(store.getState().errors).toHaveLength(2);
+    // Same message twice: shown once.
+    store.getState().pushError('global', 'the worker received a malformed command');
+    expect(store.getState().errors).toHaveLength(2);
+    store.getState().dismissError(store.getState().errors[0].id);
+    expect(store.getState().errors.map((e) => e.cell)).toEqual(['global']);
+    store.getState().clearErrors('global');
+    expect(store.getState().errors).toEqual([]);
+  });
+
+  it('a failing backend init is an error in the model cell, and nothing loads', async () => {
+    let store!: StudioStore;
+    const { client, sent } = fakeClient(
+      { init: (c) => ({ type: 'error', id: c.id, message: 'initBackend: no backend worked' }) },
+      () => (e) => store.getState().handleEvent(e),
+    );
+    store = createStudioStore({ client, fetchImpl: fakeFetch({}) });
+    await store.getState().boot();
+    expect(store.getState().backend.status).toBe('error');
+    expect(store.getState().errors).toMatchObject([{ cell: 'model', message: 'initBackend: no backend worked' }]);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('stores are independent (one per tree, no global)', () => {
+    const a = createStudioStore();
+    const b = createStudioStore();
+    a.getState().setPlayground({ seed: 4 });
+    expect(b.getState().playground.seed).toBe(0);
+  });
+});

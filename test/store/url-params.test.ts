@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_INSPECT, DEFAULT_PLAYGROUND, decodePlan, encodePlan, parseUrlState, writeUrlState, type UrlState } from '@/lib/store';
+import { bindUrl, createStudioStore, planGroupIds } from '@/lib/store';
+
+describe('URL state', () => {
+  it('defaults give an empty query and round-trip', () => {
+    const s: UrlState = { playground: DEFAULT_PLAYGROUND, inspect: DEFAULT_INSPECT };
+    expect(writeUrlState('', s)).toBe('');
+    expect(parseUrlState('')).toEqual(s);
+  });
+
+  it('round-trips every field and keeps foreign keys', () => {
+    const s: UrlState = {
+      playground: {
+        text: 'Once upon a [ ] there was & a ? cat',
+        strategy: 'dynamic',
+        groupSize: 4,
+        order: 'random',
+        k: 3,
+        score: 'neg-entropy',
+        temperature: 0.7,
+        topK: 40,
+        topP: 0.9,
+        greedy: true,
+        seed: 123,
+      },
+      inspect: { text: 'Hello, world!', plan: { kind: 'random', size: 3, seed: 9 } },
+    };
+    const q = writeUrlState('?backend=wasm&plan=ltr', s);
+    expect(q).toContain('backend=wasm');
+    expect(new URLSearchParams(q).getAll('plan')).toEqual(['random:3:9']);
+    expect(parseUrlState(q)).toEqual(s);
+  });
+
+  it('plans encode and decode, invalid ones fall back', () => {
+    for (const plan of [
+      { kind: 'left-to-right' as const },
+      { kind: 'contiguous' as const, size: 4 },
+      { kind: 'random' as const, size: 2, seed: 0 },
+      { kind: 'custom' as const, gids: [0, 2, 1, 1] },
+    ]) {
+      expect(decodePlan(encodePlan(plan))).toEqual(plan);
+    }
+    expect(decodePlan('contig:0')).toBeUndefined();
+    expect(decodePlan('custom:1.x')).toBeUndefined();
+    expect(decodePlan('bogus')).toBeUndefined();
+    expect(parseUrlState('?plan=contig:-3&s=0&temp=abc&strategy=nope').playground.groupSize).toBe(DEFAULT_PLAYGROUND.groupSize);
+    expect(parseUrlState('?plan=contig:-3').inspect.plan).toEqual(DEFAULT_INSPECT.plan);
+    expect(parseUrlState('?strategy=nope').playground.strategy).toBe('groupwise');
+  });
+
+  it('a store created from a URL holds its state, and bindUrl writes changes back', () => {
+    const search = '?backend=cpu&itext=abc&plan=contig:2&temp=0.5';
+    const store = createStudioStore({ search });
+    expect(store.getState().backend.requested).toBe('cpu');
+    expect(store.getState().inspect.text).toBe('abc');
+    expect(store.getState().inspect.plan).toEqual({ kind: 'contiguous', size: 2 });
+    expect(store.getState().playground.temperature).toBe(0.5);
+
+    const host = { location: { pathname: '/', search, hash: '' }, history: { replaceState: (_d: unknown, _u: string, url?: string) => {
+      const u = new URL(url!, 'http://x');
+      host.location.search = u.search;
+      calls.push(url!);
+    } } };
+    const calls: string[] = [];
+    const unbind = bindUrl(store, host);
+    expect(calls).toEqual([]); // already in sync
+    store.getState().setPlayground({ strategy: 'parallel', seed: 5 });
+    store.getState().setInspectPlan({ kind: 'custom', gids: [1, 0, 1] });
+    const again = createStudioStore({ search: host.location.search });
+    expect(again.getState().playground).toEqual(store.getState().playground);
+    expect(again.getState().inspect.plan).toEqual({ kind: 'custom', gids: [1, 0, 1] });
+    expect(again.getState().backend.requested).toBe('cpu');
+    unbind();
+    store.getState().setPlayground({ seed: 6 });
+    expect(calls).toHaveLength(2);
+  });
+
+  it('planGroupIds follows lib/a3/groups', () => {
+    expect(planGroupIds({ kind: 'left-to-right' }, 4)).toEqual([0, 1, 2, 3]);
+    expect(planGroupIds({ kind: 'contiguous', size: 2 }, 5)).toEqual([0, 0, 1, 1, 2]);
+    expect(planGroupIds({ kind: 'custom', gids: [2, 1] }, 3)).toEqual([2, 1, 0]);
+    const r = planGroupIds({ kind: 'random', size: 2, seed: 3 }, 6);
+    expect([...r].sort()).toEqual([0, 0, 1, 1, 2, 2]);
+    expect(planGroupIds({ kind: 'random', size: 2, seed: 3 }, 6)).toEqual(r);
+  });
+});
