@@ -117,7 +117,9 @@ export function renderLossChart(container: Container, data: LossChartData, optio
 
   // axes
   const xAxis = joinOne(plot, 'g', 'axis x-axis').attr('transform', `translate(0,${ih})`);
-  xAxis.call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(iw / 90))).tickFormat(d3.format('~s')) as never);
+  // Steps are whole numbers: keep only integer ticks (a 5-step run would otherwise show 0.5, 1.5 ...).
+  const xTicks = x.ticks(Math.max(2, Math.floor(iw / 90))).filter(Number.isInteger);
+  xAxis.call(d3.axisBottom(x).tickValues(xTicks).tickFormat(d3.format('~s')) as never);
   const yAxis = joinOne(plot, 'g', 'axis y-axis');
   yAxis.call((log ? d3.axisLeft(y).ticks(5, '~g') : d3.axisLeft(y).ticks(Math.max(2, Math.floor(ih / 50)))) as never);
   plot.selectAll('.axis text').attr('font-size', fonts.small + 1).attr('fill', palette.ink);
