@@ -5,12 +5,15 @@
  * clean URL; unknown or invalid values fall back to the defaults. Other
  * parameters (e.g. `?backend=`) are left alone.
  */
+import type { DecodeStrategy } from '../a3/decode/request';
+import type { CommitScore } from '../a3/decode/dynamic';
 import type { GroupPlan } from './group-plan';
 
-export type Strategy = 'groupwise' | 'dynamic' | 'parallel';
-export const STRATEGIES: readonly Strategy[] = ['groupwise', 'dynamic', 'parallel'];
-export type Score = 'max-prob' | 'neg-entropy' | 'random';
-export const SCORES: readonly Score[] = ['max-prob', 'neg-entropy', 'random'];
+/** The decoder's own names, so a shared link is exactly a decode request. */
+export type Strategy = DecodeStrategy;
+export const STRATEGIES: readonly Strategy[] = ['groupwise', 'dynamic'];
+export type Score = CommitScore;
+export const SCORES: readonly Score[] = ['confidence', 'entropy', 'random'];
 export type OpenOrder = 'left-to-right' | 'random';
 
 /** What the Infill / Compare cells decode with. */
@@ -38,7 +41,7 @@ export const DEFAULT_PLAYGROUND: PlaygroundParams = {
   groupSize: 2,
   order: 'left-to-right',
   k: 2,
-  score: 'max-prob',
+  score: 'confidence',
   temperature: 1,
   topK: 0,
   topP: 1,

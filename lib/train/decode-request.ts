@@ -1,10 +1,8 @@
-/**
- * The worker's decode entry: turns a page request (text with gaps, strategy,
- * knobs) into a call of the decoding engine and returns its trace as JSON.
- */
+/** The worker's decode entry: a page request through the decoding engine, answered as plain JSON. */
 import type { A3Model } from '../a3/model';
 import type { Tokenizer } from '../a3/tokenizer';
+import { runDecodeRequest, type DecodeRequest, type DecodeResult } from '../a3/decode/request';
 
-export async function runDecode(_model: A3Model, _tokenizer: Tokenizer, _request: unknown): Promise<unknown> {
-  throw new Error('decoding is being wired in: lib/a3/decode is not merged yet');
+export function runDecode(model: A3Model, tokenizer: Tokenizer, request: unknown): DecodeResult {
+  return runDecodeRequest(model, tokenizer, request as DecodeRequest);
 }

@@ -17,7 +17,7 @@ describe('URL state', () => {
         groupSize: 4,
         order: 'random',
         k: 3,
-        score: 'neg-entropy',
+        score: 'entropy',
         temperature: 0.7,
         topK: 40,
         topP: 0.9,
@@ -65,7 +65,7 @@ describe('URL state', () => {
     const calls: string[] = [];
     const unbind = bindUrl(store, host);
     expect(calls).toEqual([]); // already in sync
-    store.getState().setPlayground({ strategy: 'parallel', seed: 5 });
+    store.getState().setPlayground({ strategy: 'dynamic', seed: 5 });
     store.getState().setInspectPlan({ kind: 'custom', gids: [1, 0, 1] });
     const again = createStudioStore({ search: host.location.search });
     expect(again.getState().playground).toEqual(store.getState().playground);

@@ -1,0 +1,56 @@
+/**
+ * Infilling problems from text: a template whose gaps are written `[____]`
+ * (the default length) or `[__5__]` (exactly 5 tokens). Text between gaps is
+ * tokenised piece by piece, so a gap always starts and ends on a token edge.
+ */
+import type { Tokenizer } from '../tokenizer';
+import { MASK_TOKEN } from '../mdlm';
+import type { DecodeProblem } from './session';
+
+const GAP = /\[_+(\d+)?_*\]/g;
+
+export interface Span {
+  start: number;
+  length: number;
+}
+
+export interface InfillProblem extends DecodeProblem {
+  spans: Span[];
+}
+
+export function parseTemplate(text: string, tokenizer: Tokenizer, defaultLength = 8): InfillProblem {
+  if (!Number.isInteger(defaultLength) || defaultLength < 1) throw new Error(`default gap length must be an integer >= 1, got ${defaultLength}`);
+  const tokens: number[] = [];
+  const given: boolean[] = [];
+  const spans: Span[] = [];
+  let last = 0;
+  const addText = (s: string) => {
+    for (const t of tokenizer.encode(s)) {
+      tokens.push(t);
+      given.push(true);
+    }
+  };
+  for (const m of text.matchAll(GAP)) {
+    addText(text.slice(last, m.index));
+    const length = m[1] !== undefined ? Number(m[1]) : defaultLength;
+    if (length < 1) throw new Error(`gap "${m[0]}" asks for ${length} tokens: a gap needs at least one`);
+    spans.push({ start: tokens.length, length });
+    for (let i = 0; i < length; i++) {
+      tokens.push(MASK_TOKEN);
+      given.push(false);
+    }
+    last = m.index! + m[0].length;
+  }
+  addText(text.slice(last));
+  return { tokens, given, spans };
+}
+
+/** A plain prompt continued by `length` open positions. */
+export function continuation(text: string, tokenizer: Tokenizer, length: number): InfillProblem {
+  const prompt = tokenizer.encode(text);
+  return {
+    tokens: [...prompt, ...new Array<number>(length).fill(MASK_TOKEN)],
+    given: [...prompt.map(() => true), ...new Array<boolean>(length).fill(false)],
+    spans: [{ start: prompt.length, length }],
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The page's decode request: text with gaps (or a prompt to continue),
+ * a strategy and its knobs. One entry point for the worker, the scripts and
+ * the benchmarks; it validates everything before any state is made.
+ */
+import type { OpenOrder } from '../groups';
+import type { A3Model } from '../model';
+import type { Tokenizer } from '../tokenizer';
+import { decodeDynamic, type CommitScore } from './dynamic';
+import { decodeGroupwise } from './groupwise';
+import { continuation, parseTemplate, type Span } from './infill';
+import type { SamplingOptions } from './sampling';
+import type { DecodeTrace } from './trace';
+
+export type DecodeStrategy = 'groupwise' | 'dynamic';
+
+export interface DecodeRequest {
+  text: string;
+  strategy: DecodeStrategy;
+  /** Group size s (group-wise). */
+  groupSize?: number;
+  order?: OpenOrder;
+  /** Tokens committed per step (dynamic). */
+  perStep?: number;
+  score?: CommitScore;
+  sampling?: SamplingOptions;
+  seed?: number;
+  /** false = recompute every position each forward (the released code's way). */
+  cached?: boolean;
+  /** Length of `[____]` gaps, and of the continuation when the text has no gap. */
+  gapLength?: number;
+}
+
+export interface DecodeResult {
+  trace: DecodeTrace;
+  spans: Span[];
+  /** Display text of every position's token (the views label cells with these). */
+  labels: string[];
+  /** The initial labels: given tokens' text, '' at open positions. */
+  initialLabels: string[];
+  text: string;
+}
+
+export function runDecodeRequest(model: A3Model, tokenizer: Tokenizer, request: DecodeRequest): DecodeResult {
+  if (typeof request?.text !== 'string') throw new Error('a decode request needs text');
+  const gapLength = request.gapLength ?? 8;
+  const problem = /\[_+\d*_*\]/.test(request.text) ? parseTemplate(request.text, tokenizer, gapLength) : continuation(request.text, tokenizer, gapLength);
+  const common = { seed: request.seed ?? 0, sampling: request.sampling, cached: request.cached ?? true };
+  let trace: DecodeTrace;
+  switch (request.strategy) {
+    case 'groupwise':
+      trace = decodeGroupwise(model, problem, { ...common, groupSize: request.groupSize ?? 1, order: request.order });
+      break;
+    case 'dynamic':
+      trace = decodeDynamic(model, problem, { ...common, perStep: request.perStep ?? 1, score: request.score });
+      break;
+    default:
+      throw new Error(`unknown strategy "${String((request as { strategy: unknown }).strategy)}": use groupwise or dynamic`);
+  }
+  const labels = trace.tokens.map((t) => tokenizer.decodeToken(t));
+  return {
+    trace,
+    spans: problem.spans,
+    labels,
+    initialLabels: labels.map((l, i) => (trace.given[i] ? l : '')),
+    text: tokenizer.decode(trace.tokens),
+  };
+}

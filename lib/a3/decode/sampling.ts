@@ -1,0 +1,100 @@
+/**
+ * The one sampling module: greedy, temperature, top-k, top-p, seeded. Works on
+ * a host-side logits row; also reports the model's probability and entropy.
+ */
+import type { Rng } from '../random';
+
+export interface SamplingOptions {
+  greedy?: boolean;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+}
+
+export function validateSampling(o: SamplingOptions): void {
+  if (o.temperature !== undefined && !(o.temperature >= 0)) throw new Error(`temperature must be >= 0, got ${o.temperature}`);
+  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 1)) throw new Error(`top-k must be an integer >= 1, got ${o.topK}`);
+  if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) throw new Error(`top-p must be in (0, 1], got ${o.topP}`);
+}
+
+export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
+  const p = new Float64Array(logits.length);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) {
+    p[i] = Math.exp((logits[i] - max) / temperature);
+    sum += p[i];
+  }
+  for (let i = 0; i < p.length; i++) p[i] /= sum;
+  return p;
+}
+
+export function entropy(p: ArrayLike<number>): number {
+  let h = 0;
+  for (let i = 0; i < p.length; i++) if (p[i] > 0) h -= p[i] * Math.log(p[i]);
+  return h;
+}
+
+export function topTokens(p: ArrayLike<number>, k: number): { token: number; prob: number }[] {
+  return Array.from({ length: p.length }, (_, token) => ({ token, prob: p[token] }))
+    .sort((a, b) => b.prob - a.prob)
+    .slice(0, k);
+}
+
+/** The distribution actually sampled from: temperature, then top-k, then top-p (nucleus). */
+export function samplingDistribution(logits: ArrayLike<number>, o: SamplingOptions): Float64Array {
+  const t = o.temperature ?? 1;
+  if (o.greedy || t === 0) {
+    const p = new Float64Array(logits.length);
+    let best = 0;
+    for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+    p[best] = 1;
+    return p;
+  }
+  const p = softmax(logits, t);
+  const order = Array.from(p.keys()).sort((a, b) => p[b] - p[a]);
+  let keep = o.topK ? Math.min(o.topK, order.length) : order.length;
+  if (o.topP !== undefined && o.topP < 1) {
+    let mass = 0;
+    for (let r = 0; r < keep; r++) {
+      mass += p[order[r]];
+      if (mass >= o.topP) {
+        keep = r + 1;
+        break;
+      }
+    }
+  }
+  const out = new Float64Array(p.length);
+  let sum = 0;
+  for (let r = 0; r < keep; r++) sum += p[order[r]];
+  for (let r = 0; r < keep; r++) out[order[r]] = p[order[r]] / sum;
+  return out;
+}
+
+/** Draw from a distribution with one uniform number. */
+export function drawFrom(p: ArrayLike<number>, rng: Rng): number {
+  const u = rng();
+  let acc = 0;
+  let last = 0;
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] <= 0) continue;
+    acc += p[i];
+    last = i;
+    if (u < acc) return i;
+  }
+  return last;
+}
+
+export interface Sampled {
+  token: number;
+  prob: number;
+  entropy: number;
+  top: { token: number; prob: number }[];
+}
+
+export function sampleToken(logits: ArrayLike<number>, o: SamplingOptions, rng: Rng, topK = 5): Sampled {
+  const model = softmax(logits);
+  const token = drawFrom(samplingDistribution(logits, o), rng);
+  return { token, prob: model[token], entropy: entropy(model), top: topTokens(model, topK) };
+}

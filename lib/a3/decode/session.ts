@@ -1,0 +1,101 @@
+/**
+ * One decoding run's state shared by every strategy: which positions are
+ * committed, their group ids, and how a forward is made — cached (content
+ * pass over the newly committed tokens + query pass over the targets, with
+ * earlier groups' keys from the KV cache) or recomputed in full (the released
+ * code's behaviour, and the reference in tests).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { KVCache } from '../cache';
+import { forwardRows, logitsFromStates, type A3Model } from '../model';
+import { MASK_TOKEN } from '../mdlm';
+
+export interface DecodeProblem {
+  /** Sequence tokens; open positions may hold anything (they are never read). */
+  tokens: ArrayLike<number>;
+  /** true = given context (group 0). */
+  given: ArrayLike<boolean>;
+}
+
+/** Clear errors before any state exists. */
+export function checkProblem(model: A3Model, p: DecodeProblem): void {
+  const n = p.tokens.length;
+  if (p.given.length !== n) throw new Error(`given has length ${p.given.length}, tokens ${n}`);
+  if (n > model.config.maxLen) throw new Error(`prompt plus gaps is ${n} tokens, longer than the model's context of ${model.config.maxLen}`);
+  let given = 0;
+  for (let i = 0; i < n; i++) given += p.given[i] ? 1 : 0;
+  if (given === 0) throw new Error('the prompt is empty: give at least one token of context');
+  if (given === n) throw new Error('there is no open position to fill');
+  for (let i = 0; i < n; i++) {
+    const t = p.tokens[i];
+    if (p.given[i] && !(Number.isInteger(t) && t >= 0 && t < model.config.vocabSize)) throw new Error(`token ${t} at position ${i} is outside the vocabulary`);
+  }
+}
+
+export class DecodeSession {
+  readonly tokens: Int32Array;
+  readonly gids: Int32Array;
+  readonly committed: boolean[];
+  private readonly cache: KVCache | null;
+  /** Positions committed since the last forward: the next cached forward's content rows. */
+  private pending: number[] = [];
+
+  constructor(private readonly model: A3Model, problem: DecodeProblem, cached: boolean) {
+    checkProblem(model, problem);
+    const n = problem.tokens.length;
+    this.tokens = Int32Array.from({ length: n }, (_, i) => (problem.given[i] ? problem.tokens[i] : MASK_TOKEN));
+    this.gids = Int32Array.from({ length: n }, (_, i) => (problem.given[i] ? 0 : -1));
+    this.committed = Array.from({ length: n }, (_, i) => Boolean(problem.given[i]));
+    this.pending = this.committed.flatMap((c, i) => (c ? [i] : []));
+    this.cache = cached ? new KVCache() : null;
+  }
+
+  get cached(): boolean {
+    return this.cache !== null;
+  }
+
+  openPositions(): number[] {
+    return this.committed.flatMap((c, i) => (c ? [] : [i]));
+  }
+
+  commit(pos: number, token: number, groupId: number): void {
+    if (this.committed[pos]) throw new Error(`position ${pos} is already committed`);
+    this.tokens[pos] = token;
+    this.gids[pos] = groupId;
+    this.committed[pos] = true;
+    this.pending.push(pos);
+  }
+
+  /** One forward: logits (host rows) of `targets`, predicted as group `queryGroup`. */
+  predict(targets: number[], queryGroup: number): Float32Array[] {
+    const content = this.cache ? this.pending : this.committed.flatMap((c, i) => (c ? [i] : []));
+    const past = this.cache?.past();
+    const result = tf.tidy(() => {
+      const out = forwardRows(this.model, {
+        batch: 1,
+        content: {
+          tokens: Int32Array.from(content, (p) => this.tokens[p]),
+          positions: Int32Array.from(content),
+          gids: Int32Array.from(content, (p) => this.gids[p]),
+        },
+        query: { positions: Int32Array.from(targets), gids: new Int32Array(targets.length).fill(queryGroup) },
+        past,
+      });
+      return { logits: logitsFromStates(this.model, out.query), kv: out.kv.map((l) => [l.kT, l.v]) };
+    }) as unknown as { logits: tf.Tensor2D; kv: [tf.Tensor4D, tf.Tensor4D][] };
+    const flat = result.logits.dataSync() as Float32Array;
+    result.logits.dispose();
+    if (this.cache) {
+      this.cache.append(result.kv.map(([kT, v]) => ({ kT, v })), Int32Array.from(content, (p) => this.gids[p]));
+      this.pending = [];
+    } else {
+      tf.dispose(result.kv.flat());
+    }
+    const v = this.model.config.vocabSize;
+    return targets.map((_, r) => flat.subarray(r * v, (r + 1) * v));
+  }
+
+  dispose(): void {
+    this.cache?.dispose();
+  }
+}

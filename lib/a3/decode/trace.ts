@@ -1,0 +1,59 @@
+/**
+ * DecodeTrace: what a decoder did, forward by forward. Every view and every
+ * benchmark reads this; none recomputes what the decoder already knew.
+ * Group ids here are the ones the model's masks used (given context = 0).
+ */
+export interface CommittedToken {
+  pos: number;
+  token: number;
+  /** The model's probability of the chosen token (temperature 1, before top-k/top-p). */
+  prob: number;
+  /** Entropy (nats) of the model's distribution at this position. */
+  entropy: number;
+}
+
+export interface Candidate {
+  pos: number;
+  top: { token: number; prob: number }[];
+}
+
+export interface DecodeStep {
+  groupId: number;
+  committed: CommittedToken[];
+  /** Top-k of every position predicted in this forward (committed or not). */
+  candidates: Candidate[];
+  cached: boolean;
+  ms: number;
+}
+
+export interface DecodeTrace {
+  strategy: string;
+  /** Tokens before decoding; open positions hold the <mask> id. */
+  initial: number[];
+  given: boolean[];
+  tokens: number[];
+  /** Final group id of every position: 0 for given, the committing step's group otherwise. */
+  groupIds: number[];
+  steps: DecodeStep[];
+  nfe: number;
+  generated: number;
+  totalMs: number;
+  tokensPerSec: number;
+}
+
+/** Traces are plain JSON already; this checks one read back from a file or a message. */
+export function traceFromJSON(json: unknown): DecodeTrace {
+  const t = json as Partial<DecodeTrace>;
+  const arrays: (keyof DecodeTrace)[] = ['initial', 'given', 'tokens', 'groupIds', 'steps'];
+  if (typeof t !== 'object' || t === null) throw new Error('a decode trace must be a JSON object');
+  for (const key of arrays) if (!Array.isArray(t[key])) throw new Error(`decode trace: "${key}" must be an array`);
+  const n = t.tokens!.length;
+  if (t.initial!.length !== n || t.given!.length !== n || t.groupIds!.length !== n) {
+    throw new Error('decode trace: initial, given, tokens and groupIds must have the same length');
+  }
+  for (const [i, s] of t.steps!.entries()) {
+    if (!Array.isArray(s?.committed)) throw new Error(`decode trace: step ${i} has no committed list`);
+    for (const c of s.committed) if (!(c.pos >= 0 && c.pos < n)) throw new Error(`decode trace: step ${i} commits position ${c.pos} outside 0..${n - 1}`);
+  }
+  return t as DecodeTrace;
+}
