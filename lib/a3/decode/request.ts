@@ -6,13 +6,16 @@
 import type { OpenOrder } from '../groups';
 import type { A3Model } from '../model';
 import type { Tokenizer } from '../tokenizer';
+import { decodeDiffusion } from './diffusion';
 import { decodeDynamic, type CommitScore } from './dynamic';
 import { decodeGroupwise } from './groupwise';
 import { continuation, parseTemplate, type Span } from './infill';
 import type { SamplingOptions } from './sampling';
+import { decodeSpeculative } from './speculative';
 import type { DecodeTrace } from './trace';
 
-export type DecodeStrategy = 'groupwise' | 'dynamic';
+export type DecodeStrategy = 'groupwise' | 'dynamic' | 'speculative' | 'diffusion';
+export const DECODE_STRATEGIES: readonly DecodeStrategy[] = ['groupwise', 'dynamic', 'speculative', 'diffusion'];
 
 export interface DecodeRequest {
   text: string;
@@ -27,6 +30,12 @@ export interface DecodeRequest {
   seed?: number;
   /** false = recompute every position each forward (the released code's way). */
   cached?: boolean;
+  /** Draft size (speculative). */
+  draft?: number;
+  /** Diffusion baseline: forwards, block length, remasking. */
+  steps?: number;
+  blockLength?: number;
+  remasking?: 'low_confidence' | 'random';
   /** Length of `[____]` gaps, and of the continuation when the text has no gap. */
   gapLength?: number;
 }
@@ -54,8 +63,14 @@ export function runDecodeRequest(model: A3Model, tokenizer: Tokenizer, request: 
     case 'dynamic':
       trace = decodeDynamic(model, problem, { ...common, perStep: request.perStep ?? 1, score: request.score });
       break;
+    case 'speculative':
+      trace = decodeSpeculative(model, problem, { ...common, draft: request.draft ?? 4, order: request.order });
+      break;
+    case 'diffusion':
+      trace = decodeDiffusion(model, problem, { seed: common.seed, sampling: common.sampling, steps: request.steps ?? 8, blockLength: request.blockLength, remasking: request.remasking });
+      break;
     default:
-      throw new Error(`unknown strategy "${String((request as { strategy: unknown }).strategy)}": use groupwise or dynamic`);
+      throw new Error(`unknown strategy "${String((request as { strategy: unknown }).strategy)}": use ${DECODE_STRATEGIES.join(', ')}`);
   }
   const labels = trace.tokens.map((t) => tokenizer.decodeToken(t));
   return {

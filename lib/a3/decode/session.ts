@@ -68,25 +68,35 @@ export class DecodeSession {
 
   /** One forward: logits (host rows) of `targets`, predicted as group `queryGroup`. */
   predict(targets: number[], queryGroup: number): Float32Array[] {
-    const content = this.cache ? this.pending : this.committed.flatMap((c, i) => (c ? [i] : []));
+    return this.forward([], targets, targets.map(() => queryGroup));
+  }
+
+  /**
+   * A forward with extra, not-yet-committed content rows (drafts being
+   * verified): they are seen as keys by this forward only, never cached.
+   */
+  forward(extra: { pos: number; token: number; gid: number }[], targets: number[], targetGids: number[]): Float32Array[] {
+    const base = this.cache ? this.pending : this.committed.flatMap((c, i) => (c ? [i] : []));
     const past = this.cache?.past();
     const result = tf.tidy(() => {
       const out = forwardRows(this.model, {
         batch: 1,
         content: {
-          tokens: Int32Array.from(content, (p) => this.tokens[p]),
-          positions: Int32Array.from(content),
-          gids: Int32Array.from(content, (p) => this.gids[p]),
+          tokens: Int32Array.from([...base.map((p) => this.tokens[p]), ...extra.map((e) => e.token)]),
+          positions: Int32Array.from([...base, ...extra.map((e) => e.pos)]),
+          gids: Int32Array.from([...base.map((p) => this.gids[p]), ...extra.map((e) => e.gid)]),
         },
-        query: { positions: Int32Array.from(targets), gids: new Int32Array(targets.length).fill(queryGroup) },
+        query: { positions: Int32Array.from(targets), gids: Int32Array.from(targetGids) },
         past,
       });
-      return { logits: logitsFromStates(this.model, out.query), kv: out.kv.map((l) => [l.kT, l.v]) };
+      // Only the committed rows' keys/values may enter the cache.
+      const kv = out.kv.map((l) => [l.kT.slice([0, 0, 0, 0], [1, -1, -1, base.length]), l.v.slice([0, 0, 0, 0], [1, -1, base.length, -1])]);
+      return { logits: logitsFromStates(this.model, out.query), kv };
     }) as unknown as { logits: tf.Tensor2D; kv: [tf.Tensor4D, tf.Tensor4D][] };
     const flat = result.logits.dataSync() as Float32Array;
     result.logits.dispose();
     if (this.cache) {
-      this.cache.append(result.kv.map(([kT, v]) => ({ kT, v })), Int32Array.from(content, (p) => this.gids[p]));
+      this.cache.append(result.kv.map(([kT, v]) => ({ kT, v })), Int32Array.from(base, (p) => this.gids[p]));
       this.pending = [];
     } else {
       tf.dispose(result.kv.flat());
