@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { disposeModel, initModel } from '@/lib/a3/model';
+import { benchDecode, formatDecodeTable } from './decode';
 import { BENCH_CONFIG, benchTrainStep, matmulGflops, profileTrainStep } from './train-step';
 
 /** Everything printed is also kept, so `npm run report` can quote this run in the README. */
@@ -53,7 +55,15 @@ async function main(): Promise<void> {
     for (const r of rows.slice(0, 20)) say(`${r.ms.toFixed(1).padStart(8)} ms ${String(r.calls).padStart(4)}x  ${r.kernel}`);
     say(`${total.toFixed(1).padStart(8)} ms total kernel time`);
   }
+  say();
+  say('## Decoding (128 tokens after a 128-token prompt; base config, random weights, maxLen 256)');
+  const model = initModel({ ...cfg, maxLen: 256 }, 1);
+  const decode = benchDecode(model);
+  disposeModel(model);
+  for (const r of decode.ratios) say(`${r.name.padEnd(58)} ${r.value.toFixed(2)}x (target >= ${r.target}x) ${r.value >= r.target ? 'PASS' : 'BELOW TARGET'}`);
   const out = join(import.meta.dirname, '..', 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'decode-bench.json'), JSON.stringify({ rows: decode.rows, ratios: decode.ratios, table: formatDecodeTable(decode.rows) }, null, 2));
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'bench.json'), JSON.stringify({ header: `Measured ${new Date().toISOString().slice(0, 10)} on this 2-core machine, Node ${process.version}.`, lines: printed }, null, 2));
 }

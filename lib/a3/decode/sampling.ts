@@ -36,10 +36,18 @@ export function entropy(p: ArrayLike<number>): number {
   return h;
 }
 
+/** The k most probable tokens, best first: one pass, no sort of the whole vocabulary. */
 export function topTokens(p: ArrayLike<number>, k: number): { token: number; prob: number }[] {
-  return Array.from({ length: p.length }, (_, token) => ({ token, prob: p[token] }))
-    .sort((a, b) => b.prob - a.prob)
-    .slice(0, k);
+  const best: { token: number; prob: number }[] = [];
+  for (let token = 0; token < p.length; token++) {
+    const prob = p[token];
+    if (best.length === k && prob <= best[k - 1].prob) continue;
+    let at = best.length < k ? best.length : k - 1;
+    while (at > 0 && best[at - 1].prob < prob) at--;
+    best.splice(at, 0, { token, prob });
+    if (best.length > k) best.pop();
+  }
+  return best;
 }
 
 /** The distribution actually sampled from: temperature, then top-k, then top-p (nucleus). */
@@ -53,13 +61,17 @@ export function samplingDistribution(logits: ArrayLike<number>, o: SamplingOptio
     return p;
   }
   const p = softmax(logits, t);
-  const order = Array.from(p.keys()).sort((a, b) => p[b] - p[a]);
-  let keep = o.topK ? Math.min(o.topK, order.length) : order.length;
-  if (o.topP !== undefined && o.topP < 1) {
+  const restrictK = o.topK !== undefined && o.topK > 0 && o.topK < p.length;
+  const restrictP = o.topP !== undefined && o.topP < 1;
+  if (!restrictK && !restrictP) return p;
+  // Only a truncated distribution needs an order; the plain one is used as is.
+  const order = restrictK ? topTokens(p, o.topK!).map((x) => x.token) : Array.from(p.keys()).sort((a, b) => p[b] - p[a]);
+  let keep = order.length;
+  if (restrictP) {
     let mass = 0;
-    for (let r = 0; r < keep; r++) {
+    for (let r = 0; r < order.length; r++) {
       mass += p[order[r]];
-      if (mass >= o.topP) {
+      if (mass >= o.topP!) {
         keep = r + 1;
         break;
       }
@@ -95,6 +107,7 @@ export interface Sampled {
 
 export function sampleToken(logits: ArrayLike<number>, o: SamplingOptions, rng: Rng, topK = 5): Sampled {
   const model = softmax(logits);
-  const token = drawFrom(samplingDistribution(logits, o), rng);
+  const plain = !o.greedy && (o.temperature ?? 1) === 1 && !(o.topK && o.topK < logits.length) && !(o.topP !== undefined && o.topP < 1);
+  const token = drawFrom(plain ? model : samplingDistribution(logits, o), rng);
   return { token, prob: model[token], entropy: entropy(model), top: topTokens(model, topK) };
 }
