@@ -32,7 +32,7 @@ function tokenizerSection(): string[] {
     '|---|---|---|---|',
     ...rows,
     '',
-    `Chosen: vocab ${r.chosen?.vocabSize ?? 2048}. ${r.reason ?? r.why ?? ''}`.trim(),
+    `Chosen: vocab ${r.chosen.vocabSize} (${r.chosen.merges} merges). ${r.reasoning} (The shipped model ties its embedding and head, so each entry costs 128 parameters, not 256; the compute argument is unchanged.)`,
     '',
   ];
 }
@@ -93,7 +93,7 @@ function adaptSection(): string[] {
   ];
   const a3 = runs.find((r) => r.variant === 'a3');
   const base = a3?.stages?.[0];
-  if (base) lines.push(`| base AR (its content stream; left-to-right = its AR NLL ${f(base.val['AR (content stream)'])}) | ${cols.map((c) => f(base.val[c])).join(' | ')} | — | — | — |`);
+  if (base) lines.push(`| base model before adaptation (query stream untrained; its own AR NLL here: ${f(base.val['AR (content stream)'])}) | ${cols.map((c) => f(base.val[c])).join(' | ')} | — | — | — |`);
   for (const run of runs) {
     const stages = (run.stages as Json[]).filter((s) => s.steps > 0);
     const label = run.variant === 'a3' ? 'A3 after stage' : run.variant === 'ablation' ? 'A3 stage-3 only, after' : 'diffusion baseline (MDLM)';
