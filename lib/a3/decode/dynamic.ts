@@ -9,7 +9,7 @@ import type { A3Model } from '../model';
 import { makeRng } from '../random';
 import { sampleToken, validateSampling, type SamplingOptions } from './sampling';
 import { DecodeSession, type DecodeProblem } from './session';
-import { finishTrace, type StepRecorder } from './record';
+import { finishTrace, stepRecord, type StepRecorder } from './record';
 import type { DecodeTrace } from './trace';
 
 export type CommitScore = 'confidence' | 'entropy' | 'random';
@@ -41,13 +41,7 @@ export function decodeDynamic(model: A3Model, problem: DecodeProblem, o: Dynamic
       const key = (p: (typeof picks)[number]) => (score === 'confidence' ? p.top[0].prob : score === 'entropy' ? -p.entropy : p.tie);
       const chosen = [...picks].sort((a, b) => key(b) - key(a)).slice(0, o.perStep);
       for (const p of chosen) session.commit(p.pos, p.token, t);
-      const step = {
-        groupId: t,
-        committed: chosen.map(({ pos, token, prob, entropy }) => ({ pos, token, prob, entropy })),
-        candidates: picks.map(({ pos, top }) => ({ pos, top })),
-        cached: session.cached,
-        ms: performance.now() - t0,
-      };
+      const step = stepRecord(t, chosen, picks, session.cached, t0);
       steps.push(step);
       onStep?.(step);
     }

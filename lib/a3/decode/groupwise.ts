@@ -9,7 +9,7 @@ import type { A3Model } from '../model';
 import { makeRng } from '../random';
 import { sampleToken, validateSampling, type SamplingOptions } from './sampling';
 import { DecodeSession, type DecodeProblem } from './session';
-import { finishTrace, type StepRecorder } from './record';
+import { finishTrace, stepRecord, type StepRecorder } from './record';
 import type { DecodeTrace } from './trace';
 
 export interface GroupwiseOptions {
@@ -38,13 +38,7 @@ export function decodeGroupwise(model: A3Model, problem: DecodeProblem, o: Group
       const rows = session.predict(targets, k);
       const picks = targets.map((pos, r) => ({ pos, ...sampleToken(rows[r], o.sampling ?? {}, rng, o.topK ?? 5) }));
       for (const p of picks) session.commit(p.pos, p.token, k);
-      const step = {
-        groupId: k,
-        committed: picks.map(({ pos, token, prob, entropy }) => ({ pos, token, prob, entropy })),
-        candidates: picks.map(({ pos, top }) => ({ pos, top })),
-        cached: session.cached,
-        ms: performance.now() - t0,
-      };
+      const step = stepRecord(k, picks, picks, session.cached, t0);
       steps.push(step);
       onStep?.(step);
     }

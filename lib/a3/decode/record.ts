@@ -1,6 +1,7 @@
 /** Assembling a DecodeTrace from a finished session. */
 import { MASK_TOKEN } from '../mdlm';
 import type { DecodeProblem, DecodeSession } from './session';
+import type { Sampled } from './sampling';
 import type { DecodeStep, DecodeTrace } from './trace';
 
 export type StepRecorder = (step: DecodeStep) => void;
@@ -20,5 +21,18 @@ export function finishTrace(strategy: string, problem: DecodeProblem, session: D
     generated,
     totalMs,
     tokensPerSec: generated / (totalMs / 1000),
+  };
+}
+
+type Pick = Sampled & { pos: number };
+
+/** One forward's record: what it committed, and the candidates it saw at every predicted position. */
+export function stepRecord(groupId: number, committed: Pick[], predicted: Pick[], cached: boolean, startedAt: number): DecodeStep {
+  return {
+    groupId,
+    committed: committed.map(({ pos, token, prob, entropy }) => ({ pos, token, prob, entropy })),
+    candidates: predicted.map(({ pos, top }) => ({ pos, top })),
+    cached,
+    ms: performance.now() - startedAt,
   };
 }
