@@ -13,8 +13,12 @@ import { SPECIAL_TOKENS } from './tokenizer';
 
 export const MASK_TOKEN = SPECIAL_TOKENS.mask;
 
-/** Logits [B*T, V] at every position, attending to every position (no causal mask). */
-export function bidirectionalLogits(model: A3Model, batch: number, tokens: Int32Array): tf.Tensor2D {
+/**
+ * Logits at every position, attending to every position (no causal mask):
+ * [B*T, V], or only at `rows` (flat indices into B*T) — a decoder needs the
+ * open positions only, and the LM head is most of a small model's step.
+ */
+export function bidirectionalLogits(model: A3Model, batch: number, tokens: Int32Array, rows?: number[]): tf.Tensor2D {
   const length = tokens.length / batch;
   const positions = new Int32Array(tokens.length);
   for (let i = 0; i < tokens.length; i++) positions[i] = i % length;
@@ -27,7 +31,8 @@ export function bidirectionalLogits(model: A3Model, batch: number, tokens: Int32
     },
     { contentOutput: true },
   );
-  return logitsFromStates(model, out.content!);
+  const states = out.content!.reshape([tokens.length, model.config.dModel]);
+  return logitsFromStates(model, rows ? tf.gather(states, tf.tensor1d(rows, 'int32')) : states);
 }
 
 export interface Corruption {

@@ -433,12 +433,16 @@ export interface SequenceBatch {
   pad?: Uint8Array;
 }
 
-/** Final norm and LM head: states [..., d] -> logits [N, V]. */
-export function logitsFromStates(model: A3Model, states: tf.Tensor): tf.Tensor2D {
+/** The LM head as [d, V]; tied models transpose the embedding (a decoder computes this once per run). */
+export function headMatrix(model: A3Model): tf.Tensor2D {
+  return model.lmHead ?? (tf.transpose(model.embed) as tf.Tensor2D);
+}
+
+/** Final norm and LM head: states [..., d] -> logits [N, V]. `head` = a precomputed headMatrix. */
+export function logitsFromStates(model: A3Model, states: tf.Tensor, head?: tf.Tensor2D): tf.Tensor2D {
   const d = model.config.dModel;
   const normed = rmsNorm(states.reshape([-1, d]), model.finalNorm, model.config.normEps) as tf.Tensor2D;
-  const head = model.lmHead ?? (tf.transpose(model.embed) as tf.Tensor2D); // tied: [d, V]
-  return linear(normed, head) as tf.Tensor2D;
+  return linear(normed, head ?? headMatrix(model)) as tf.Tensor2D;
 }
 
 function positionsFor(batch: number, length: number): Int32Array {

@@ -7,6 +7,8 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { BackendName } from '../a3/backend';
+import type { DecodeRequest, DecodeResult } from '../a3/decode/request';
+import { Tokenizer } from '../a3/tokenizer';
 import type { Curriculum } from '../train/curriculum';
 import type { AttentionSnapshot, LoadedModel, ModelKind, WorkerCommand, WorkerEvent } from '../train/protocol';
 import type { CheckpointSummary } from '../train/storage';
@@ -68,6 +70,88 @@ export interface InspectState extends InspectParams {
   brush: number;
 }
 
+export type DecodeStatus = 'idle' | 'running' | 'done' | 'error';
+
+/** The Infill playground: the last decode and where its replay stands. */
+export interface DecodeState {
+  status: DecodeStatus;
+  /** The worker's answer (trace + labels + text) of the last successful run. */
+  result: DecodeResult | null;
+  /** The request that produced `result` (shown with it, exported with the trace). */
+  request: DecodeRequest | null;
+  /** Replay position: index into `result.trace.steps` (the state after that step). */
+  step: number;
+  playing: boolean;
+  /** Replay speed in steps per second. */
+  speed: number;
+  error: string | null;
+}
+
+export type CompareStatus = 'idle' | 'running' | 'done' | 'error' | 'unavailable';
+
+export interface CompareRow {
+  key: 'ar-a3' | 'ar-base' | 'groupwise' | 'dynamic' | 'mdlm';
+  name: string;
+  kind: ModelKind;
+  status: CompareStatus;
+  request?: DecodeRequest;
+  result?: DecodeResult;
+  error?: string;
+  /** A plain-language caveat (e.g. why a row cannot run). */
+  note?: string;
+}
+
+export interface CompareState {
+  status: 'idle' | 'running' | 'done';
+  rows: CompareRow[];
+}
+
+export const DECODE_SPEEDS: readonly number[] = [0.5, 1, 2, 4, 8];
+
+/** A decode request from the playground's knobs (`over` replaces fields, e.g. the AR preset). */
+export function playgroundRequest(p: PlaygroundParams, over: Partial<DecodeRequest> = {}): DecodeRequest {
+  const req: DecodeRequest = {
+    text: p.text,
+    strategy: p.strategy,
+    ...(p.strategy === 'groupwise' ? { groupSize: p.groupSize, order: p.order } : { perStep: p.k, score: p.score }),
+    sampling: { greedy: p.greedy, temperature: p.temperature, topP: p.topP, ...(p.topK > 0 ? { topK: p.topK } : {}) },
+    seed: p.seed,
+  };
+  const merged = { ...req, ...over };
+  // Keep only the knobs of the strategy that runs.
+  if (merged.strategy === 'groupwise') {
+    delete merged.perStep;
+    delete merged.score;
+  } else {
+    delete merged.groupSize;
+    delete merged.order;
+  }
+  return merged;
+}
+
+/** The rows of the Compare cell for the current playground (all idle). */
+export function compareRows(p: PlaygroundParams): CompareRow[] {
+  const ar = { strategy: 'groupwise', groupSize: 1, order: 'left-to-right' } as const;
+  return [
+    { key: 'ar-a3', name: 'AR (s = 1, left to right) · A3 model', kind: 'a3', status: 'idle', request: playgroundRequest(p, ar) },
+    { key: 'ar-base', name: 'AR (s = 1, left to right) · base model', kind: 'base', status: 'idle', request: playgroundRequest(p, ar) },
+    {
+      key: 'groupwise',
+      name: `A3 group-wise, s = ${p.groupSize}, ${p.order}`,
+      kind: 'a3',
+      status: 'idle',
+      request: playgroundRequest(p, { strategy: 'groupwise', groupSize: p.groupSize, order: p.order }),
+    },
+    {
+      key: 'dynamic',
+      name: `A3 dynamic, k = ${p.k}, ${p.score}`,
+      kind: 'a3',
+      status: 'idle',
+      request: playgroundRequest(p, { strategy: 'dynamic', perStep: p.k, score: p.score }),
+    },
+  ];
+}
+
 export interface StartTraining {
   text: string;
   plan: Curriculum;
@@ -84,6 +168,10 @@ export interface StudioData {
   training: TrainingState;
   inspect: InspectState;
   playground: PlaygroundParams;
+  decode: DecodeState;
+  compare: CompareState;
+  /** The tokenizer on the page (null until loaded): names candidate tokens, counts a selection's tokens. */
+  tokenizer: Tokenizer | null;
   errors: StudioError[];
 }
 
@@ -109,6 +197,20 @@ export interface StudioActions {
   currentGroupIds(): number[] | null;
 
   setPlayground(p: Partial<PlaygroundParams>): void;
+
+  /** Decodes the playground's text with its strategy and knobs on the A3 model (Infill cell). */
+  runDecode(): Promise<void>;
+  /** Replay: jump to step t (clamped), step by ±1, play/pause, speed (steps/s). */
+  setDecodeStep(t: number): void;
+  stepDecode(delta: number): void;
+  /** Advances the replay by one step; stops playing at the last step. */
+  tickDecode(): void;
+  setDecodePlaying(playing: boolean): void;
+  setDecodeSpeed(speed: number): void;
+  /** The same text through AR (A3 and base model), A3 group-wise and A3 dynamic, one after another (Compare cell). */
+  runCompare(): Promise<void>;
+  /** Loads the page-side tokenizer once (null when it cannot be fetched). */
+  loadTokenizer(): Promise<Tokenizer | null>;
 
   startTraining(o: StartTraining): Promise<void>;
   pauseTraining(): void;
@@ -162,6 +264,15 @@ function manifestBytes(m: unknown): number | null {
   return tensors.reduce((a, t) => a + 4 * (t.shape ?? []).reduce((x, y) => x * y, 1), 0);
 }
 
+/** Checks the shape of a worker's decode answer (a DecodeResult travels as `trace`). */
+export function decodeResultOf(x: unknown): DecodeResult {
+  const r = x as Partial<DecodeResult> | null;
+  if (!r || typeof r !== 'object' || !r.trace || !Array.isArray(r.trace.steps) || !Array.isArray(r.labels) || typeof r.text !== 'string') {
+    throw new Error('the worker answered the decode with something that is not a decode result');
+  }
+  return r as DecodeResult;
+}
+
 export function createStudioStore(options: StudioOptions = {}): StudioStore {
   const search = options.search ?? '';
   const weightsBase = options.weightsBase ?? '/weights/';
@@ -173,6 +284,7 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
   /** Request ids → the model slot they load (progress events carry the id). */
   const loading = new Map<number, ModelKind>();
   let trainId: number | null = null;
+  let tokenizerLoad: Promise<Tokenizer | null> | null = null;
 
   return createStore<StudioState>()((set, get) => {
     const need = (): StudioClient => {
@@ -184,6 +296,13 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
     const patchTraining = (p: Partial<TrainingState> | ((t: TrainingState) => TrainingState)) =>
       set((s) => ({ training: typeof p === 'function' ? p(s.training) : { ...s.training, ...p } }));
     const fail = (cell: CellId, e: unknown) => get().pushError(cell, messageOf(e));
+    const patchDecode = (p: Partial<DecodeState>) => set((s) => ({ decode: { ...s.decode, ...p } }));
+    /** One decode request in the worker; resolves with its DecodeResult. */
+    const decodeOn = async (kind: ModelKind, request: DecodeRequest): Promise<DecodeResult> => {
+      const ev = await need().request({ type: 'decode', kind, request });
+      if (ev.type !== 'decoded') throw new Error(`unexpected answer ${ev.type} to decode`);
+      return decodeResultOf(ev.trace);
+    };
 
     /** Reads a shipped folder's manifest: null when the folder is not there. */
     const probe = async (folder: ModelKind): Promise<{ ok: boolean; bytes: number | null; why: string }> => {
@@ -215,6 +334,9 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
         brush: 1,
       },
       playground: url.playground,
+      decode: { status: 'idle', result: null, request: null, step: 0, playing: false, speed: 2, error: null },
+      compare: { status: 'idle', rows: [] },
+      tokenizer: null,
       errors: [],
 
       attach(c) {
@@ -360,6 +482,124 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
 
       setPlayground(p) {
         set((s) => ({ playground: { ...s.playground, ...p } }));
+      },
+
+      async runDecode() {
+        if (get().decode.status === 'running') return;
+        get().clearErrors('infill');
+        const request = playgroundRequest(get().playground);
+        patchDecode({ status: 'running', playing: false, error: null });
+        try {
+          if (get().models.a3.status !== 'loaded') throw new Error('the model is not loaded yet: wait for the Model cell');
+          const result = await decodeOn('a3', request);
+          patchDecode({ status: 'done', result, request, step: Math.max(0, result.trace.steps.length - 1), playing: false, error: null });
+        } catch (e) {
+          patchDecode({ status: 'error', playing: false, error: messageOf(e) });
+          fail('infill', e);
+        }
+      },
+      setDecodeStep(t) {
+        const n = get().decode.result?.trace.steps.length ?? 0;
+        const step = n === 0 ? 0 : Math.min(n - 1, Math.max(0, Math.round(t)));
+        if (step !== get().decode.step) patchDecode({ step });
+      },
+      stepDecode(delta) {
+        patchDecode({ playing: false });
+        get().setDecodeStep(get().decode.step + delta);
+      },
+      tickDecode() {
+        const { step, result } = get().decode;
+        const last = (result?.trace.steps.length ?? 0) - 1;
+        if (step >= last) patchDecode({ playing: false });
+        else patchDecode({ step: step + 1, playing: step + 1 < last ? get().decode.playing : false });
+      },
+      setDecodePlaying(playing) {
+        const { result, step } = get().decode;
+        const n = result?.trace.steps.length ?? 0;
+        if (!playing || n === 0) return patchDecode({ playing: false });
+        // Playing from the end starts over.
+        patchDecode({ playing: n > 1, step: step >= n - 1 ? 0 : step });
+      },
+      setDecodeSpeed(speed) {
+        if (Number.isFinite(speed) && speed > 0) patchDecode({ speed });
+      },
+
+      async runCompare() {
+        if (get().compare.status === 'running') return;
+        get().clearErrors('compare');
+        const p = get().playground;
+        const rows = compareRows(p);
+        set({ compare: { status: 'running', rows } });
+        const patchRow = (key: CompareRow['key'], r: Partial<CompareRow>) =>
+          set((s) => ({ compare: { ...s.compare, rows: s.compare.rows.map((x) => (x.key === key ? { ...x, ...r } : x)) } }));
+        for (const row of rows) {
+          if (row.kind === 'base' && get().models.base.status !== 'loaded') {
+            // The base model is loaded on demand (it is not needed until someone compares).
+            patchRow(row.key, { status: 'running', note: 'loading the base model…' });
+            if (get().shipped.base === false || !(await get().loadModel('base'))) {
+              patchRow(row.key, { status: 'unavailable', note: 'the base model is not shipped (public/weights/base)' });
+              continue;
+            }
+          }
+          if (row.kind === 'a3' && get().models.a3.status !== 'loaded') {
+            patchRow(row.key, { status: 'error', error: 'the A3 model is not loaded yet' });
+            continue;
+          }
+          patchRow(row.key, { status: 'running', note: undefined });
+          try {
+            const result = await decodeOn(row.kind, row.request!);
+            patchRow(row.key, {
+              status: 'done',
+              result,
+              note:
+                row.kind === 'base'
+                  ? 'The base model was trained left to right only: its query stream (the vector w) is untrained, so these tokens are close to noise.'
+                  : undefined,
+            });
+          } catch (e) {
+            patchRow(row.key, { status: 'error', error: messageOf(e) });
+          }
+        }
+        // MDLM: say what is true, run nothing.
+        const mdlmShipped = get().shipped.mdlm === true || get().models.mdlm.status === 'loaded';
+        set((s) => ({
+          compare: {
+            status: 'done',
+            rows: [
+              ...s.compare.rows,
+              {
+                key: 'mdlm',
+                name: 'MDLM (masked diffusion)',
+                kind: 'mdlm',
+                status: 'unavailable',
+                note: mdlmShipped
+                  ? 'MDLM weights are shipped, but the worker has no diffusion decoder yet, so this row cannot run.'
+                  : 'No MDLM weights are shipped (public/weights/mdlm), and the worker has no diffusion decoder yet.',
+              },
+            ],
+          },
+        }));
+        const failed = get().compare.rows.filter((r) => r.status === 'error');
+        if (failed.length) get().pushError('compare', failed.map((r) => `${r.name}: ${r.error}`).join('; '));
+      },
+
+      async loadTokenizer() {
+        const have = get().tokenizer;
+        if (have) return have;
+        tokenizerLoad ??= (async () => {
+          const f = options.fetchImpl ?? (typeof fetch === 'function' ? fetch : null);
+          if (!f) return null;
+          try {
+            const res = await f(tokenizerUrl);
+            if (!res.ok) return null;
+            const t = Tokenizer.fromJSON(await res.json());
+            set({ tokenizer: t });
+            return t;
+          } catch {
+            return null;
+          }
+        })();
+        return tokenizerLoad;
       },
 
       async startTraining(o) {

@@ -18,7 +18,7 @@ export type OpenOrder = 'left-to-right' | 'random';
 
 /** What the Infill / Compare cells decode with. */
 export interface PlaygroundParams {
-  /** Text with gaps (the Infill cell decides the gap syntax). */
+  /** Text with gaps `[____]` (default length) or `[__5__]` (5 tokens); without a gap the text is continued. */
   text: string;
   strategy: Strategy;
   /** Group size s for group-wise AR. */
@@ -35,8 +35,11 @@ export interface PlaygroundParams {
   seed: number;
 }
 
+/** The Infill cell's example: one default-length gap and one of 6 tokens. */
+export const DEFAULT_TEMPLATE = 'Once upon a time, [____] lived in a small house. Every morning she [__6__] before breakfast.';
+
 export const DEFAULT_PLAYGROUND: PlaygroundParams = {
-  text: '',
+  text: DEFAULT_TEMPLATE,
   strategy: 'groupwise',
   groupSize: 2,
   order: 'left-to-right',

@@ -57,9 +57,10 @@ export function decodeDiffusion(model: A3Model, problem: DecodeProblem, o: Diffu
     for (const count of counts) {
       const t0 = performance.now();
       const open = block.filter((p) => gids[p] === -1);
-      const logits = tf.tidy(() => bidirectionalLogits(model, 1, tokens).dataSync() as Float32Array);
+      // Logits only where this block is still open: the fair baseline (the head dominates a small model's step).
+      const logits = tf.tidy(() => bidirectionalLogits(model, 1, tokens, open).dataSync() as Float32Array);
       const V = model.config.vocabSize;
-      const picks = open.map((pos) => ({ pos, ...sampleToken(logits.subarray(pos * V, (pos + 1) * V), o.sampling ?? {}, rng), tie: rng() }));
+      const picks = open.map((pos, r) => ({ pos, ...sampleToken(logits.subarray(r * V, (r + 1) * V), o.sampling ?? {}, rng), tie: rng() }));
       const key = (p: (typeof picks)[number]) => (remasking === 'low_confidence' ? p.prob : p.tie);
       const chosen = [...picks].sort((x, y) => key(y) - key(x)).slice(0, count);
       const groupId = steps.length + 1;

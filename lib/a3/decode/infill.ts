@@ -1,17 +1,20 @@
 /**
  * Infilling problems from text: a template whose gaps are written `[____]`
- * (the default length) or `[__5__]` (exactly 5 tokens). Text between gaps is
+ * (the default length), `[__5__]` (exactly 5 tokens) or `[__?__]` (length
+ * chosen by the model: see auto-length.ts). Text between gaps is
  * tokenised piece by piece, so a gap always starts and ends on a token edge.
  */
 import type { Tokenizer } from '../tokenizer';
 import { MASK_TOKEN } from '../mdlm';
 import type { DecodeProblem } from './session';
 
-const GAP = /\[_+(\d+)?_*\]/g;
+const GAP = /\[_+(\d+|\?)?_*\]/g;
 
 export interface Span {
   start: number;
   length: number;
+  /** Written `[__?__]`: the length is to be chosen by likelihood. */
+  auto?: boolean;
 }
 
 export interface InfillProblem extends DecodeProblem {
@@ -32,9 +35,10 @@ export function parseTemplate(text: string, tokenizer: Tokenizer, defaultLength 
   };
   for (const m of text.matchAll(GAP)) {
     addText(text.slice(last, m.index));
-    const length = m[1] !== undefined ? Number(m[1]) : defaultLength;
+    const auto = m[1] === '?';
+    const length = m[1] !== undefined && !auto ? Number(m[1]) : defaultLength;
     if (length < 1) throw new Error(`gap "${m[0]}" asks for ${length} tokens: a gap needs at least one`);
-    spans.push({ start: tokens.length, length });
+    spans.push(auto ? { start: tokens.length, length, auto } : { start: tokens.length, length });
     for (let i = 0; i < length; i++) {
       tokens.push(MASK_TOKEN);
       given.push(false);

@@ -9,7 +9,9 @@ import type { Tokenizer } from '../tokenizer';
 import { decodeDiffusion } from './diffusion';
 import { decodeDynamic, type CommitScore } from './dynamic';
 import { decodeGroupwise } from './groupwise';
-import { continuation, parseTemplate, type Span } from './infill';
+import { chooseGapLengths } from './auto-length';
+import { continuation, parseTemplate, type InfillProblem, type Span } from './infill';
+import type { DecodeProblem } from './session';
 import type { SamplingOptions } from './sampling';
 import { decodeSpeculative } from './speculative';
 import type { DecodeTrace } from './trace';
@@ -38,7 +40,12 @@ export interface DecodeRequest {
   remasking?: 'low_confidence' | 'random';
   /** Length of `[____]` gaps, and of the continuation when the text has no gap. */
   gapLength?: number;
+  /** Lengths tried for `[__?__]` gaps. */
+  autoLengths?: number[];
 }
+
+/** Gap lengths tried for `[__?__]` when the request does not say. */
+export const AUTO_LENGTHS = [2, 4, 6, 8, 12];
 
 export interface DecodeResult {
   trace: DecodeTrace;
@@ -50,27 +57,35 @@ export interface DecodeResult {
   text: string;
 }
 
+function decodeStrategy(model: A3Model, problem: DecodeProblem, request: DecodeRequest): DecodeTrace {
+  const common = { seed: request.seed ?? 0, sampling: request.sampling, cached: request.cached ?? true };
+  switch (request.strategy) {
+    case 'groupwise':
+      return decodeGroupwise(model, problem, { ...common, groupSize: request.groupSize ?? 1, order: request.order });
+    case 'dynamic':
+      return decodeDynamic(model, problem, { ...common, perStep: request.perStep ?? 1, score: request.score });
+    case 'speculative':
+      return decodeSpeculative(model, problem, { ...common, draft: request.draft ?? 4, order: request.order });
+    case 'diffusion':
+      return decodeDiffusion(model, problem, { seed: common.seed, sampling: common.sampling, steps: request.steps ?? 8, blockLength: request.blockLength, remasking: request.remasking });
+    default:
+      throw new Error(`unknown strategy "${String((request as { strategy: unknown }).strategy)}": use ${DECODE_STRATEGIES.join(', ')}`);
+  }
+}
+
 export function runDecodeRequest(model: A3Model, tokenizer: Tokenizer, request: DecodeRequest): DecodeResult {
   if (typeof request?.text !== 'string') throw new Error('a decode request needs text');
   const gapLength = request.gapLength ?? 8;
-  const problem = /\[_+\d*_*\]/.test(request.text) ? parseTemplate(request.text, tokenizer, gapLength) : continuation(request.text, tokenizer, gapLength);
-  const common = { seed: request.seed ?? 0, sampling: request.sampling, cached: request.cached ?? true };
+  let problem: InfillProblem = /\[_+(\d+|\?)?_*\]/.test(request.text) ? parseTemplate(request.text, tokenizer, gapLength) : continuation(request.text, tokenizer, gapLength);
+  const decodeWith = (p: DecodeProblem) => decodeStrategy(model, p, request);
+  const autoSpans = problem.spans.flatMap((s, i) => (s.auto ? [i] : []));
   let trace: DecodeTrace;
-  switch (request.strategy) {
-    case 'groupwise':
-      trace = decodeGroupwise(model, problem, { ...common, groupSize: request.groupSize ?? 1, order: request.order });
-      break;
-    case 'dynamic':
-      trace = decodeDynamic(model, problem, { ...common, perStep: request.perStep ?? 1, score: request.score });
-      break;
-    case 'speculative':
-      trace = decodeSpeculative(model, problem, { ...common, draft: request.draft ?? 4, order: request.order });
-      break;
-    case 'diffusion':
-      trace = decodeDiffusion(model, problem, { seed: common.seed, sampling: common.sampling, steps: request.steps ?? 8, blockLength: request.blockLength, remasking: request.remasking });
-      break;
-    default:
-      throw new Error(`unknown strategy "${String((request as { strategy: unknown }).strategy)}": use ${DECODE_STRATEGIES.join(', ')}`);
+  if (autoSpans.length > 0) {
+    const chosen = chooseGapLengths(model, problem, autoSpans, request.autoLengths ?? AUTO_LENGTHS, decodeWith);
+    problem = chosen.problem;
+    trace = chosen.trace;
+  } else {
+    trace = decodeWith(problem);
   }
   const labels = trace.tokens.map((t) => tokenizer.decodeToken(t));
   return {

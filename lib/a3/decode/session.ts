@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KVCache } from '../cache';
-import { forwardRows, logitsFromStates, type A3Model } from '../model';
+import { forwardRows, headMatrix, logitsFromStates, type A3Model } from '../model';
 import { MASK_TOKEN } from '../mdlm';
 
 export interface DecodeProblem {
@@ -37,6 +37,9 @@ export class DecodeSession {
   readonly gids: Int32Array;
   readonly committed: boolean[];
   private readonly cache: KVCache | null;
+  /** The LM head, transposed once per run instead of once per forward (tied embeddings). */
+  private readonly head: tf.Tensor2D;
+  private readonly ownsHead: boolean;
   /** Positions committed since the last forward: the next cached forward's content rows. */
   private pending: number[] = [];
 
@@ -48,6 +51,8 @@ export class DecodeSession {
     this.committed = Array.from({ length: n }, (_, i) => Boolean(problem.given[i]));
     this.pending = this.committed.flatMap((c, i) => (c ? [i] : []));
     this.cache = cached ? new KVCache() : null;
+    this.ownsHead = model.lmHead === null;
+    this.head = headMatrix(model);
   }
 
   get cached(): boolean {
@@ -91,7 +96,7 @@ export class DecodeSession {
       });
       // Only the committed rows' keys/values may enter the cache.
       const kv = out.kv.map((l) => [l.kT.slice([0, 0, 0, 0], [1, -1, -1, base.length]), l.v.slice([0, 0, 0, 0], [1, -1, base.length, -1])]);
-      return { logits: logitsFromStates(this.model, out.query), kv };
+      return { logits: logitsFromStates(this.model, out.query, this.head), kv };
     }) as unknown as { logits: tf.Tensor2D; kv: [tf.Tensor4D, tf.Tensor4D][] };
     const flat = result.logits.dataSync() as Float32Array;
     result.logits.dispose();
@@ -107,5 +112,6 @@ export class DecodeSession {
 
   dispose(): void {
     this.cache?.dispose();
+    if (this.ownsHead) this.head.dispose();
   }
 }

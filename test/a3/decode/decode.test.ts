@@ -130,5 +130,8 @@ describe('decoding', () => {
     const back = traceFromJSON(JSON.parse(JSON.stringify(result.trace)));
     expect(back).toEqual(result.trace);
     expect(() => traceFromJSON({ tokens: [] })).toThrow(/must be an array/);
+    const auto = runDecodeRequest(model, tok, { text: 'the cat [__?__] the mat', strategy: 'groupwise', groupSize: 2, autoLengths: [2, 3] });
+    expect([2, 3]).toContain(auto.spans[0].length);
+    expect(auto.trace.given.filter((g) => !g).length).toBe(auto.spans[0].length);
   });
 });
