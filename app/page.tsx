@@ -1,5 +1,7 @@
 import type { ComponentType } from 'react';
+import { CompareCell } from '@/components/cells/CompareCell';
 import { FineTuneCell } from '@/components/cells/FineTuneCell';
+import { InfillCell } from '@/components/cells/InfillCell';
 import { InspectCell } from '@/components/cells/InspectCell';
 import { ModelCell } from '@/components/cells/ModelCell';
 import { StudioProvider } from '@/components/notebook/StudioProvider';
@@ -12,8 +14,8 @@ import { StudioProvider } from '@/components/notebook/StudioProvider';
  */
 const CELLS: { key: string; Cell: ComponentType<{ index: number }> }[] = [
   { key: 'model', Cell: ModelCell },
-  // { key: 'infill', Cell: InfillCell },
-  // { key: 'compare', Cell: CompareCell },
+  { key: 'infill', Cell: InfillCell },
+  { key: 'compare', Cell: CompareCell },
   { key: 'inspect', Cell: InspectCell },
   { key: 'finetune', Cell: FineTuneCell },
 ];

@@ -560,25 +560,30 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
             patchRow(row.key, { status: 'error', error: messageOf(e) });
           }
         }
-        // MDLM: say what is true, run nothing.
+        // MDLM: the masked-diffusion baseline (its own weights, the engine's diffusion decoder), only when shipped.
         const mdlmShipped = get().shipped.mdlm === true || get().models.mdlm.status === 'loaded';
-        set((s) => ({
-          compare: {
-            status: 'done',
-            rows: [
-              ...s.compare.rows,
-              {
-                key: 'mdlm',
-                name: 'MDLM (masked diffusion)',
-                kind: 'mdlm',
-                status: 'unavailable',
-                note: mdlmShipped
-                  ? 'MDLM weights are shipped, but the worker has no diffusion decoder yet, so this row cannot run.'
-                  : 'No MDLM weights are shipped (public/weights/mdlm), and the worker has no diffusion decoder yet.',
-              },
-            ],
-          },
-        }));
+        const dynNfe = get().compare.rows.find((r) => r.key === 'dynamic')?.result?.trace.nfe;
+        const mdlm: CompareRow = {
+          key: 'mdlm',
+          name: `MDLM diffusion, ${dynNfe ?? 8} steps`,
+          kind: 'mdlm',
+          status: 'idle',
+          request: { ...playgroundRequest(p), strategy: 'diffusion', steps: dynNfe ?? 8 },
+        };
+        set((s) => ({ compare: { ...s.compare, rows: [...s.compare.rows, mdlm] } }));
+        if (!mdlmShipped) {
+          patchRow('mdlm', { status: 'unavailable', name: 'MDLM (masked diffusion)', note: 'No MDLM weights are shipped (public/weights/mdlm), so the masked-diffusion baseline cannot run.' });
+        } else {
+          patchRow('mdlm', { status: 'running' });
+          try {
+            if (get().models.mdlm.status !== 'loaded' && !(await get().loadModel('mdlm'))) throw new Error('the MDLM weights could not be loaded');
+            const result = await decodeOn('mdlm', mdlm.request!);
+            patchRow('mdlm', { status: 'done', result, note: 'A separate bidirectional model; same number of forwards as the A3 dynamic row.' });
+          } catch (e) {
+            patchRow('mdlm', { status: 'error', error: messageOf(e) });
+          }
+        }
+        set((s) => ({ compare: { ...s.compare, status: 'done' } }));
         const failed = get().compare.rows.filter((r) => r.status === 'error');
         if (failed.length) get().pushError('compare', failed.map((r) => `${r.name}: ${r.error}`).join('; '));
       },

@@ -2,7 +2,8 @@
  * The notebook against the production build in headless Chromium: the page loads, the backend is shown, the
  * model loads (base stands in when A3 is not shipped), the inspect cell shows the mask counts of a known plan,
  * a 5-step fine-tune on the built-in sample lowers the loss with pause / single step / resume, and a reload
- * lists the checkpoint it saved. Screenshots go to test-results/app-*.png.
+ * lists the checkpoint it saved. The infill playground fills a typed template group-wise and dynamically and
+ * replays the trace; the compare cell runs every decoder on it. Screenshots go to test-results/app-*.png.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,6 +65,95 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     expect(await page.textContent('[data-testid="model-params"]')).toMatch(/parameters/);
     expect(await page.textContent('[data-testid="memory"]')).toMatch(/tensors/);
     console.log(`model (${source}) on ${backend} after ${Date.now() - t0} ms`);
+  }, E2E_TIMEOUT_MS);
+
+  it('infill: a typed template with a gap, group-wise then dynamic, text + trace, replay steps', async () => {
+    const stepAttrs = async () => {
+      const el = '[data-testid="decode-step"]';
+      return { step: Number(await attr(el, 'data-step')), open: Number(await attr(el, 'data-open')), current: Number(await attr(el, 'data-current')), earlier: Number(await attr(el, 'data-earlier')) };
+    };
+    /** What the views drew: TokenStrip chips by state and the CommitTimeline's selected row. */
+    const drawn = () =>
+      page.evaluate(() => {
+        const n = (s: string) => document.querySelectorAll(`#cell-infill [data-view="token-strip"] g.chip[data-state="${s}"]`).length;
+        const row = document.querySelector('#cell-infill [data-view="commit-timeline"] g.row-label[aria-current="step"]');
+        return { open: n('open'), current: n('current'), earlier: n('earlier'), given: n('given'), row: Number(row?.getAttribute('data-step')) };
+      });
+    await page.fill('[data-testid="infill-text"]', 'Emma was very clever and rich, with a comfortable home.');
+    // Select-to-mask: "very clever" becomes a gap of its token count (page tokenizer).
+    await page.$eval('[data-testid="infill-text"]', (el) => (el as HTMLTextAreaElement).setSelectionRange(9, 20));
+    await page.click('[data-testid="infill-mark-gap"]');
+    const template = await page.inputValue('[data-testid="infill-text"]');
+    expect(template).toMatch(/^Emma was \[__\d+__\] and rich, with a comfortable home\.$/);
+    const gap = Number(/\[__(\d+)__\]/.exec(template)![1]);
+    expect(gap).toBeGreaterThanOrEqual(2);
+
+    // Group-wise, s = 2, left to right: ceil(gap / 2) forwards.
+    await page.check('[data-testid="strategy-groupwise"]');
+    await page.fill('[data-testid="pg-s"]', '2');
+    await page.click('[data-testid="infill-run"]');
+    await page.waitForSelector('[data-testid="infill-result"][data-strategy="groupwise"]', { timeout: 60_000 });
+    const gw = Number(await attr('[data-testid="decode-stats"]', 'data-nfe'));
+    expect(gw).toBe(Math.ceil(gap / 2));
+    const out = (await page.textContent('[data-testid="infill-output"]')) ?? '';
+    expect(out.startsWith('Emma was')).toBe(true);
+    expect(out.endsWith(' and rich, with a comfortable home.')).toBe(true);
+    expect(await page.$$eval('[data-testid="infill-output"] mark', (m) => m.length)).toBe(1);
+    console.log(`infill group-wise: "${out}" (${gw} NFE, ${Number(await attr('[data-testid="decode-stats"]', 'data-ms')).toFixed(0)} ms)`);
+
+    // Dynamic, k = 1: one forward per token; then replay.
+    await page.check('[data-testid="strategy-dynamic"]');
+    await page.fill('[data-testid="pg-k"]', '1');
+    await page.click('[data-testid="infill-run"]');
+    await page.waitForSelector('[data-testid="infill-result"][data-strategy="dynamic"]', { timeout: 60_000 });
+    expect(Number(await attr('[data-testid="decode-stats"]', 'data-nfe'))).toBe(gap);
+    expect(await page.textContent('[data-testid="decode-stats"]')).toMatch(/tokens\/s/);
+    const last = await stepAttrs();
+    expect(last).toMatchObject({ step: gap - 1, open: 0, current: 1, earlier: gap - 1 });
+    expect(await drawn()).toMatchObject({ open: 0, current: 1, earlier: gap - 1, row: gap - 1 });
+    await page.click('[data-testid="decode-first"]');
+    expect(await drawn()).toMatchObject({ open: gap - 1, current: 1, earlier: 0, row: 0 });
+    await page.click('[data-testid="decode-next"]');
+    expect(await drawn()).toMatchObject({ open: gap - 2, current: 1, earlier: 1, row: 1 });
+    expect(await stepAttrs()).toMatchObject({ step: 1, open: gap - 2 });
+    await page.click('[data-testid="decode-prev"]');
+    expect(await drawn()).toMatchObject({ open: gap - 1, row: 0 });
+    // A timeline row click jumps there.
+    await page.click(`#cell-infill [data-view="commit-timeline"] g.row-label[data-step="${gap - 1}"]`);
+    expect(await drawn()).toMatchObject({ open: 0, row: gap - 1 });
+    expect(await page.getAttribute('[data-testid="step-details"]', 'data-committed')).toBe('1');
+    // Mid-replay: play from the start at 1 step/s, catch it after the first tick.
+    await page.selectOption('[data-testid="decode-speed"]', '1');
+    await page.click('[data-testid="decode-play"]');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="decode-step"]')?.getAttribute('data-step')) >= 1, null, { timeout: 10_000 });
+    await page.click('[data-testid="decode-play"]'); // pause
+    const mid = await stepAttrs();
+    expect(mid.step).toBeGreaterThanOrEqual(1);
+    expect(mid.step).toBeLessThan(gap);
+    await page.click('#cell-infill summary[data-testid="infill-masks-toggle"]');
+    await page.waitForSelector('#cell-infill [data-view="mask-matrix"] svg', { timeout: 10_000 });
+    expect(await attr('[data-testid="infill-export"]', 'download')).toBe('a3-trace-dynamic.json');
+    expect(new URL(page.url()).searchParams.get('strategy')).toBe('dynamic');
+    expect(await page.$('[data-testid="errors-infill"]')).toBeNull();
+    await page.locator('#cell-infill').screenshot({ path: join(SHOTS, 'app-infill-replay.png') });
+
+    // An error stays in the cell: a gap of 0 tokens.
+    await page.fill('[data-testid="infill-text"]', 'Emma [__0__] rich.');
+    await page.click('[data-testid="infill-run"]');
+    await page.waitForSelector('[data-testid="infill-error"]', { timeout: 30_000 });
+    expect(await page.textContent('[data-testid="errors-infill"]')).toMatch(/gap/);
+    await page.fill('[data-testid="infill-text"]', template);
+
+    // Compare: AR (A3 and base), group-wise s = 2, dynamic k = 1 on the same template.
+    await page.click('[data-testid="compare-run"]');
+    await page.waitForSelector('#cell-compare[data-state="done"]', { timeout: 90_000 });
+    for (const [key, nfe] of [['ar-a3', gap], ['ar-base', gap], ['groupwise', Math.ceil(gap / 2)], ['dynamic', gap]] as const) {
+      expect(await attr(`[data-testid="compare-${key}"]`, 'data-status')).toBe('done');
+      expect(Number(await attr(`[data-testid="compare-${key}"]`, 'data-nfe'))).toBe(nfe);
+    }
+    expect(await attr('[data-testid="compare-mdlm"]', 'data-status')).toBe('unavailable');
+    await page.locator('#cell-compare').screenshot({ path: join(SHOTS, 'app-compare.png') });
+    console.log(`infill + compare done after ${Date.now() - t0} ms`);
   }, E2E_TIMEOUT_MS);
 
   it('inspect shows the allowed/blocked counts of a contiguous s=2 plan', async () => {

@@ -1,0 +1,95 @@
+'use client';
+/**
+ * Cell "Compare decoders": the playground's text and gaps through several
+ * decoders, one after another in the worker, side by side — AR (s = 1, left
+ * to right) on the A3 model and on the base model, A3 group-wise with the
+ * playground's s, A3 dynamic with its k — with filled text, NFE, time and
+ * tokens/s. MDLM (masked diffusion, its own weights) runs only when shipped; otherwise its row says so.
+ */
+import { MODEL_LABEL } from '@/lib/store/studio-store';
+import { Cell } from '../notebook/Cell';
+import { useStudio, useStudioActions } from '../notebook/StudioProvider';
+import { FilledText, fmtMs } from './InfillCell';
+
+export function CompareCell({ index }: { index: number }) {
+  const compare = useStudio((s) => s.compare);
+  const pg = useStudio((s) => s.playground);
+  const modelReady = useStudio((s) => s.models.a3.status === 'loaded');
+  const a3IsBase = useStudio((s) => s.models.a3.source === 'base');
+  const a = useStudioActions();
+  const running = compare.status === 'running';
+  const fastest = Math.min(...compare.rows.filter((r) => r.result).map((r) => r.result!.trace.totalMs));
+
+  return (
+    <Cell
+      index={index}
+      id="compare"
+      title="Compare decoders"
+      state={compare.status}
+      explain={
+        <p>
+          The same text and gaps (from the Infill playground above), filled by different decoders with the same sampling settings and
+          seed. An ordinary left-to-right model needs one network pass (NFE) per token; A3 group-wise needs one per group of s tokens,
+          and dynamic one per k tokens — fewer passes, usually a little less fluent text.
+        </p>
+      }
+    >
+      <div className="row wrap">
+        <button type="button" className="primary" onClick={() => void a.runCompare()} disabled={!modelReady || running} data-testid="compare-run">
+          {running ? 'Comparing…' : 'Compare'}
+        </button>
+        <span className="muted small">
+          text: “{pg.text.length > 80 ? `${pg.text.slice(0, 80)}…` : pg.text}” · group-wise s = {pg.groupSize} · dynamic k = {pg.k} ·{' '}
+          {pg.greedy ? 'greedy' : `temperature ${pg.temperature}`} · seed {pg.seed}
+        </span>
+      </div>
+      {a3IsBase ? (
+        <p className="note" data-testid="compare-a3-note">
+          The A3 model is not shipped yet, so the rows marked “A3 model” run the base model&apos;s weights as well; their query stream is
+          untrained, so compare the step counts and speed, not the words.
+        </p>
+      ) : null}
+      {compare.rows.length ? (
+        <table className="compare" data-testid="compare-table">
+          <thead>
+            <tr>
+              <th>decoder</th>
+              <th>filled text</th>
+              <th>NFE</th>
+              <th>time</th>
+              <th>tokens/s</th>
+            </tr>
+          </thead>
+          <tbody>
+            {compare.rows.map((r) => (
+              <tr key={r.key} data-testid={`compare-${r.key}`} data-status={r.status} data-nfe={r.result?.trace.nfe}>
+                <td>
+                  <b>{r.name}</b>
+                  {r.kind !== 'mdlm' ? <div className="muted small">{MODEL_LABEL[r.kind]}</div> : null}
+                </td>
+                <td>
+                  {r.result ? <FilledText result={r.result} /> : null}
+                  {r.status === 'running' ? <span className="muted">{r.note ?? 'decoding…'}</span> : null}
+                  {r.status === 'idle' ? <span className="muted">waiting…</span> : null}
+                  {r.error ? <span className="inline-error">{r.error}</span> : null}
+                  {r.note && r.status !== 'running' ? <p className="muted small">{r.note}</p> : null}
+                </td>
+                <td className="num">{r.result ? r.result.trace.nfe : '—'}</td>
+                <td className="num">
+                  {r.result ? fmtMs(r.result.trace.totalMs) : '—'}
+                  {r.result && r.result.trace.totalMs === fastest && compare.status === 'done' ? <span className="badge badge-ready">fastest</span> : null}
+                </td>
+                <td className="num">{r.result ? r.result.trace.tokensPerSec.toFixed(1) : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="muted">{modelReady ? 'Press “Compare” to run every decoder on the playground text.' : 'Waiting for the model…'}</p>
+      )}
+      <p className="muted small">
+        Times are measured in the worker on this device, one decoder after another; small differences between runs are noise.
+      </p>
+    </Cell>
+  );
+}

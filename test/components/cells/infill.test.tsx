@@ -1,0 +1,173 @@
+// @vitest-environment jsdom
+import { act } from 'react';
+import { createRoot } from 'react-dom/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CompareCell } from '@/components/cells/CompareCell';
+import { InfillCell } from '@/components/cells/InfillCell';
+import { StudioProvider } from '@/components/notebook/StudioProvider';
+import { PRESETS } from '@/lib/a3/config';
+import type { DecodeRequest } from '@/lib/a3/decode/request';
+import { createStudioStore, type StudioStore } from '@/lib/store';
+import type { WorkerCommand, WorkerEvent } from '@/lib/train/protocol';
+import { fakeClient, fakeFetch } from '../../store/fake-client';
+import { fakeDecodeResult } from '../../store/fake-decode';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+const roots: ReturnType<typeof createRoot>[] = [];
+afterEach(() => {
+  act(() => roots.splice(0).forEach((r) => r.unmount()));
+  document.body.innerHTML = '';
+});
+
+async function booted(search = ''): Promise<{ store: StudioStore; sent: WorkerCommand[] }> {
+  let store!: StudioStore;
+  const { client, sent } = fakeClient(
+    {
+      init: (c) => ({ type: 'ready', id: c.id, backend: 'wasm', reason: 'wasm: auto' }),
+      load: (c) => ({ type: 'loaded', id: c.id, model: { kind: 'a3', config: PRESETS.base, parameters: 1_049_216, bytes: 4_196_864, vocabSize: 2048 } }),
+      checkpoints: (c) => ({ type: 'checkpoints', id: c.id, list: [] }),
+      decode: (c) => {
+        const req = (c as Extract<WorkerCommand, { type: 'decode' }>).request as DecodeRequest;
+        if (!/\[_+\d*_*\]/.test(req.text)) return { type: 'error', id: c.id, message: 'there is no open position to fill' };
+        return { type: 'decoded', id: c.id, trace: fakeDecodeResult(req) };
+      },
+    },
+    () => (e: WorkerEvent) => store.getState().handleEvent(e),
+  );
+  store = createStudioStore({ client, fetchImpl: fakeFetch({ base: [[2048, 128]] }), search });
+  await store.getState().boot();
+  return { store, sent: sent as WorkerCommand[] };
+}
+
+async function mount(store: StudioStore, el: React.ReactNode) {
+  const div = document.createElement('div');
+  document.body.appendChild(div);
+  const root = createRoot(div);
+  roots.push(root);
+  await act(async () => root.render(<StudioProvider store={store}>{el}</StudioProvider>));
+  return div;
+}
+
+const q = (div: HTMLElement, id: string) => div.querySelector(`[data-testid="${id}"]`);
+const click = (div: HTMLElement, id: string) => act(async () => (q(div, id) as HTMLElement).click());
+const chips = (div: HTMLElement, state: string) => div.querySelectorAll(`[data-view="token-strip"] g.chip[data-state="${state}"]`).length;
+/** Sets a controlled input's value the way a user does (React listens to the native input event). */
+function type(el: HTMLInputElement | HTMLTextAreaElement, value: string) {
+  const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+  Object.getOwnPropertyDescriptor(proto, 'value')!.set!.call(el, value);
+  el.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+describe('InfillCell (jsdom)', () => {
+  it('runs the default template, shows text, stats and the trace, and replays step by step', async () => {
+    const { store, sent } = await booted('?s=1');
+    const div = await mount(store, <InfillCell index={2} />);
+    expect((q(div, 'infill-text') as HTMLTextAreaElement).value).toMatch(/Once upon a time, \[____\]/);
+    expect(div.querySelector('.cell-number')?.textContent).toBe('2');
+    await click(div, 'infill-run');
+    expect(sent.filter((c) => c.type === 'decode')).toHaveLength(1);
+    expect(q(div, 'infill-output')?.textContent).toBe('Once upon a time there was a cat.');
+    expect(q(div, 'infill-output')?.querySelectorAll('mark')).toHaveLength(1);
+    const stats = q(div, 'decode-stats')!;
+    expect(stats.getAttribute('data-nfe')).toBe('4');
+    expect(stats.textContent).toMatch(/NFE 4/);
+    expect(stats.textContent).toMatch(/tokens\/s/);
+    for (const v of ['token-strip', 'commit-timeline', 'group-order']) expect(div.querySelector(`[data-view="${v}"] svg`)).not.toBeNull();
+    // The masks are collapsed: no matrix drawn until opened.
+    expect(div.querySelector('[data-view="mask-matrix"]')).toBeNull();
+
+    // Last step: every open position committed, one just now.
+    const step = () => q(div, 'decode-step')!;
+    expect(step().getAttribute('data-step')).toBe('3');
+    expect([chips(div, 'open'), chips(div, 'current'), chips(div, 'earlier'), chips(div, 'given')]).toEqual([0, 1, 3, 5]);
+    await click(div, 'decode-first');
+    expect(step().getAttribute('data-step')).toBe('0');
+    expect([chips(div, 'open'), chips(div, 'current'), chips(div, 'earlier')]).toEqual([3, 1, 0]);
+    expect(div.querySelector('[data-view="commit-timeline"] g.row-label[aria-current="step"]')?.getAttribute('data-step')).toBe('0');
+    await click(div, 'decode-next');
+    expect([chips(div, 'open'), chips(div, 'current'), chips(div, 'earlier')]).toEqual([2, 1, 1]);
+    expect(step().getAttribute('data-open')).toBe('2');
+    await click(div, 'decode-prev');
+    expect(step().getAttribute('data-step')).toBe('0');
+    // Clicking a timeline row jumps there.
+    await act(async () => {
+      div.querySelector('[data-view="commit-timeline"] g.row-label[data-step="2"]')!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    });
+    expect(step().getAttribute('data-step')).toBe('2');
+    // Per-step details: the committed token with p and entropy, the candidates of positions predicted.
+    const details = q(div, 'step-details')!;
+    expect(details.getAttribute('data-committed')).toBe('1');
+    expect(details.textContent).toMatch(/Step 3/);
+    expect(details.textContent).toMatch(/␣?a/);
+    expect(details.textContent).toMatch(/1\.25 nats/);
+    expect(q(div, 'step-candidates')?.querySelectorAll('tbody tr')).toHaveLength(2);
+    expect(q(div, 'step-candidates')?.textContent).toMatch(/#7/); // no page tokenizer here: ids
+    // Play runs to the end on its own.
+    await act(async () => store.getState().setDecodeSpeed(8));
+    await click(div, 'decode-play');
+    expect(store.getState().decode.playing).toBe(true);
+    expect(step().getAttribute('data-step')).toBe('2');
+    await act(async () => new Promise((r) => setTimeout(r, 400)));
+    expect(store.getState().decode.playing).toBe(false);
+    expect(step().getAttribute('data-step')).toBe('3');
+    // Masks on demand; export is a JSON download of request + trace.
+    await act(async () => {
+      const d = div.querySelector('details.masks') as HTMLDetailsElement;
+      d.open = true;
+      d.dispatchEvent(new Event('toggle'));
+    });
+    expect(div.querySelector('[data-view="mask-matrix"] svg')).not.toBeNull();
+    const href = q(div, 'infill-export')!.getAttribute('href')!;
+    const json = JSON.parse(decodeURIComponent(href.slice(href.indexOf(',') + 1)));
+    expect(json.trace.nfe).toBe(4);
+    expect(json.request).toMatchObject({ strategy: 'groupwise', groupSize: 1 });
+  });
+
+  it('knobs write the playground; AR preset; mark selection as gap; errors inline', async () => {
+    const { store } = await booted();
+    const div = await mount(store, <InfillCell index={2} />);
+    await click(div, 'strategy-dynamic');
+    expect(store.getState().playground.strategy).toBe('dynamic');
+    await act(async () => type(q(div, 'pg-k') as HTMLInputElement, '3'));
+    expect(store.getState().playground.k).toBe(3);
+    await click(div, 'preset-ar');
+    expect(store.getState().playground).toMatchObject({ strategy: 'groupwise', groupSize: 1, order: 'left-to-right' });
+    expect(q(div, 'preset-ar')?.getAttribute('aria-pressed')).toBe('true');
+
+    const ta = q(div, 'infill-text') as HTMLTextAreaElement;
+    await act(async () => type(ta, 'The cat sat on the mat.'));
+    expect(div.textContent).toMatch(/No gap: the model continues/);
+    ta.setSelectionRange(4, 11); // "cat sat": no page tokenizer, ~4 characters a token
+    await click(div, 'infill-mark-gap');
+    expect(store.getState().playground.text).toBe('The [__2__] on the mat.');
+    expect(div.textContent).toMatch(/Gaps found/);
+
+    await act(async () => type(ta, 'no gap here'));
+    await click(div, 'infill-run');
+    expect(q(div, 'infill-error')?.textContent).toMatch(/no open position/);
+    expect(q(div, 'errors-infill')?.textContent).toMatch(/no open position/);
+    expect(div.querySelector('section.cell')?.getAttribute('data-state')).toBe('error');
+  });
+});
+
+describe('CompareCell (jsdom)', () => {
+  it('runs every decoder side by side with NFE, time and tokens/s; MDLM says it is not shipped', async () => {
+    const { store } = await booted('?s=4&k=2');
+    const div = await mount(store, <CompareCell index={3} />);
+    await click(div, 'compare-run');
+    const rows = div.querySelectorAll('[data-testid="compare-table"] tbody tr');
+    expect(rows).toHaveLength(5);
+    expect(q(div, 'compare-ar-a3')?.getAttribute('data-nfe')).toBe('4');
+    expect(q(div, 'compare-ar-base')?.getAttribute('data-status')).toBe('done');
+    expect(q(div, 'compare-ar-base')?.textContent).toMatch(/untrained/);
+    expect(q(div, 'compare-groupwise')?.getAttribute('data-nfe')).toBe('1');
+    expect(q(div, 'compare-dynamic')?.getAttribute('data-nfe')).toBe('2');
+    expect(q(div, 'compare-groupwise')?.textContent).toMatch(/tokens\/s|Once upon a time there was a cat\./);
+    expect(q(div, 'compare-mdlm')?.getAttribute('data-status')).toBe('unavailable');
+    expect(q(div, 'compare-mdlm')?.textContent).toMatch(/No MDLM weights are shipped/);
+    expect(div.textContent).toMatch(/fastest/);
+    // The A3 slot holds the base model here: the cell says so instead of implying A3 results.
+    expect(q(div, 'compare-a3-note')?.textContent).toMatch(/not shipped yet/);
+  });
+});

@@ -1,0 +1,47 @@
+import type { DecodeRequest, DecodeResult } from '@/lib/a3/decode/request';
+import type { DecodeStep } from '@/lib/a3/decode/trace';
+
+/**
+ * A made-up but well-formed DecodeResult for a request: 4 given tokens, 4 open ones, 1 given token; the open
+ * positions are committed s (group-wise) or k (dynamic, right to left) per step, as the real decoders would.
+ */
+export function fakeDecodeResult(req: Partial<DecodeRequest> = {}): DecodeResult {
+  const labels = ['Once', ' upon', ' a', ' time', ' there', ' was', ' a', ' cat', '.'];
+  const given = labels.map((_, i) => i < 4 || i === 8);
+  const open = [4, 5, 6, 7];
+  const per = req.strategy === 'dynamic' ? (req.perStep ?? 1) : (req.groupSize ?? 1);
+  const order = req.strategy === 'dynamic' ? [...open].reverse() : open;
+  const steps: DecodeStep[] = [];
+  const groupIds = labels.map(() => 0);
+  for (let i = 0; i < order.length; i += per) {
+    const chunk = order.slice(i, i + per);
+    const groupId = steps.length + 1;
+    const remaining = order.slice(i);
+    for (const p of chunk) groupIds[p] = groupId;
+    steps.push({
+      groupId,
+      committed: chunk.map((pos) => ({ pos, token: 100 + pos, prob: 0.5 + pos / 20, entropy: 1.25 })),
+      candidates: remaining.map((pos) => ({ pos, top: [{ token: 100 + pos, prob: 0.5 }, { token: 7, prob: 0.1 }] })),
+      cached: true,
+      ms: 3,
+    });
+  }
+  return {
+    trace: {
+      strategy: req.strategy ?? 'groupwise',
+      initial: labels.map((_, i) => (given[i] ? 100 + i : 3)),
+      given,
+      tokens: labels.map((_, i) => 100 + i),
+      groupIds,
+      steps,
+      nfe: steps.length,
+      generated: open.length,
+      totalMs: 3 * steps.length,
+      tokensPerSec: open.length / (0.003 * steps.length),
+    },
+    spans: [{ start: 4, length: 4 }],
+    labels,
+    initialLabels: labels.map((l, i) => (given[i] ? l : '')),
+    text: labels.join(''),
+  };
+}
