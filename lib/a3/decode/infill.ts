@@ -34,7 +34,9 @@ export function parseTemplate(text: string, tokenizer: Tokenizer, defaultLength 
     }
   };
   for (const m of text.matchAll(GAP)) {
-    addText(text.slice(last, m.index));
+    // "was [__3__]": the space belongs to the gap's first token (" after"), as the
+    // tokenizer would have merged it; left alone it would be a lone " " token.
+    addText(text.slice(last, m.index).replace(/ $/, ''));
     const auto = m[1] === '?';
     const length = m[1] !== undefined && !auto ? Number(m[1]) : defaultLength;
     if (length < 1) throw new Error(`gap "${m[0]}" asks for ${length} tokens: a gap needs at least one`);
