@@ -27,16 +27,16 @@ function problem(vocab: number, prompt: number, generate: number): DecodeProblem
 }
 
 /** Best of `repeats` runs (the machine is shared; the minimum is the least disturbed). */
-function timed(name: string, run: () => DecodeTrace, repeats: number): DecodeRow {
+async function timed(name: string, run: () => Promise<DecodeTrace>, repeats: number): Promise<DecodeRow> {
   let best: DecodeTrace | null = null;
   for (let i = 0; i < repeats; i++) {
-    const t = run();
+    const t = await run();
     if (!best || t.totalMs < best.totalMs) best = t;
   }
   return { name, nfe: best!.nfe, ms: best!.totalMs, tokensPerSec: best!.tokensPerSec };
 }
 
-export function benchDecode(model: A3Model, opts: { prompt?: number; generate?: number; repeats?: number } = {}): { rows: DecodeRow[]; ratios: { name: string; value: number; target: number }[] } {
+export async function benchDecode(model: A3Model, opts: { prompt?: number; generate?: number; repeats?: number } = {}): Promise<{ rows: DecodeRow[]; ratios: { name: string; value: number; target: number }[] }> {
   const p = problem(model.config.vocabSize, opts.prompt ?? 128, opts.generate ?? 128);
   const r = opts.repeats ?? 2;
   const sampling = { temperature: 1 };
@@ -46,17 +46,17 @@ export function benchDecode(model: A3Model, opts: { prompt?: number; generate?: 
     console.log(`  ${row.name.padEnd(34)} nfe ${String(row.nfe).padStart(4)}  ${row.ms.toFixed(0).padStart(7)} ms  ${row.tokensPerSec.toFixed(1).padStart(7)} tok/s`);
     return row;
   };
-  const ar = add(timed('AR (group-wise s=1, cached)', () => decodeGroupwise(model, p, { groupSize: 1, sampling, cached: true }), r));
+  const ar = add(await timed('AR (group-wise s=1, cached)', () => decodeGroupwise(model, p, { groupSize: 1, sampling, cached: true }), r));
   const cachedBy: Record<number, DecodeRow> = {};
   const uncachedBy: Record<number, DecodeRow> = {};
   for (const s of [2, 4, 8]) {
-    cachedBy[s] = add(timed(`group-wise s=${s} (cached)`, () => decodeGroupwise(model, p, { groupSize: s, sampling, cached: true }), r));
-    uncachedBy[s] = add(timed(`group-wise s=${s} (uncached)`, () => decodeGroupwise(model, p, { groupSize: s, sampling, cached: false }), r));
+    cachedBy[s] = add(await timed(`group-wise s=${s} (cached)`, () => decodeGroupwise(model, p, { groupSize: s, sampling, cached: true }), r));
+    uncachedBy[s] = add(await timed(`group-wise s=${s} (uncached)`, () => decodeGroupwise(model, p, { groupSize: s, sampling, cached: false }), r));
   }
-  for (const k of [2, 4]) add(timed(`dynamic k=${k} (cached, confidence)`, () => decodeDynamic(model, p, { perStep: k, sampling, cached: true }), r));
-  add(timed('speculative draft=4 (cached)', () => decodeSpeculative(model, p, { draft: 4, sampling, cached: true }), r));
-  add(timed('diffusion steps=128', () => decodeDiffusion(model, p, { steps: 128, sampling }), 1));
-  const diff32 = add(timed('diffusion steps=32', () => decodeDiffusion(model, p, { steps: 32, sampling }), r));
+  for (const k of [2, 4]) add(await timed(`dynamic k=${k} (cached, confidence)`, () => decodeDynamic(model, p, { perStep: k, sampling, cached: true }), r));
+  add(await timed('speculative draft=4 (cached)', () => decodeSpeculative(model, p, { draft: 4, sampling, cached: true }), r));
+  add(await timed('diffusion steps=128', () => decodeDiffusion(model, p, { steps: 128, sampling }), 1));
+  const diff32 = add(await timed('diffusion steps=32', () => decodeDiffusion(model, p, { steps: 32, sampling }), r));
   return {
     rows,
     ratios: [

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   say();
   say('## Decoding (128 tokens after a 128-token prompt; base config, random weights, maxLen 256)');
   const model = initModel({ ...cfg, maxLen: 256 }, 1);
-  const decode = benchDecode(model);
+  const decode = await benchDecode(model);
   disposeModel(model);
   for (const r of decode.ratios) say(`${r.name.padEnd(58)} ${r.value.toFixed(2)}x (target >= ${r.target}x) ${r.value >= r.target ? 'PASS' : 'BELOW TARGET'}`);
   const out = join(import.meta.dirname, '..', 'results');

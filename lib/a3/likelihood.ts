@@ -67,15 +67,31 @@ export function arLoss(model: A3Model, seq: Omit<SequenceBatch, 'groupIds'>): tf
  * conditioned on `given` positions (their tokens are context, not scored).
  */
 export function sequenceLogProb(model: A3Model, seq: SequenceBatch, given?: ArrayLike<boolean | number>): Float64Array {
-  const weights = scoredPositions(seq, given);
-  const perToken = tf.tidy(() => {
+  const perToken = tokenLogProbs(model, seq);
+  const values = perToken.dataSync();
+  perToken.dispose();
+  return sumPerSequence(seq, values, scoredPositions(seq, given));
+}
+
+/** The same with an asynchronous read: for the page and WebGPU, where synchronous reads break. */
+export async function sequenceLogProbAsync(model: A3Model, seq: SequenceBatch, given?: ArrayLike<boolean | number>): Promise<Float64Array> {
+  const perToken = tokenLogProbs(model, seq);
+  const values = await perToken.data();
+  perToken.dispose();
+  return sumPerSequence(seq, values, scoredPositions(seq, given));
+}
+
+/** log p(x_i | x_{G<gid[i]}) at every position, [B*T]. */
+function tokenLogProbs(model: A3Model, seq: SequenceBatch): tf.Tensor1D {
+  return tf.tidy(() => {
     const logits = forward(model, seq).logits;
     const logProbs = tf.logSoftmax(logits);
     const idx = tf.tensor1d(flatTargetIndex(seq.tokens, logits.shape[1]), 'int32');
-    return tf.gather(logProbs.reshape([-1]), idx);
+    return tf.gather(logProbs.reshape([-1]), idx) as tf.Tensor1D;
   });
-  const values = perToken.dataSync();
-  perToken.dispose();
+}
+
+function sumPerSequence(seq: SequenceBatch, values: ArrayLike<number>, weights: Float32Array): Float64Array {
   const length = seq.tokens.length / seq.batch;
   const out = new Float64Array(seq.batch);
   for (let i = 0; i < values.length; i++) out[Math.floor(i / length)] += weights[i] * values[i];

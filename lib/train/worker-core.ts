@@ -65,7 +65,7 @@ export class WorkerCore {
         return;
       }
       case 'inspect':
-        post({ type: 'inspected', id: cmd.id, snapshot: this.inspect(cmd.text, cmd.groupIds) });
+        post({ type: 'inspected', id: cmd.id, snapshot: await this.inspect(cmd.text, cmd.groupIds) });
         return;
       case 'train':
         return this.train(cmd);
@@ -163,7 +163,7 @@ export class WorkerCore {
     this.postMemory();
   }
 
-  private inspect(text: string, groupIds?: number[]): AttentionSnapshot {
+  private async inspect(text: string, groupIds?: number[]): Promise<AttentionSnapshot> {
     const model = this.model('a3');
     const tokenizer = this.requireTokenizer();
     const tokens = tokenizer.encode(text);
@@ -172,7 +172,8 @@ export class WorkerCore {
     const gids = groupIds ? Int32Array.from(groupIds) : leftToRight(tokens.length);
     validateGroupIds(gids, tokens.length);
     const attention = tf.tidy(() => forward(model, { batch: 1, tokens: Int32Array.from(tokens), groupIds: denseRanks(gids) }, { collectAttention: true }).attention);
-    const weights = attention.map((a) => (a.arraySync() as number[][][][])[0]);
+    // Asynchronous reads: synchronous ones break on WebGPU.
+    const weights = (await Promise.all(attention.map((a) => a.array()))).map((a) => (a as number[][][][])[0]);
     tf.dispose(attention);
     return { tokens, labels: tokens.map((t) => tokenizer.decodeToken(t)), groupIds: Array.from(gids), weights };
   }

@@ -64,7 +64,7 @@ function cachedLogits(tokens: Int32Array, gids: Int32Array, cache: KVCache): Map
 }
 
 describe('KVCache', () => {
-  it('group-by-group cached forwards equal one full forward (random non-contiguous groups)', () => {
+  it('group-by-group cached forwards equal one full forward (random non-contiguous groups)', async () => {
     const rng = makeRng(7);
     for (const s of [1, 2, 3, 5]) {
       const tokens = Int32Array.from({ length: N }, () => Math.floor(rng() * V));
@@ -78,7 +78,7 @@ describe('KVCache', () => {
     }
   });
 
-  it('owns what it is given: append disposes the old tensors, dispose frees everything', () => {
+  it('owns what it is given: append disposes the old tensors, dispose frees everything', async () => {
     const before = tf.memory().numTensors;
     const cache = new KVCache();
     const tokens = Int32Array.from({ length: N }, (_, i) => i % V);
@@ -110,25 +110,25 @@ describe('decoders agree cached vs uncached for every order', () => {
   const problem = { tokens: given.map((g, i) => (g ? 4 + i : 0)), given };
   const open = given.flatMap((g, i) => (g ? [] : [i]));
 
-  it('group-wise: random and explicit orders', () => {
+  it('group-wise: random and explicit orders', async () => {
     const explicit = [...open].reverse();
     for (const order of ['random', explicit] as const) {
       for (const s of [1, 3]) {
         const opts = { groupSize: s, order, seed: 12, sampling: { temperature: 1.2 } };
-        expectSameTrace(decodeGroupwise(model, problem, { ...opts, cached: true }), decodeGroupwise(model, problem, { ...opts, cached: false }));
+        expectSameTrace(await decodeGroupwise(model, problem, { ...opts, cached: true }), await decodeGroupwise(model, problem, { ...opts, cached: false }));
       }
     }
   });
 
-  it('dynamic: every score', () => {
+  it('dynamic: every score', async () => {
     for (const score of ['confidence', 'entropy', 'random'] as const) {
       const opts = { perStep: 2, score, seed: 13 };
-      expectSameTrace(decodeDynamic(model, problem, { ...opts, cached: true }), decodeDynamic(model, problem, { ...opts, cached: false }));
+      expectSameTrace(await decodeDynamic(model, problem, { ...opts, cached: true }), await decodeDynamic(model, problem, { ...opts, cached: false }));
     }
   });
 
-  it('speculative: random order', () => {
+  it('speculative: random order', async () => {
     const opts = { draft: 3, order: 'random' as const, seed: 14 };
-    expectSameTrace(decodeSpeculative(model, problem, { ...opts, cached: true }), decodeSpeculative(model, problem, { ...opts, cached: false }));
+    expectSameTrace(await decodeSpeculative(model, problem, { ...opts, cached: true }), await decodeSpeculative(model, problem, { ...opts, cached: false }));
   });
 });

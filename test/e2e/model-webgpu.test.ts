@@ -1,7 +1,7 @@
 /**
  * The two-stream model where users run it: headless Chromium on the webgpu
  * backend (SwiftShader adapter). Forward logits and one training step must
- * match tfjs's cpu backend in Node.
+ * match tfjs's cpu backend in Node, and so must greedy decodes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, type BackendChoice } from '@/lib/a3/backend';
@@ -39,6 +39,11 @@ describe('two-stream model on webgpu (headless Chromium)', () => {
     expect(Math.abs(gpu.result.lossBefore - cpu.lossBefore)).toBeLessThan(1e-3);
     expect(Math.abs(gpu.result.lossAfter - cpu.lossAfter)).toBeLessThan(1e-3);
     expect(gpu.result.lossAfter).toBeLessThan(gpu.result.lossBefore);
+  });
+
+  it('decodes (group-wise and dynamic, KV cache) to the same tokens as the cpu backend', () => {
+    expect(gpu.result.decoded).toEqual(cpu.decoded);
+    expect(gpu.result.decoded[0].slice(0, 2)).toEqual([1, 5]);
   });
 
   it('leaks no tensors on either backend', () => {

@@ -14,7 +14,7 @@
  * negative term per open token and would always pick the shortest gap.
  * Cost: one decode plus one scoring forward per (gap, candidate).
  */
-import { sequenceLogProb } from '../likelihood';
+import { sequenceLogProbAsync } from '../likelihood';
 import { MASK_TOKEN } from '../mdlm';
 import type { A3Model } from '../model';
 import type { InfillProblem } from './infill';
@@ -37,7 +37,7 @@ export interface AutoLengthResult {
 }
 
 /** Any strategy: a closure over its options (same seed every call keeps trials comparable). */
-export type DecodeFn = (problem: DecodeProblem) => DecodeTrace;
+export type DecodeFn = (problem: DecodeProblem) => Promise<DecodeTrace>;
 
 /** The same problem with gap `span` resized to `length` open positions; later gaps shift. */
 export function resizeSpan(problem: InfillProblem, span: number, length: number): InfillProblem {
@@ -52,9 +52,9 @@ export function resizeSpan(problem: InfillProblem, span: number, length: number)
 }
 
 /** Exact per-token log-likelihood of a finished decode's completion. */
-export function completionScore(model: A3Model, trace: DecodeTrace): number {
+export async function completionScore(model: A3Model, trace: DecodeTrace): Promise<number> {
   const open = trace.given.filter((g) => !g).length;
-  const logp = sequenceLogProb(
+  const logp = await sequenceLogProbAsync(
     model,
     { batch: 1, tokens: Int32Array.from(trace.tokens), groupIds: Int32Array.from(trace.groupIds) },
     Uint8Array.from(trace.given, Number),
@@ -80,7 +80,7 @@ function checkSearch(model: A3Model, problem: InfillProblem, spans: number[], ca
 }
 
 /** Choose the length of each gap in `spans` among `candidates` (see the rule at the top). */
-export function chooseGapLengths(model: A3Model, problem: InfillProblem, spans: number[], candidates: number[], decode: DecodeFn): AutoLengthResult {
+export async function chooseGapLengths(model: A3Model, problem: InfillProblem, spans: number[], candidates: number[], decode: DecodeFn): Promise<AutoLengthResult> {
   checkSearch(model, problem, spans, candidates);
   const sorted = [...new Set(candidates)].sort((a, b) => a - b);
   const trials: LengthTrial[] = [];
@@ -90,12 +90,12 @@ export function chooseGapLengths(model: A3Model, problem: InfillProblem, spans: 
     best = { problem: base, trace: null, score: -Infinity };
     for (const length of sorted) {
       const candidate = resizeSpan(base, span, length);
-      const trace = decode(candidate);
-      const score = completionScore(model, trace);
+      const trace = await decode(candidate);
+      const score = await completionScore(model, trace);
       trials.push({ span, length, logProbPerToken: score });
       if (score > best.score) best = { problem: candidate, trace, score }; // strict: ties keep the shorter
     }
   }
-  const trace = best.trace ?? decode(problem); // no gap searched: a plain decode
+  const trace = best.trace ?? (await decode(problem)); // no gap searched: a plain decode
   return { problem: best.problem, trace, trials };
 }

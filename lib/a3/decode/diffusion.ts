@@ -37,7 +37,7 @@ export function diffusionSchedule(open: number, steps: number, blockLength: numb
   });
 }
 
-export function decodeDiffusion(model: A3Model, problem: DecodeProblem, o: DiffusionOptions, onStep?: StepRecorder): DecodeTrace {
+export async function decodeDiffusion(model: A3Model, problem: DecodeProblem, o: DiffusionOptions, onStep?: StepRecorder): Promise<DecodeTrace> {
   checkProblem(model, problem);
   validateSampling(o.sampling ?? {});
   const remasking = o.remasking ?? 'low_confidence';
@@ -52,13 +52,15 @@ export function decodeDiffusion(model: A3Model, problem: DecodeProblem, o: Diffu
   const rng = makeRng(o.seed ?? 0);
   const start = performance.now();
   const steps: DecodeStep[] = [];
-  schedule.forEach((counts, b) => {
+  for (const [b, counts] of schedule.entries()) {
     const block = openAll.slice(b * blockLength, (b + 1) * blockLength);
     for (const count of counts) {
       const t0 = performance.now();
       const open = block.filter((p) => gids[p] === -1);
       // Logits only where this block is still open: the fair baseline (the head dominates a small model's step).
-      const logits = tf.tidy(() => bidirectionalLogits(model, 1, tokens, open).dataSync() as Float32Array);
+      const logitsT = tf.tidy(() => bidirectionalLogits(model, 1, tokens, open));
+      const logits = (await logitsT.data()) as Float32Array;
+      logitsT.dispose();
       const V = model.config.vocabSize;
       const picks = open.map((pos, r) => ({ pos, ...sampleToken(logits.subarray(r * V, (r + 1) * V), o.sampling ?? {}, rng), tie: rng() }));
       const key = (p: (typeof picks)[number]) => (remasking === 'low_confidence' ? p.prob : p.tie);
@@ -78,7 +80,7 @@ export function decodeDiffusion(model: A3Model, problem: DecodeProblem, o: Diffu
       steps.push(step);
       onStep?.(step);
     }
-  });
+  }
   const totalMs = performance.now() - start;
   return {
     strategy: `diffusion steps=${o.steps} block=${blockLength} (${remasking})`,

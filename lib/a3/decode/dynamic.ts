@@ -23,7 +23,7 @@ export interface DynamicOptions {
   topK?: number;
 }
 
-export function decodeDynamic(model: A3Model, problem: DecodeProblem, o: DynamicOptions, onStep?: StepRecorder): DecodeTrace {
+export async function decodeDynamic(model: A3Model, problem: DecodeProblem, o: DynamicOptions, onStep?: StepRecorder): Promise<DecodeTrace> {
   if (!Number.isInteger(o.perStep) || o.perStep < 1) throw new Error(`k (tokens per step) must be an integer >= 1, got ${o.perStep}`);
   const score = o.score ?? 'confidence';
   if (!['confidence', 'entropy', 'random'].includes(score)) throw new Error(`unknown commit score "${score}"`);
@@ -36,7 +36,7 @@ export function decodeDynamic(model: A3Model, problem: DecodeProblem, o: Dynamic
     for (let t = 1; session.openPositions().length > 0; t++) {
       const t0 = performance.now();
       const open = session.openPositions();
-      const rows = session.predict(open, t);
+      const rows = await session.predict(open, t);
       const picks = open.map((pos, r) => ({ pos, ...sampleToken(rows[r], o.sampling ?? {}, rng, o.topK ?? 5), tie: rng() }));
       const key = (p: (typeof picks)[number]) => (score === 'confidence' ? p.top[0].prob : score === 'entropy' ? -p.entropy : p.tie);
       const chosen = [...picks].sort((a, b) => key(b) - key(a)).slice(0, o.perStep);

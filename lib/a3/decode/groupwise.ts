@@ -22,7 +22,7 @@ export interface GroupwiseOptions {
   topK?: number;
 }
 
-export function decodeGroupwise(model: A3Model, problem: DecodeProblem, o: GroupwiseOptions, onStep?: StepRecorder): DecodeTrace {
+export async function decodeGroupwise(model: A3Model, problem: DecodeProblem, o: GroupwiseOptions, onStep?: StepRecorder): Promise<DecodeTrace> {
   if (!Number.isInteger(o.groupSize) || o.groupSize < 1) throw new Error(`group size s must be an integer >= 1, got ${o.groupSize}`);
   validateSampling(o.sampling ?? {});
   const session = new DecodeSession(model, problem, o.cached ?? true);
@@ -35,7 +35,7 @@ export function decodeGroupwise(model: A3Model, problem: DecodeProblem, o: Group
     for (const [k, targets] of toGroups(plan).entries()) {
       if (k === 0) continue;
       const t0 = performance.now();
-      const rows = session.predict(targets, k);
+      const rows = await session.predict(targets, k);
       const picks = targets.map((pos, r) => ({ pos, ...sampleToken(rows[r], o.sampling ?? {}, rng, o.topK ?? 5) }));
       for (const p of picks) session.commit(p.pos, p.token, k);
       const step = stepRecord(k, picks, picks, session.cached, t0);

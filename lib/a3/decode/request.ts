@@ -57,7 +57,7 @@ export interface DecodeResult {
   text: string;
 }
 
-function decodeStrategy(model: A3Model, problem: DecodeProblem, request: DecodeRequest): DecodeTrace {
+function decodeStrategy(model: A3Model, problem: DecodeProblem, request: DecodeRequest): Promise<DecodeTrace> {
   const common = { seed: request.seed ?? 0, sampling: request.sampling, cached: request.cached ?? true };
   switch (request.strategy) {
     case 'groupwise':
@@ -73,7 +73,7 @@ function decodeStrategy(model: A3Model, problem: DecodeProblem, request: DecodeR
   }
 }
 
-export function runDecodeRequest(model: A3Model, tokenizer: Tokenizer, request: DecodeRequest): DecodeResult {
+export async function runDecodeRequest(model: A3Model, tokenizer: Tokenizer, request: DecodeRequest): Promise<DecodeResult> {
   if (typeof request?.text !== 'string') throw new Error('a decode request needs text');
   const gapLength = request.gapLength ?? 8;
   let problem: InfillProblem = /\[_+(\d+|\?)?_*\]/.test(request.text) ? parseTemplate(request.text, tokenizer, gapLength) : continuation(request.text, tokenizer, gapLength);
@@ -81,11 +81,11 @@ export function runDecodeRequest(model: A3Model, tokenizer: Tokenizer, request: 
   const autoSpans = problem.spans.flatMap((s, i) => (s.auto ? [i] : []));
   let trace: DecodeTrace;
   if (autoSpans.length > 0) {
-    const chosen = chooseGapLengths(model, problem, autoSpans, request.autoLengths ?? AUTO_LENGTHS, decodeWith);
+    const chosen = await chooseGapLengths(model, problem, autoSpans, request.autoLengths ?? AUTO_LENGTHS, decodeWith);
     problem = chosen.problem;
     trace = chosen.trace;
   } else {
-    trace = decodeWith(problem);
+    trace = await decodeWith(problem);
   }
   const labels = trace.tokens.map((t) => tokenizer.decodeToken(t));
   return {

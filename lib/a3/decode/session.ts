@@ -72,7 +72,7 @@ export class DecodeSession {
   }
 
   /** One forward: logits (host rows) of `targets`, predicted as group `queryGroup`. */
-  predict(targets: number[], queryGroup: number): Float32Array[] {
+  predict(targets: number[], queryGroup: number): Promise<Float32Array[]> {
     return this.forward([], targets, targets.map(() => queryGroup));
   }
 
@@ -80,7 +80,7 @@ export class DecodeSession {
    * A forward with extra, not-yet-committed content rows (drafts being
    * verified): they are seen as keys by this forward only, never cached.
    */
-  forward(extra: { pos: number; token: number; gid: number }[], targets: number[], targetGids: number[]): Float32Array[] {
+  async forward(extra: { pos: number; token: number; gid: number }[], targets: number[], targetGids: number[]): Promise<Float32Array[]> {
     const base = this.cache ? this.pending : this.committed.flatMap((c, i) => (c ? [i] : []));
     const past = this.cache?.past();
     const result = tf.tidy(() => {
@@ -98,7 +98,8 @@ export class DecodeSession {
       const kv = out.kv.map((l) => [l.kT.slice([0, 0, 0, 0], [1, -1, -1, base.length]), l.v.slice([0, 0, 0, 0], [1, -1, base.length, -1])]);
       return { logits: logitsFromStates(this.model, out.query, this.head), kv };
     }) as unknown as { logits: tf.Tensor2D; kv: [tf.Tensor4D, tf.Tensor4D][] };
-    const flat = result.logits.dataSync() as Float32Array;
+    // An asynchronous read: synchronous reads break on WebGPU (tfjs-webgpu's readSync goes through canvases).
+    const flat = (await result.logits.data()) as Float32Array;
     result.logits.dispose();
     if (this.cache) {
       this.cache.append(result.kv.map(([kT, v]) => ({ kT, v })), Int32Array.from(base, (p) => this.gids[p]));

@@ -31,7 +31,7 @@ export interface SpeculativeTrace extends DecodeTrace {
   rounds: { drafted: number; accepted: number }[];
 }
 
-export function decodeSpeculative(model: A3Model, problem: DecodeProblem, o: SpeculativeOptions, onStep?: StepRecorder): SpeculativeTrace {
+export async function decodeSpeculative(model: A3Model, problem: DecodeProblem, o: SpeculativeOptions, onStep?: StepRecorder): Promise<SpeculativeTrace> {
   if (!Number.isInteger(o.draft) || o.draft < 1) throw new Error(`draft size must be an integer >= 1, got ${o.draft}`);
   const sampling = o.sampling ?? {};
   validateSampling(sampling);
@@ -49,14 +49,14 @@ export function decodeSpeculative(model: A3Model, problem: DecodeProblem, o: Spe
       const block = order.slice(next, next + o.draft);
       // Draft: every position of the block from the committed tokens alone.
       let t0 = performance.now();
-      const draftRows = session.predict(block, group);
+      const draftRows = await session.predict(block, group);
       const q = draftRows.map((row) => samplingDistribution(row, sampling));
       const drafts = q.map((dist) => drawFrom(dist, rng));
       steps.push({ groupId: group, committed: [], candidates: block.map((pos, r) => ({ pos, top: topTokens(softmax(draftRows[r]), 5) })), cached: session.cached, ms: performance.now() - t0 });
       // Verify: drafts as singleton groups group, group+1, ...; query rows see the drafts before them.
       t0 = performance.now();
       const extra = block.map((pos, r) => ({ pos, token: drafts[r], gid: group + r }));
-      const verifyRows = session.forward(extra, block, block.map((_, r) => group + r));
+      const verifyRows = await session.forward(extra, block, block.map((_, r) => group + r));
       const committed = [];
       for (let r = 0; r < block.length; r++) {
         const p = samplingDistribution(verifyRows[r], sampling);

@@ -35,7 +35,7 @@ beforeAll(async () => {
 afterAll(() => disposeModel(model));
 
 describe('automatic gap length', () => {
-  it('resizes one gap and shifts the later ones', () => {
+  it('resizes one gap and shifts the later ones', async () => {
     const p = resizeSpan(problem, 0, 4);
     expect(p.tokens).toEqual([5, 6, MASK_TOKEN, MASK_TOKEN, MASK_TOKEN, MASK_TOKEN, 7, MASK_TOKEN, MASK_TOKEN, MASK_TOKEN, 8]);
     expect(Array.from(p.given).filter((g) => !g).length).toBe(7);
@@ -50,9 +50,9 @@ describe('automatic gap length', () => {
     expect(problem.tokens.length).toBe(9); // the input is not mutated
   });
 
-  it('scores each trial by exact per-token log-likelihood and keeps the best', () => {
+  it('scores each trial by exact per-token log-likelihood and keeps the best', async () => {
     const decode = (p: InfillProblem | { tokens: ArrayLike<number>; given: ArrayLike<boolean> }) => decodeGroupwise(model, p, { groupSize: 2, seed: 3 });
-    const result = chooseGapLengths(model, problem, [0, 1], [1, 2, 4], decode);
+    const result = await chooseGapLengths(model, problem, [0, 1], [1, 2, 4], decode);
     expect(result.trials.map((t) => [t.span, t.length])).toEqual([
       [0, 1],
       [0, 2],
@@ -64,8 +64,8 @@ describe('automatic gap length', () => {
     const bestOf = (span: number) => result.trials.filter((t) => t.span === span).reduce((a, b) => (b.logProbPerToken > a.logProbPerToken ? b : a));
     expect(result.problem.spans.map((s) => s.length)).toEqual([bestOf(0).length, bestOf(1).length]);
     // The returned trace is the decode of the returned problem, and its score is the last winner's.
-    expect(result.trace.tokens).toEqual(decode(result.problem).tokens);
-    expect(completionScore(model, result.trace)).toBeCloseTo(bestOf(1).logProbPerToken, 6);
+    expect(result.trace.tokens).toEqual((await decode(result.problem)).tokens);
+    expect(await completionScore(model, result.trace)).toBeCloseTo(bestOf(1).logProbPerToken, 6);
     // The score is sequenceLogProb over the decoder's own partition, per open token.
     const { trace } = result;
     const logp = sequenceLogProb(
@@ -73,28 +73,28 @@ describe('automatic gap length', () => {
       { batch: 1, tokens: Int32Array.from(trace.tokens), groupIds: Int32Array.from(trace.groupIds) },
       Uint8Array.from(trace.given, Number),
     );
-    expect(completionScore(model, trace)).toBeCloseTo(logp[0] / trace.given.filter((g) => !g).length, 6);
+    expect(await completionScore(model, trace)).toBeCloseTo(logp[0] / trace.given.filter((g) => !g).length, 6);
   });
 
-  it('works with any strategy and with no gap searched', () => {
+  it('works with any strategy and with no gap searched', async () => {
     const dyn = (p: { tokens: ArrayLike<number>; given: ArrayLike<boolean> }) => decodeDynamic(model, p, { perStep: 2, seed: 4 });
-    expect(chooseGapLengths(model, problem, [1], [3, 5], dyn).trials).toHaveLength(2);
-    const none = chooseGapLengths(model, problem, [], [2], dyn);
+    expect((await chooseGapLengths(model, problem, [1], [3, 5], dyn)).trials).toHaveLength(2);
+    const none = await chooseGapLengths(model, problem, [], [2], dyn);
     expect(none.trials).toEqual([]);
     expect(none.problem).toBe(problem);
   });
 
-  it('refuses bad searches before decoding anything', () => {
+  it('refuses bad searches before decoding anything', async () => {
     const before = tf.memory().numTensors;
     let calls = 0;
     const decode = (p: { tokens: ArrayLike<number>; given: ArrayLike<boolean> }) => {
       calls++;
       return decodeGroupwise(model, p, { groupSize: 1 });
     };
-    expect(() => chooseGapLengths(model, problem, [0, 1], [2, 8], decode)).toThrow(/longer than the model's context/);
-    expect(() => chooseGapLengths(model, problem, [0], [], decode)).toThrow(/at least one candidate/);
-    expect(() => chooseGapLengths(model, problem, [0], [0], decode)).toThrow(/integer >= 1/);
-    expect(() => chooseGapLengths(model, problem, [2], [1], decode)).toThrow(/does not exist/);
+    await expect(chooseGapLengths(model, problem, [0, 1], [2, 8], decode)).rejects.toThrow(/longer than the model's context/);
+    await expect(chooseGapLengths(model, problem, [0], [], decode)).rejects.toThrow(/at least one candidate/);
+    await expect(chooseGapLengths(model, problem, [0], [0], decode)).rejects.toThrow(/integer >= 1/);
+    await expect(chooseGapLengths(model, problem, [2], [1], decode)).rejects.toThrow(/does not exist/);
     expect(calls).toBe(0);
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -27,14 +27,14 @@ const open = given.filter((g) => !g).length;
 describe('decoding', () => {
   beforeAll(useCpu);
 
-  it('cached forwards give the same logits as full recomputation', () => {
+  it('cached forwards give the same logits as full recomputation', async () => {
     const model = randomModel(cfg, 1, 0.3);
     const cached = new DecodeSession(model, problem, true);
     const full = new DecodeSession(model, problem, false);
     const steps: [number[], number][] = [[[3, 4], 1], [[5, 11], 2], [[6, 7, 8, 12], 3]];
     for (const [targets, g] of steps) {
-      const a = cached.predict(targets, g);
-      const b = full.predict(targets, g);
+      const a = await cached.predict(targets, g);
+      const b = await full.predict(targets, g);
       a.forEach((row, r) => expect(maxAbsDiff(row, b[r])).toBeLessThan(1e-4));
       targets.forEach((pos, r) => {
         const token = r % V;
@@ -46,19 +46,19 @@ describe('decoding', () => {
     full.dispose();
   });
 
-  it('group-wise and dynamic traces agree cached vs uncached and make ceil(M/s), ceil(M/k) forwards', () => {
+  it('group-wise and dynamic traces agree cached vs uncached and make ceil(M/s), ceil(M/k) forwards', async () => {
     const model = randomModel(cfg, 2, 0.3);
     for (const s of [1, 2, 4]) {
-      const a = decodeGroupwise(model, problem, { groupSize: s, seed: 3, cached: true });
-      const b = decodeGroupwise(model, problem, { groupSize: s, seed: 3, cached: false });
+      const a = await decodeGroupwise(model, problem, { groupSize: s, seed: 3, cached: true });
+      const b = await decodeGroupwise(model, problem, { groupSize: s, seed: 3, cached: false });
       expect(a.nfe).toBe(Math.ceil(open / s));
       expect(a.tokens).toEqual(b.tokens);
       a.steps.forEach((st, i) => st.committed.forEach((c, j) => expect(c.prob).toBeCloseTo(b.steps[i].committed[j].prob, 5)));
     }
     for (const k of [1, 3]) {
       for (const score of ['confidence', 'entropy', 'random'] as const) {
-        const a = decodeDynamic(model, problem, { perStep: k, score, seed: 4, cached: true });
-        const b = decodeDynamic(model, problem, { perStep: k, score, seed: 4, cached: false });
+        const a = await decodeDynamic(model, problem, { perStep: k, score, seed: 4, cached: true });
+        const b = await decodeDynamic(model, problem, { perStep: k, score, seed: 4, cached: false });
         expect(a.nfe).toBe(Math.ceil(open / k));
         expect(a.tokens).toEqual(b.tokens);
         // Tokens committed at step t carry group id t.
@@ -67,18 +67,18 @@ describe('decoding', () => {
     }
   });
 
-  it('never changes given tokens and commits every open position exactly once', () => {
+  it('never changes given tokens and commits every open position exactly once', async () => {
     const model = randomModel(cfg, 5, 0.3);
-    const trace = decodeGroupwise(model, problem, { groupSize: 3, order: 'random', seed: 9 });
+    const trace = await decodeGroupwise(model, problem, { groupSize: 3, order: 'random', seed: 9 });
     given.forEach((g, i) => g && expect(trace.tokens[i]).toBe(tokens[i]));
     const committed = trace.steps.flatMap((s) => s.committed.map((c) => c.pos)).sort((a, b) => a - b);
     expect(committed).toEqual(given.flatMap((g, i) => (g ? [] : [i])));
   });
 
-  it('s = 1 left to right equals token-by-token AR sampling with the same seed', () => {
+  it('s = 1 left to right equals token-by-token AR sampling with the same seed', async () => {
     const model = randomModel(cfg, 6, 0.5);
     const prefix = { tokens: [7, 3, 9, 0, 0, 0, 0, 0], given: [true, true, true, false, false, false, false, false] };
-    const trace = decodeGroupwise(model, prefix, { groupSize: 1, seed: 11, sampling: { temperature: 0.9, topK: 10 } });
+    const trace = await decodeGroupwise(model, prefix, { groupSize: 1, seed: 11, sampling: { temperature: 0.9, topK: 10 } });
     // Reference: the plain two-stream forward with singleton groups after a given prefix.
     const rng = makeRng(11);
     const seq = [...prefix.tokens];
@@ -90,47 +90,47 @@ describe('decoding', () => {
     expect(trace.tokens).toEqual(seq);
   });
 
-  it('gives clear errors for bad input and creates no state', () => {
+  it('gives clear errors for bad input and creates no state', async () => {
     const model = randomModel(cfg, 7, 0.3);
     const before = tf.memory().numTensors;
     const n = cfg.maxLen + 1;
-    expect(() => decodeGroupwise(model, { tokens: new Array(n).fill(1), given: new Array(n).fill(false).map((_, i) => i < 2) }, { groupSize: 1 })).toThrow(/longer than the model's context/);
-    expect(() => decodeGroupwise(model, { tokens: [1, 2], given: [true, true] }, { groupSize: 1 })).toThrow(/no open position/);
-    expect(() => decodeGroupwise(model, { tokens: [1, 2], given: [false, false] }, { groupSize: 1 })).toThrow(/prompt is empty/);
-    expect(() => decodeGroupwise(model, problem, { groupSize: 0 })).toThrow(/s must be an integer >= 1/);
-    expect(() => decodeDynamic(model, problem, { perStep: 0 })).toThrow(/k .* >= 1/);
-    expect(() => decodeGroupwise(model, problem, { groupSize: 1, sampling: { topP: 1.5 } })).toThrow(/top-p/);
-    expect(() => decodeGroupwise(model, problem, { groupSize: 1, sampling: { topP: 0 } })).toThrow(/top-p/);
-    expect(() => decodeGroupwise(model, problem, { groupSize: 1, sampling: { temperature: -1 } })).toThrow(/temperature/);
+    await expect(decodeGroupwise(model, { tokens: new Array(n).fill(1), given: new Array(n).fill(false).map((_, i) => i < 2) }, { groupSize: 1 })).rejects.toThrow(/longer than the model's context/);
+    await expect(decodeGroupwise(model, { tokens: [1, 2], given: [true, true] }, { groupSize: 1 })).rejects.toThrow(/no open position/);
+    await expect(decodeGroupwise(model, { tokens: [1, 2], given: [false, false] }, { groupSize: 1 })).rejects.toThrow(/prompt is empty/);
+    await expect(decodeGroupwise(model, problem, { groupSize: 0 })).rejects.toThrow(/s must be an integer >= 1/);
+    await expect(decodeDynamic(model, problem, { perStep: 0 })).rejects.toThrow(/k .* >= 1/);
+    await expect(decodeGroupwise(model, problem, { groupSize: 1, sampling: { topP: 1.5 } })).rejects.toThrow(/top-p/);
+    await expect(decodeGroupwise(model, problem, { groupSize: 1, sampling: { topP: 0 } })).rejects.toThrow(/top-p/);
+    await expect(decodeGroupwise(model, problem, { groupSize: 1, sampling: { temperature: -1 } })).rejects.toThrow(/temperature/);
     const tok = Tokenizer.train('hello world hello there', 4);
-    expect(() => runDecodeRequest(model, tok, { text: 'hi [____]', strategy: 'speculate' as 'groupwise' })).toThrow(/unknown strategy/);
+    await expect(runDecodeRequest(model, tok, { text: 'hi [____]', strategy: 'speculate' as 'groupwise' })).rejects.toThrow(/unknown strategy/);
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('keeps the tensor count flat over 1,000 decode steps', () => {
+  it('keeps the tensor count flat over 1,000 decode steps', async () => {
     const model = randomModel(cfg, 8, 0.3);
     const before = tf.memory().numTensors;
     let steps = 0;
     for (let seed = 0; steps < 1000; seed++) {
-      steps += decodeGroupwise(model, problem, { groupSize: 1, seed }).nfe;
-      steps += decodeDynamic(model, problem, { perStep: 1, seed, cached: seed % 2 === 0 }).nfe;
+      steps += (await decodeGroupwise(model, problem, { groupSize: 1, seed })).nfe;
+      steps += (await decodeDynamic(model, problem, { perStep: 1, seed, cached: seed % 2 === 0 })).nfe;
     }
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('parses gap templates and round-trips traces through JSON', () => {
+  it('parses gap templates and round-trips traces through JSON', async () => {
     const tok = Tokenizer.train('the cat sat on the mat. the dog ran.', 10);
     const p = parseTemplate('the cat [__3__] the mat[____]', tok, 4);
     expect(p.spans.map((s) => s.length)).toEqual([3, 4]);
     expect(Array.from(p.given).filter((g) => !g).length).toBe(7);
     expect(() => parseTemplate('a [__0__] b', tok)).toThrow(/at least one/);
     const model = randomModel({ ...cfg, vocabSize: tok.vocabSize, maxLen: 64 }, 9, 0.3);
-    const result = runDecodeRequest(model, tok, { text: 'the cat [__3__] the mat', strategy: 'dynamic', perStep: 2 });
+    const result = await runDecodeRequest(model, tok, { text: 'the cat [__3__] the mat', strategy: 'dynamic', perStep: 2 });
     expect(result.trace.nfe).toBe(2);
     const back = traceFromJSON(JSON.parse(JSON.stringify(result.trace)));
     expect(back).toEqual(result.trace);
     expect(() => traceFromJSON({ tokens: [] })).toThrow(/must be an array/);
-    const auto = runDecodeRequest(model, tok, { text: 'the cat [__?__] the mat', strategy: 'groupwise', groupSize: 2, autoLengths: [2, 3] });
+    const auto = await runDecodeRequest(model, tok, { text: 'the cat [__?__] the mat', strategy: 'groupwise', groupSize: 2, autoLengths: [2, 3] });
     expect([2, 3]).toContain(auto.spans[0].length);
     expect(auto.trace.given.filter((g) => !g).length).toBe(auto.spans[0].length);
   });

@@ -35,7 +35,7 @@ function chiSquare(counts: number[], probs: Float64Array, n: number): number {
 describe('speculative sampling', () => {
   beforeAll(useCpu);
 
-  it('follows the model joint (chi-square, 26 dof, fixed seeds) and accepts > 1 token per round sometimes', () => {
+  it('follows the model joint (chi-square, 26 dof, fixed seeds) and accepts > 1 token per round sometimes', async () => {
     const model = randomModel(cfg, 21, 0.8);
     const joint = exactJoint(model);
     expect(joint.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
@@ -43,7 +43,7 @@ describe('speculative sampling', () => {
     const counts = new Array(V ** 3).fill(0);
     let multi = 0;
     for (let seed = 0; seed < n; seed++) {
-      const t = decodeSpeculative(model, problem, { draft: 3, seed });
+      const t = await decodeSpeculative(model, problem, { draft: 3, seed });
       counts[t.tokens[1] * 9 + t.tokens[2] * 3 + t.tokens[3]] += 1;
       if (t.rounds.some((r) => r.accepted > 1)) multi += 1;
     }
@@ -53,18 +53,18 @@ describe('speculative sampling', () => {
     // The draft-only sampler (group-wise with all three in one group) is NOT the joint: the test has power.
     const naive = new Array(V ** 3).fill(0);
     for (let seed = 0; seed < n; seed++) {
-      const t = decodeGroupwise(model, problem, { groupSize: 3, seed });
+      const t = await decodeGroupwise(model, problem, { groupSize: 3, seed });
       naive[t.tokens[1] * 9 + t.tokens[2] * 3 + t.tokens[3]] += 1;
     }
     expect(chiSquare(naive, joint, n)).toBeGreaterThan(54.05);
   }, 120_000);
 
-  it('gives the same tokens cached and uncached, and leaks nothing', () => {
+  it('gives the same tokens cached and uncached, and leaks nothing', async () => {
     const model = randomModel({ ...cfg, vocabSize: 12, maxLen: 16 }, 22, 0.5);
     const p = { tokens: [3, 4, 0, 0, 0, 0, 0, 0, 5], given: [true, true, false, false, false, false, false, false, true] };
     const before = tf.memory().numTensors;
-    const a = decodeSpeculative(model, p, { draft: 3, seed: 5, cached: true });
-    const b = decodeSpeculative(model, p, { draft: 3, seed: 5, cached: false });
+    const a = await decodeSpeculative(model, p, { draft: 3, seed: 5, cached: true });
+    const b = await decodeSpeculative(model, p, { draft: 3, seed: 5, cached: false });
     expect(a.tokens).toEqual(b.tokens);
     expect(a.acceptedPerForward).toBeGreaterThan(0);
     expect(tf.memory().numTensors).toBe(before);
@@ -74,14 +74,14 @@ describe('speculative sampling', () => {
 describe('diffusion decoding', () => {
   beforeAll(useCpu);
 
-  it('schedules an even split per block and unmasks that many per step', () => {
+  it('schedules an even split per block and unmasks that many per step', async () => {
     expect(diffusionSchedule(8, 4, 8)).toEqual([[2, 2, 2, 2]]);
     expect(diffusionSchedule(7, 4, 4)).toEqual([[2, 2], [2, 1]]);
     expect(() => diffusionSchedule(8, 1, 4)).toThrow(/cannot cover/);
     const model = randomModel({ ...tiny, vocabSize: 12, maxLen: 16 }, 23, 0.5);
     const p = { tokens: [3, 4, 0, 0, 0, 0, 0, 0, 0], given: [true, true, false, false, false, false, false, false, false] };
     for (const remasking of ['low_confidence', 'random'] as const) {
-      const t = decodeDiffusion(model, p, { steps: 4, blockLength: 4, remasking, seed: 1 });
+      const t = await decodeDiffusion(model, p, { steps: 4, blockLength: 4, remasking, seed: 1 });
       expect(t.nfe).toBe(4);
       expect(t.steps.map((s) => s.committed.length)).toEqual(diffusionSchedule(7, 4, 4).flat());
       expect(t.tokens.slice(0, 2)).toEqual([3, 4]);

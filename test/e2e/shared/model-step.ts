@@ -6,6 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { PRESETS } from '@/lib/a3/config';
 import { a3Loss } from '@/lib/a3/likelihood';
 import { disposeModel, forward, initModel, trainableVariables } from '@/lib/a3/model';
+import { decodeDynamic } from '@/lib/a3/decode/dynamic';
+import { decodeGroupwise } from '@/lib/a3/decode/groupwise';
 import { AdamW } from '@/lib/train/optim';
 
 export interface ModelStepResult {
@@ -13,6 +15,8 @@ export interface ModelStepResult {
   lossBefore: number;
   lossAfter: number;
   tensorsLeaked: number;
+  /** Greedy decodes (cached KV): group-wise s=2 and dynamic k=2, on the trained weights. */
+  decoded: number[][];
 }
 
 export async function modelStep(): Promise<ModelStepResult> {
@@ -29,10 +33,15 @@ export async function modelStep(): Promise<ModelStepResult> {
   logitsT.dispose();
   const opt = new AdamW(trainableVariables(model));
   const step = await opt.minimizeAsync(() => a3Loss(model, seq), 1e-2);
+  const problem = { tokens: [1, 5, 0, 0, 0, 0, 7, 2], given: [true, true, false, false, false, false, true, true] };
+  const decoded = [
+    (await decodeGroupwise(model, problem, { groupSize: 2, sampling: { greedy: true } })).tokens,
+    (await decodeDynamic(model, problem, { perStep: 2, sampling: { greedy: true } })).tokens,
+  ];
   const after = a3Loss(model, seq);
   const lossAfter = (await after.data())[0];
   after.dispose();
   opt.dispose();
   disposeModel(model);
-  return { logits, lossBefore: step.loss, lossAfter, tensorsLeaked: tf.memory().numTensors - before };
+  return { logits, lossBefore: step.loss, lossAfter, tensorsLeaked: tf.memory().numTensors - before, decoded };
 }
