@@ -114,7 +114,36 @@ function decodeSection(): string[] {
   return ['### Decoding speed (`npm run bench`, decode section)', '', ...(d.table as string[]), ''];
 }
 
-const body = [...baseSection(), ...tokenizerSection(), ...benchSection(), ...adaptSection(), ...decodeSection()].join('\n');
+function evalSection(): string[] {
+  const inf = read('results/eval-infill.json');
+  const ch = read('results/eval-choice.json');
+  if (!inf && !ch) return [];
+  const pct = (x: number) => (100 * x).toFixed(1);
+  const lines = [`### Evaluation (\`npm run eval${inf?.quick ? ' -- --quick' : ''}\`; greedy decoding, fixed seeds)`, ''];
+  if (inf) {
+    lines.push(
+      `Story infilling on ${inf.counts.stories} held-out 5-sentence windows (middle sentence masked, its length given); ROUGE F1 ×100. ${inf.arNote ?? ''}`,
+      '',
+      '| decoder | ROUGE-1 | ROUGE-2 | ROUGE-L | forwards | ms |',
+      '|---|---|---|---|---|---|',
+      ...(inf.decoders as Json[]).filter((d) => d.ran).map((d) => `| ${d.decoder} | ${pct(d.rougeF1.rouge1)} | ${pct(d.rougeF1.rouge2)} | ${pct(d.rougeF1.rougeL)} | ${f(d.meanNfe, 1)} | ${f(d.meanMs, 0)} |`),
+      '',
+    );
+  }
+  if (ch) {
+    lines.push(
+      `Story-ending choice, ${ch.counts.questions} questions × ${ch.counts.options} options (chance ${pct(ch.chance)}%), by per-token log-likelihood of each ending given sentences 1-4 (total log-likelihood in brackets); 95% Wilson intervals.`,
+      '',
+      '| scorer | accuracy % (per token) | 95% CI | total-score accuracy % |',
+      '|---|---|---|---|',
+      ...(ch.results as Json[]).filter((r) => r.ran !== false).map((r) => `| ${r.scorer} | ${pct(r.perToken.accuracy)} | ${pct(r.perToken.ci95.low)}-${pct(r.perToken.ci95.high)} | ${pct(r.total.accuracy)} |`),
+      '',
+    );
+  }
+  return lines;
+}
+
+const body = [...baseSection(), ...tokenizerSection(), ...benchSection(), ...adaptSection(), ...decodeSection(), ...evalSection()].join('\n');
 const readmePath = join(ROOT, 'README.md');
 const readme = readFileSync(readmePath, 'utf8');
 const start = readme.indexOf(BEGIN);
