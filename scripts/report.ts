@@ -132,7 +132,7 @@ function evalSection(): string[] {
   }
   if (ch) {
     lines.push(
-      `Story-ending choice, ${ch.counts.questions} questions × ${ch.counts.options} options (chance ${pct(ch.chance)}%), by per-token log-likelihood of each ending given sentences 1-4 (total log-likelihood in brackets); 95% Wilson intervals.`,
+      `Story-ending choice, ${ch.counts.questions} questions × ${ch.counts.options} options (chance ${pct(ch.chance)}%), by per-token log-likelihood of each ending given sentences 1-4 (and by total log-likelihood, last column); 95% Wilson intervals.`,
       '',
       '| scorer | accuracy % (per token) | 95% CI | total-score accuracy % |',
       '|---|---|---|---|',
