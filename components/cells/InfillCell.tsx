@@ -10,13 +10,33 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { CommitTimeline, GroupOrder, MaskMatrix, TokenStrip, displayToken, tokenStripAt } from '@/components/views';
 import type { DecodeRequest, DecodeResult } from '@/lib/a3/decode/request';
 import type { DecodeStep } from '@/lib/a3/decode/trace';
-import { DECODE_SPEEDS } from '@/lib/store/studio-store';
-import { SCORES, type PlaygroundParams } from '@/lib/store/url-params';
+import type { SpeculativeTrace } from '@/lib/a3/decode/speculative';
+import { DECODE_SPEEDS, MODEL_LABEL } from '@/lib/store/studio-store';
+import { KNOB_LIMITS, REMASKINGS, SCORES, type PlaygroundParams, type Strategy } from '@/lib/store/url-params';
 import { Cell } from '../notebook/Cell';
 import { useStudio, useStudioActions } from '../notebook/StudioProvider';
 
 const GAP = /\[_+(\d+|\?)?_*\]/;
 const DEFAULT_GAP = 8;
+
+/** The strategy picker: label and a short plain-language note for learners. */
+const STRATEGY_INFO: Record<Strategy, { label: string; note: string }> = {
+  groupwise: { label: 'A3 group-wise', note: 'Fills s tokens per forward in a fixed order; tokens of one group cannot see each other.' },
+  dynamic: { label: 'A3 dynamic', note: 'Each forward predicts every open position and commits the k the model is surest about.' },
+  speculative: {
+    label: 'A3 speculative',
+    note:
+      'Lossless parallel sampling: one forward drafts D tokens in parallel, a second verifies them all at once and keeps each draft with probability min(1, p/q). ' +
+      'The first rejected draft is replaced from the corrected distribution, so the text is distributed exactly as if the model had written it one token at a time — ' +
+      'the speed-up costs no quality, only the number of tokens kept per forward varies.',
+  },
+  diffusion: {
+    label: 'MDLM diffusion (baseline)',
+    note:
+      'The masked-diffusion baseline runs on its own model (MDLM, loaded on first use). Every step recomputes the whole sequence — no cache — and unmasks a few positions. ' +
+      'Its likelihood is only a bound (an ELBO), not an exact probability like the A3 and AR models give.',
+  },
+};
 
 /** The decoded text with the generated tokens highlighted (given text plain). */
 export function FilledText({ result, testId }: { result: DecodeResult; testId?: string }) {
@@ -46,7 +66,9 @@ function tokenEstimate(text: string, encode: ((s: string) => number[]) | null): 
 export function InfillCell({ index }: { index: number }) {
   const pg = useStudio((s) => s.playground);
   const decode = useStudio((s) => s.decode);
-  const modelReady = useStudio((s) => s.models.a3.status === 'loaded');
+  const a3Ready = useStudio((s) => s.models.a3.status === 'loaded');
+  const backendReady = useStudio((s) => s.backend.status === 'ready');
+  const mdlm = useStudio((s) => ({ shipped: s.shipped.mdlm, status: s.models.mdlm.status, note: s.models.mdlm.note }));
   const tokenizer = useStudio((s) => s.tokenizer);
   const a = useStudioActions();
   const area = useRef<HTMLTextAreaElement>(null);
@@ -87,6 +109,15 @@ export function InfillCell({ index }: { index: number }) {
   };
   const tokenText = (id: number) => (tokenizer ? displayToken(tokenizer.decodeToken(id)) : `#${id}`);
   const isAR = pg.strategy === 'groupwise' && pg.groupSize === 1 && pg.order === 'left-to-right';
+  const isDiffusion = pg.strategy === 'diffusion';
+  // The diffusion baseline needs only a backend and shipped MDLM weights (it loads them itself); the rest need the A3 slot.
+  const modelReady = isDiffusion ? backendReady && mdlm.shipped !== false && mdlm.status !== 'missing' : a3Ready;
+  const spec = result && decode.request?.strategy === 'speculative' ? (result.trace as Partial<SpeculativeTrace>) : null;
+  const stepNames = useMemo(
+    () => (decode.request?.strategy === 'speculative' ? steps.map((st) => (st.committed.length === 0 ? 'draft' : 'verify')) : undefined),
+    [steps, decode.request],
+  );
+  const clampKnob = (knob: keyof typeof KNOB_LIMITS, v: string, fallback: number) => Math.min(KNOB_LIMITS[knob][1], int(v, KNOB_LIMITS[knob][0], fallback));
   const hasGap = GAP.test(pg.text);
   const focus = hovered ?? selected;
 
@@ -122,6 +153,17 @@ export function InfillCell({ index }: { index: number }) {
             model); <b>dynamic</b> looks at every open position each step and commits the k it is surest about. Each step is one
             pass of the network (one <b>NFE</b>): fewer steps are faster, but tokens of one step cannot see each other.
           </p>
+          <p>
+            <b>Speculative</b> sampling gets parallelism <em>without</em> that compromise: it drafts D tokens at once, then checks
+            them against the model in one more forward and keeps them only as often as the model itself would have chosen them. The
+            result is an exact sample from the model (as if written one token at a time); the replay alternates <em>draft</em> steps
+            (which commit nothing) and <em>verify</em> steps.
+          </p>
+          <p>
+            <b>Diffusion</b> is the masked-diffusion baseline (a separate MDLM model): every step re-reads the whole sequence from
+            scratch, with no cache, and unmasks a few positions. Its training objective gives only a <em>bound</em> on the likelihood,
+            not the exact probability an any-order model computes.
+          </p>
         </>
       }
     >
@@ -154,14 +196,12 @@ export function InfillCell({ index }: { index: number }) {
         <fieldset>
           <legend>Decoder</legend>
           <div className="row wrap">
-            <label className="radio">
-              <input type="radio" name="infill-strategy" checked={pg.strategy === 'groupwise'} onChange={() => set({ strategy: 'groupwise' })} data-testid="strategy-groupwise" />
-              A3 group-wise
-            </label>
-            <label className="radio">
-              <input type="radio" name="infill-strategy" checked={pg.strategy === 'dynamic'} onChange={() => set({ strategy: 'dynamic' })} data-testid="strategy-dynamic" />
-              A3 dynamic
-            </label>
+            {(Object.keys(STRATEGY_INFO) as Strategy[]).map((k) => (
+              <label className="radio" key={k}>
+                <input type="radio" name="infill-strategy" checked={pg.strategy === k} onChange={() => set({ strategy: k })} data-testid={`strategy-${k}`} />
+                {STRATEGY_INFO[k].label}
+              </label>
+            ))}
             <button
               type="button"
               className={isAR ? 'primary' : undefined}
@@ -173,12 +213,29 @@ export function InfillCell({ index }: { index: number }) {
               AR preset
             </button>
           </div>
-          {pg.strategy === 'groupwise' ? (
+          <p className="muted small strategy-note" data-testid="strategy-note" data-strategy={pg.strategy}>
+            {STRATEGY_INFO[pg.strategy].note}
+          </p>
+          {pg.strategy === 'groupwise' || pg.strategy === 'speculative' ? (
             <div className="row wrap">
-              <label className="inline">
-                group size s
-                <input type="number" min={1} max={64} value={pg.groupSize} onChange={(e) => set({ groupSize: Math.min(64, int(e.target.value, 1, pg.groupSize)) })} data-testid="pg-s" />
-              </label>
+              {pg.strategy === 'groupwise' ? (
+                <label className="inline">
+                  group size s
+                  <input type="number" min={1} max={64} value={pg.groupSize} onChange={(e) => set({ groupSize: Math.min(64, int(e.target.value, 1, pg.groupSize)) })} data-testid="pg-s" />
+                </label>
+              ) : (
+                <label className="inline" title="Tokens drafted in parallel per round; a verify forward then keeps between 1 and D of them">
+                  draft size D
+                  <input
+                    type="number"
+                    min={KNOB_LIMITS.draft[0]}
+                    max={KNOB_LIMITS.draft[1]}
+                    value={pg.draft}
+                    onChange={(e) => set({ draft: clampKnob('draft', e.target.value, pg.draft) })}
+                    data-testid="pg-draft"
+                  />
+                </label>
+              )}
               <label className="inline">
                 order
                 <select value={pg.order} onChange={(e) => set({ order: e.target.value as PlaygroundParams['order'] })} data-testid="pg-order">
@@ -187,7 +244,7 @@ export function InfillCell({ index }: { index: number }) {
                 </select>
               </label>
             </div>
-          ) : (
+          ) : pg.strategy === 'dynamic' ? (
             <div className="row wrap">
               <label className="inline">
                 tokens per step k
@@ -203,6 +260,52 @@ export function InfillCell({ index }: { index: number }) {
                   ))}
                 </select>
               </label>
+            </div>
+          ) : (
+            <div className="row wrap">
+              <label className="inline" title="Forwards of the MDLM model (each recomputes the whole sequence); at least one per block">
+                steps
+                <input
+                  type="number"
+                  min={KNOB_LIMITS.steps[0]}
+                  max={KNOB_LIMITS.steps[1]}
+                  value={pg.steps}
+                  onChange={(e) => set({ steps: clampKnob('steps', e.target.value, pg.steps) })}
+                  data-testid="pg-steps"
+                />
+              </label>
+              <label className="inline" title="Open positions are unmasked block by block, left to right; 0 = all in one block">
+                block length
+                <input
+                  type="number"
+                  min={KNOB_LIMITS.blockLength[0]}
+                  max={KNOB_LIMITS.blockLength[1]}
+                  value={pg.blockLength}
+                  onChange={(e) => set({ blockLength: clampKnob('blockLength', e.target.value, 0) })}
+                  data-testid="pg-block"
+                />
+              </label>
+              <label className="inline">
+                remasking
+                <select value={pg.remasking} onChange={(e) => set({ remasking: e.target.value as PlaygroundParams['remasking'] })} data-testid="pg-remasking">
+                  {REMASKINGS.map((r) => (
+                    <option key={r} value={r}>
+                      {r === 'low_confidence' ? 'low confidence (unmask the surest)' : 'random'}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <span className="muted small" data-testid="mdlm-status" data-status={mdlm.status}>
+                {mdlm.shipped === false || mdlm.status === 'missing'
+                  ? 'MDLM weights are not shipped (public/weights/mdlm): the baseline cannot run.'
+                  : mdlm.status === 'loaded'
+                    ? 'MDLM model loaded.'
+                    : mdlm.status === 'loading'
+                      ? 'loading the MDLM model…'
+                      : mdlm.status === 'error'
+                        ? `MDLM model failed to load: ${mdlm.note ?? ''}`
+                        : 'The MDLM model is loaded on the first run.'}
+              </span>
             </div>
           )}
           <div className="row wrap">
@@ -254,7 +357,22 @@ export function InfillCell({ index }: { index: number }) {
           >
             {result.trace.generated} tokens in {T} steps · NFE {result.trace.nfe} · {fmtMs(result.trace.totalMs)} · {result.trace.tokensPerSec.toFixed(1)} tokens/s
             {decode.request ? ` · ${describeRequest(decode.request)}` : ''}
+            {decode.kind && decode.kind !== 'a3' ? ` · on the ${MODEL_LABEL[decode.kind]} model` : ''}
           </p>
+          {spec && typeof spec.acceptedPerForward === 'number' ? (
+            <p className="counts" data-testid="decode-accepted" data-accepted-per-forward={spec.acceptedPerForward} data-rounds={spec.rounds?.length ?? 0}>
+              <b>{spec.acceptedPerForward.toFixed(2)}</b> accepted tokens per forward
+              {spec.rounds?.length
+                ? ` · ${spec.rounds.length} draft + verify round${spec.rounds.length === 1 ? '' : 's'}, ${(spec.rounds.reduce((x, r) => x + r.accepted, 0) / spec.rounds.length).toFixed(2)} tokens kept per round (at most ${Math.max(...spec.rounds.map((r) => r.drafted))})`
+                : ''}
+              . An AR model keeps exactly 1 per forward; the sample's distribution is the same.
+            </p>
+          ) : null}
+          {decode.kind === 'mdlm' ? (
+            <p className="muted small" data-testid="diffusion-note">
+              Every step recomputed all positions (no cache); the MDLM model&apos;s likelihood is only a bound, so it cannot score this text exactly.
+            </p>
+          ) : null}
 
           <h3>Replay</h3>
           <div className="row wrap controls step-controls">
@@ -297,22 +415,38 @@ export function InfillCell({ index }: { index: number }) {
           </div>
           <TokenStrip data={strip} onSelectToken={(i) => setSelected((s) => (s === i ? null : i))} onHoverToken={setHovered} />
 
-          {current ? <StepDetails step={current} index={t} result={result} focus={focus} tokenText={tokenText} onSelect={setSelected} /> : null}
+          {current ? (
+            <StepDetails
+              step={current}
+              index={t}
+              result={result}
+              focus={focus}
+              tokenText={tokenText}
+              onSelect={setSelected}
+              name={stepNames?.[t]}
+              round={spec?.rounds && stepNames ? spec.rounds[stepNames.slice(0, t + 1).filter((n) => n === 'draft').length - 1] : undefined}
+            />
+          ) : null}
 
-          <CommitTimeline data={{ length: result.labels.length, given: result.trace.given, steps, current: t, labels: result.labels }} onSelectStep={(s) => a.setDecodeStep(s)} />
+          <CommitTimeline
+            data={{ length: result.labels.length, given: result.trace.given, steps, current: t, labels: result.labels, stepNames }}
+            onSelectStep={(s) => a.setDecodeStep(s)}
+          />
 
           <h3>Order of the groups</h3>
           <p className="muted small">Colour = the step that committed each token (lighter = earlier); the current step is outlined.</p>
           <GroupOrder data={{ labels: result.labels, gids: result.trace.groupIds, given: result.trace.given, current: current?.groupId }} />
 
-          <details className="masks" open={showMasks} onToggle={(e) => setShowMasks((e.currentTarget as HTMLDetailsElement).open)}>
-            <summary data-testid="infill-masks-toggle">Masks of the final groups ({result.labels.length} × {result.labels.length})</summary>
-            <p className="muted small">
-              The decode, replayed as one A3 forward with these group ids: the query stream at a generated position saw only the tokens
-              committed in earlier steps (and the given text).
-            </p>
-            {showMasks ? <MaskMatrix data={{ gids: result.trace.groupIds, labels: result.labels }} /> : null}
-          </details>
+          {decode.kind === 'mdlm' ? null : (
+            <details className="masks" open={showMasks} onToggle={(e) => setShowMasks((e.currentTarget as HTMLDetailsElement).open)}>
+              <summary data-testid="infill-masks-toggle">Masks of the final groups ({result.labels.length} × {result.labels.length})</summary>
+              <p className="muted small">
+                The decode, replayed as one A3 forward with these group ids: the query stream at a generated position saw only the tokens
+                committed in earlier steps (and the given text).
+              </p>
+              {showMasks ? <MaskMatrix data={{ gids: result.trace.groupIds, labels: result.labels }} /> : null}
+            </details>
+          )}
 
           <p>
             {exportHref ? (
@@ -323,7 +457,7 @@ export function InfillCell({ index }: { index: number }) {
           </p>
         </div>
       ) : (
-        <p className="muted">{modelReady ? 'Press “Run” to fill the gaps.' : 'Waiting for the model…'}</p>
+        <p className="muted">{modelReady ? 'Press “Run” to fill the gaps.' : isDiffusion && mdlm.shipped === false ? 'The MDLM weights are not shipped.' : 'Waiting for the model…'}</p>
       )}
     </Cell>
   );
@@ -331,7 +465,14 @@ export function InfillCell({ index }: { index: number }) {
 
 function describeRequest(r: DecodeRequest): string {
   const order = Array.isArray(r.order) ? 'custom order' : (r.order ?? 'left-to-right');
-  const how = r.strategy === 'groupwise' ? `group-wise s = ${r.groupSize ?? 1}, ${order}` : `dynamic k = ${r.perStep ?? 1}, ${r.score ?? 'confidence'}`;
+  const how =
+    r.strategy === 'groupwise'
+      ? `group-wise s = ${r.groupSize ?? 1}, ${order}`
+      : r.strategy === 'dynamic'
+        ? `dynamic k = ${r.perStep ?? 1}, ${r.score ?? 'confidence'}`
+        : r.strategy === 'speculative'
+          ? `speculative D = ${r.draft ?? 4}, ${order}`
+          : `diffusion ${r.steps ?? 8} steps, block ${r.blockLength ?? 'all'}, ${(r.remasking ?? 'low_confidence').replace('_', ' ')} remasking`;
   const samp = r.sampling?.greedy ? 'greedy' : `T = ${r.sampling?.temperature ?? 1}`;
   return `${how}, ${samp}`;
 }
@@ -344,6 +485,8 @@ function StepDetails({
   focus,
   tokenText,
   onSelect,
+  name,
+  round,
 }: {
   step: DecodeStep;
   index: number;
@@ -351,35 +494,57 @@ function StepDetails({
   focus: number | null;
   tokenText: (id: number) => string;
   onSelect: (pos: number | null) => void;
+  /** 'draft' / 'verify' in speculative sampling. */
+  name?: string;
+  /** The speculative round this step belongs to. */
+  round?: { drafted: number; accepted: number };
 }) {
   const committed = new Set(step.committed.map((c) => c.pos));
   const shown = step.candidates.slice(0, 24);
+  const none = step.committed.length === 0;
+  const kind = name ?? (none ? 'draft' : 'step');
+  const how = `${fmtMs(step.ms)}${step.cached ? ' (KV cache)' : ' (full recompute)'}`;
   return (
-    <div className="step-details" data-testid="step-details" data-committed={step.committed.length} data-candidates={step.candidates.length}>
+    <div className="step-details" data-testid="step-details" data-committed={step.committed.length} data-candidates={step.candidates.length} data-kind={kind}>
       <p className="small">
-        <b>Step {index + 1}</b> (group {step.groupId}) committed {step.committed.length} token{step.committed.length === 1 ? '' : 's'} in {fmtMs(step.ms)}
-        {step.cached ? ' (KV cache)' : ' (full recompute)'}.
+        {none ? (
+          <>
+            <b>Step {index + 1}</b> ({kind}, group {step.groupId}) committed nothing in {how}
+            {kind === 'draft'
+              ? `: it proposed ${step.candidates.length} token${step.candidates.length === 1 ? '' : 's'} in parallel from the committed text alone; the next forward verifies them.`
+              : '.'}
+          </>
+        ) : (
+          <>
+            <b>Step {index + 1}</b> ({kind === 'step' ? '' : `${kind}, `}group {step.groupId}) committed {step.committed.length} token{step.committed.length === 1 ? '' : 's'} in {how}
+            {kind === 'verify' && round
+              ? `: it checked ${round.drafted} draft${round.drafted === 1 ? '' : 's'} in one forward and kept ${round.accepted} (accepted drafts up to the first rejection, which is resampled from the corrected distribution).`
+              : '.'}
+          </>
+        )}
       </p>
-      <table className="stages step-table">
-        <thead>
-          <tr>
-            <th>position</th>
-            <th>committed</th>
-            <th>p</th>
-            <th>entropy</th>
-          </tr>
-        </thead>
-        <tbody>
-          {step.committed.map((c) => (
-            <tr key={c.pos} className={focus === c.pos ? 'focus' : undefined} onClick={() => onSelect(c.pos)}>
-              <td>{c.pos}</td>
-              <td className="mono">{displayToken(result.labels[c.pos] ?? '')}</td>
-              <td>{fmtProb(c.prob)}</td>
-              <td>{c.entropy.toFixed(2)} nats</td>
+      {none ? null : (
+        <table className="stages step-table">
+          <thead>
+            <tr>
+              <th>position</th>
+              <th>committed</th>
+              <th>p</th>
+              <th>entropy</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {step.committed.map((c) => (
+              <tr key={c.pos} className={focus === c.pos ? 'focus' : undefined} onClick={() => onSelect(c.pos)}>
+                <td>{c.pos}</td>
+                <td className="mono">{displayToken(result.labels[c.pos] ?? '')}</td>
+                <td>{fmtProb(c.prob)}</td>
+                <td>{c.entropy.toFixed(2)} nats</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       {shown.length ? (
         <>
           <p className="muted small">
@@ -398,7 +563,7 @@ function StepDetails({
               {shown.map((c) => (
                 <tr key={c.pos} className={focus === c.pos ? 'focus' : undefined} onClick={() => onSelect(c.pos)}>
                   <td>{c.pos}</td>
-                  <td className="muted">{committed.has(c.pos) ? 'committed' : 'stays open'}</td>
+                  <td className="muted">{committed.has(c.pos) ? 'committed' : kind === 'draft' ? 'drafted' : 'stays open'}</td>
                   <td className="mono">
                     {c.top.slice(0, 5).map((x, i) => (
                       <span key={i} className="cand">

@@ -21,6 +21,16 @@ export interface CommitTimelineData {
   current: number;
   /** Final token text per position (column labels, hover text). */
   labels?: readonly string[];
+  /**
+   * A word per step for its row label (e.g. 'draft' / 'verify' in speculative sampling). Default:
+   * 'draft' for a forward that committed nothing, 'step' otherwise.
+   */
+  stepNames?: readonly string[];
+}
+
+/** The row word of step t: `stepNames[t]`, else 'draft' when the step committed nothing, else 'step'. */
+export function stepName(data: Pick<CommitTimelineData, 'steps' | 'stepNames'>, t: number): string {
+  return data.stepNames?.[t] ?? (data.steps[t] && data.steps[t].committed.length === 0 ? 'draft' : 'step');
 }
 
 export interface CommitTimelineOptions {
@@ -51,7 +61,8 @@ export function renderCommitTimeline(container: Container, data: CommitTimelineD
     const s = state(t, p);
     const tok = data.labels ? ` "${displayToken(labelAt(data.labels, p))}"` : '';
     const prob = Number.isNaN(info.prob[p]) ? '' : ` (p = ${formatProb(info.prob[p])})`;
-    const head = `step ${t + 1} · position ${p}${tok}: `;
+    const name = stepName(data, t);
+    const head = `${name === 'step' ? '' : `${name} `}step ${t + 1} · position ${p}${tok}: `;
     if (s === 'given') return head + 'given (prompt)';
     if (s === 'open') return head + (info.step[p] < 0 ? 'never committed' : `open; committed later at step ${info.step[p] + 1}`);
     if (s === 'current') return head + `committed at this step${prob}`;
@@ -66,7 +77,9 @@ export function renderCommitTimeline(container: Container, data: CommitTimelineD
   const colTicks = showCols ? d3.range(n) : d3.range(n).filter((p) => p % Math.max(1, Math.ceil(n / Math.max(1, Math.floor((n * cw) / 36)))) === 0);
   const colH = showCols ? Math.max(...colText.map((s) => textWidth(s, fs)), 10) * 0.82 + 12 : fs + 8;
   const rowTick = ch >= fs + 2 ? 1 : Math.ceil((fs + 2) / ch);
-  const rowLabelW = textWidth(`▶ step ${T}`, fs) + 10;
+  const names = d3.range(T).map((t) => stepName(data, t));
+  const rowText = (t: number) => `${names[t]} ${t + 1}`;
+  const rowLabelW = Math.max(textWidth(`▶ step ${T}`, fs), ...names.map((_, t) => textWidth(`▶ ${rowText(t)}`, fs))) + 10;
   const gridX = rowLabelW + 4;
   const gridY = 30 + colH;
   const width = Math.max(gridX + n * cw + 8, 560);
@@ -115,7 +128,8 @@ export function renderCommitTimeline(container: Container, data: CommitTimelineD
       return e;
     })
     .attr('data-step', (t) => t)
-    .attr('aria-label', (t) => `select step ${t + 1}`)
+    .attr('data-kind', (t) => names[t])
+    .attr('aria-label', (t) => `select step ${t + 1}${names[t] === 'step' ? '' : ` (${names[t]})`}`)
     .attr('aria-current', (t) => (t === cur ? 'step' : null))
     .attr('transform', (t) => `translate(0,${t * ch})`);
   rowLabels.select('rect').attr('width', rowLabelW).attr('height', ch).attr('fill', 'transparent');
@@ -128,7 +142,7 @@ export function renderCommitTimeline(container: Container, data: CommitTimelineD
     .attr('font-size', Math.min(fs, Math.max(9, ch + 2)))
     .attr('font-weight', (t) => (t === cur ? 700 : 400))
     .attr('fill', (t) => (t === cur ? palette.ink : palette.muted))
-    .text((t) => (t === cur ? `▶ step ${t + 1}` : t % rowTick === 0 ? `step ${t + 1}` : ''));
+    .text((t) => (t === cur ? `▶ ${rowText(t)}` : t % rowTick === 0 ? rowText(t) : ''));
   rowLabels
     .on('click', (_, t) => select(t))
     .on('keydown', (event: KeyboardEvent, t) => {

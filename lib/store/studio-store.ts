@@ -79,6 +79,8 @@ export interface DecodeState {
   result: DecodeResult | null;
   /** The request that produced `result` (shown with it, exported with the trace). */
   request: DecodeRequest | null;
+  /** The model that ran it: the A3 slot, or MDLM for the diffusion baseline. */
+  kind: ModelKind | null;
   /** Replay position: index into `result.trace.steps` (the state after that step). */
   step: number;
   playing: boolean;
@@ -108,24 +110,41 @@ export interface CompareState {
 
 export const DECODE_SPEEDS: readonly number[] = [0.5, 1, 2, 4, 8];
 
+/** The knobs each strategy reads (the others are dropped from its request). */
+const STRATEGY_KNOBS: Record<DecodeRequest['strategy'], readonly (keyof DecodeRequest)[]> = {
+  groupwise: ['groupSize', 'order'],
+  dynamic: ['perStep', 'score'],
+  speculative: ['draft', 'order'],
+  diffusion: ['steps', 'blockLength', 'remasking'],
+};
+const ALL_KNOBS = [...new Set(Object.values(STRATEGY_KNOBS).flat())];
+
+/** The model each strategy runs on: the diffusion baseline is its own (bidirectional) model. */
+export function decodeModelKind(strategy: DecodeRequest['strategy']): ModelKind {
+  return strategy === 'diffusion' ? 'mdlm' : 'a3';
+}
+
 /** A decode request from the playground's knobs (`over` replaces fields, e.g. the AR preset). */
 export function playgroundRequest(p: PlaygroundParams, over: Partial<DecodeRequest> = {}): DecodeRequest {
   const req: DecodeRequest = {
     text: p.text,
     strategy: p.strategy,
-    ...(p.strategy === 'groupwise' ? { groupSize: p.groupSize, order: p.order } : { perStep: p.k, score: p.score }),
+    groupSize: p.groupSize,
+    order: p.order,
+    perStep: p.k,
+    score: p.score,
+    draft: p.draft,
+    steps: p.steps,
+    // 0 = one block over every open position (the decoder's default).
+    ...(p.blockLength > 0 ? { blockLength: p.blockLength } : {}),
+    remasking: p.remasking,
     sampling: { greedy: p.greedy, temperature: p.temperature, topP: p.topP, ...(p.topK > 0 ? { topK: p.topK } : {}) },
     seed: p.seed,
   };
-  const merged = { ...req, ...over };
+  const merged: DecodeRequest = { ...req, ...over };
   // Keep only the knobs of the strategy that runs.
-  if (merged.strategy === 'groupwise') {
-    delete merged.perStep;
-    delete merged.score;
-  } else {
-    delete merged.groupSize;
-    delete merged.order;
-  }
+  const keep = STRATEGY_KNOBS[merged.strategy] ?? [];
+  for (const knob of ALL_KNOBS) if (!keep.includes(knob)) delete merged[knob];
   return merged;
 }
 
@@ -198,7 +217,7 @@ export interface StudioActions {
 
   setPlayground(p: Partial<PlaygroundParams>): void;
 
-  /** Decodes the playground's text with its strategy and knobs on the A3 model (Infill cell). */
+  /** Decodes the playground's text with its strategy and knobs (Infill cell): on the A3 model, or on MDLM (loaded on demand) for diffusion. */
   runDecode(): Promise<void>;
   /** Replay: jump to step t (clamped), step by ±1, play/pause, speed (steps/s). */
   setDecodeStep(t: number): void;
@@ -334,7 +353,7 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
         brush: 1,
       },
       playground: url.playground,
-      decode: { status: 'idle', result: null, request: null, step: 0, playing: false, speed: 2, error: null },
+      decode: { status: 'idle', result: null, request: null, kind: null, step: 0, playing: false, speed: 2, error: null },
       compare: { status: 'idle', rows: [] },
       tokenizer: null,
       errors: [],
@@ -488,11 +507,19 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
         if (get().decode.status === 'running') return;
         get().clearErrors('infill');
         const request = playgroundRequest(get().playground);
+        const kind = decodeModelKind(request.strategy);
         patchDecode({ status: 'running', playing: false, error: null });
         try {
-          if (get().models.a3.status !== 'loaded') throw new Error('the model is not loaded yet: wait for the Model cell');
-          const result = await decodeOn('a3', request);
-          patchDecode({ status: 'done', result, request, step: Math.max(0, result.trace.steps.length - 1), playing: false, error: null });
+          if (kind === 'mdlm') {
+            // The diffusion baseline runs on its own weights, loaded on first use.
+            if (get().models.mdlm.status !== 'loaded' && !(await get().loadModel('mdlm'))) {
+              throw new Error(`the diffusion baseline needs the MDLM model: ${get().models.mdlm.note ?? 'its weights could not be loaded'}`);
+            }
+          } else if (get().models.a3.status !== 'loaded') {
+            throw new Error('the model is not loaded yet: wait for the Model cell');
+          }
+          const result = await decodeOn(kind, request);
+          patchDecode({ status: 'done', result, request, kind, step: Math.max(0, result.trace.steps.length - 1), playing: false, error: null });
         } catch (e) {
           patchDecode({ status: 'error', playing: false, error: messageOf(e) });
           fail('infill', e);

@@ -5,16 +5,18 @@
  * clean URL; unknown or invalid values fall back to the defaults. Other
  * parameters (e.g. `?backend=`) are left alone.
  */
-import type { DecodeStrategy } from '../a3/decode/request';
+import type { DecodeRequest, DecodeStrategy } from '../a3/decode/request';
 import type { CommitScore } from '../a3/decode/dynamic';
 import type { GroupPlan } from './group-plan';
 
 /** The decoder's own names, so a shared link is exactly a decode request. */
 export type Strategy = DecodeStrategy;
-export const STRATEGIES: readonly Strategy[] = ['groupwise', 'dynamic'];
+export const STRATEGIES: readonly Strategy[] = ['groupwise', 'dynamic', 'speculative', 'diffusion'];
 export type Score = CommitScore;
 export const SCORES: readonly Score[] = ['confidence', 'entropy', 'random'];
 export type OpenOrder = 'left-to-right' | 'random';
+export type Remasking = NonNullable<DecodeRequest['remasking']>;
+export const REMASKINGS: readonly Remasking[] = ['low_confidence', 'random'];
 
 /** What the Infill / Compare cells decode with. */
 export interface PlaygroundParams {
@@ -23,17 +25,28 @@ export interface PlaygroundParams {
   strategy: Strategy;
   /** Group size s for group-wise AR. */
   groupSize: number;
-  /** Order of the open groups for group-wise AR. */
+  /** Order of the open groups (group-wise AR), and of the positions speculative sampling drafts. */
   order: OpenOrder;
   /** Tokens committed per step (dynamic resampling). */
   k: number;
   score: Score;
+  /** Draft size D (speculative sampling): tokens drafted in parallel, then verified in one forward. */
+  draft: number;
+  /** Diffusion baseline (MDLM model): number of forwards. */
+  steps: number;
+  /** Diffusion baseline: open positions unmasked block by block, this many per block (0 = one block). */
+  blockLength: number;
+  /** Diffusion baseline: which positions each step unmasks (most confident, or random). */
+  remasking: Remasking;
   temperature: number;
   topK: number;
   topP: number;
   greedy: boolean;
   seed: number;
 }
+
+/** Allowed ranges of the new decoders' knobs (URL values outside fall back to the defaults; the cell clamps to them). */
+export const KNOB_LIMITS = { draft: [1, 64], steps: [1, 1024], blockLength: [0, 1024] } as const;
 
 /** The Infill cell's example: one default-length gap and one of 6 tokens. */
 export const DEFAULT_TEMPLATE = 'Once upon a time, [____] lived in a small house. Every morning she [__6__] before breakfast.';
@@ -45,6 +58,10 @@ export const DEFAULT_PLAYGROUND: PlaygroundParams = {
   order: 'left-to-right',
   k: 2,
   score: 'confidence',
+  draft: 4,
+  steps: 8,
+  blockLength: 0,
+  remasking: 'low_confidence',
   temperature: 1,
   topK: 0,
   topP: 1,
@@ -75,6 +92,10 @@ const PG_KEYS: Record<keyof PlaygroundParams, string> = {
   order: 'order',
   k: 'k',
   score: 'score',
+  draft: 'draft',
+  steps: 'steps',
+  blockLength: 'block',
+  remasking: 'remask',
   temperature: 'temp',
   topK: 'topk',
   topP: 'topp',
@@ -142,6 +163,10 @@ export function parseUrlState(search: string): UrlState {
     order: oneOf(q.get(PG_KEYS.order), ['left-to-right', 'random'] as const) ?? d.order,
     k: num(q.get(PG_KEYS.k), 1, 64, true) ?? d.k,
     score: oneOf(q.get(PG_KEYS.score), SCORES) ?? d.score,
+    draft: num(q.get(PG_KEYS.draft), ...KNOB_LIMITS.draft, true) ?? d.draft,
+    steps: num(q.get(PG_KEYS.steps), ...KNOB_LIMITS.steps, true) ?? d.steps,
+    blockLength: num(q.get(PG_KEYS.blockLength), ...KNOB_LIMITS.blockLength, true) ?? d.blockLength,
+    remasking: oneOf(q.get(PG_KEYS.remasking), REMASKINGS) ?? d.remasking,
     temperature: num(q.get(PG_KEYS.temperature), 0, 10, false) ?? d.temperature,
     topK: num(q.get(PG_KEYS.topK), 0, 100000, true) ?? d.topK,
     topP: num(q.get(PG_KEYS.topP), 0, 1, false) ?? d.topP,

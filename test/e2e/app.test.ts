@@ -137,6 +137,21 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     expect(await page.$('[data-testid="errors-infill"]')).toBeNull();
     await page.locator('#cell-infill').screenshot({ path: join(SHOTS, 'app-infill-replay.png') });
 
+    // Speculative, D = 2: draft and verify forwards alternate; each round keeps 1 to 2 tokens.
+    await page.check('[data-testid="strategy-speculative"]');
+    await page.fill('[data-testid="pg-draft"]', '2');
+    await page.click('[data-testid="infill-run"]');
+    await page.waitForSelector('[data-testid="infill-result"][data-strategy="speculative"]', { timeout: 60_000 });
+    const specNfe = Number(await attr('[data-testid="decode-stats"]', 'data-nfe'));
+    expect(specNfe % 2).toBe(0);
+    expect(specNfe).toBeGreaterThanOrEqual(gap);
+    expect(specNfe).toBeLessThanOrEqual(2 * gap);
+    const specOut = (await page.textContent('[data-testid="infill-output"]')) ?? '';
+    expect(specOut.startsWith('Emma was')).toBe(true);
+    expect(specOut.endsWith(' and rich, with a comfortable home.')).toBe(true);
+    expect(Number(await attr('[data-testid="decode-accepted"]', 'data-accepted-per-forward'))).toBeCloseTo(gap / specNfe, 6);
+    console.log(`infill speculative D = 2: "${specOut}" (${specNfe} NFE)`);
+
     // An error stays in the cell: a gap of 0 tokens.
     await page.fill('[data-testid="infill-text"]', 'Emma [__0__] rich.');
     await page.click('[data-testid="infill-run"]');
@@ -151,7 +166,9 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
       expect(await attr(`[data-testid="compare-${key}"]`, 'data-status')).toBe('done');
       expect(Number(await attr(`[data-testid="compare-${key}"]`, 'data-nfe'))).toBe(nfe);
     }
-    expect(await attr('[data-testid="compare-mdlm"]', 'data-status')).toBe('unavailable');
+    // The MDLM baseline is shipped (public/weights/mdlm): as many diffusion steps as the dynamic row's forwards.
+    expect(await attr('[data-testid="compare-mdlm"]', 'data-status')).toBe('done');
+    expect(Number(await attr('[data-testid="compare-mdlm"]', 'data-nfe'))).toBe(gap);
     await page.locator('#cell-compare').screenshot({ path: join(SHOTS, 'app-compare.png') });
     console.log(`infill + compare done after ${Date.now() - t0} ms`);
   }, E2E_TIMEOUT_MS);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '@/lib/a3/config';
 import type { DecodeRequest } from '@/lib/a3/decode/request';
+import type { SpeculativeTrace } from '@/lib/a3/decode/speculative';
 import { Tokenizer } from '@/lib/a3/tokenizer';
-import { DEFAULT_PLAYGROUND, DEFAULT_TEMPLATE, compareRows, createStudioStore, parseUrlState, playgroundRequest, writeUrlState, type StudioStore } from '@/lib/store';
+import { DEFAULT_PLAYGROUND, DEFAULT_TEMPLATE, compareRows, decodeModelKind, createStudioStore, parseUrlState, playgroundRequest, writeUrlState, type StudioStore } from '@/lib/store';
 import type { LoadedModel, WorkerCommand, WorkerEvent } from '@/lib/train/protocol';
 import { fakeClient, fakeFetch } from './fake-client';
 import { fakeDecodeResult } from './fake-decode';
@@ -47,6 +48,49 @@ describe('decode slice', () => {
     // The default template keeps a fresh URL clean; an edited one goes into the link.
     expect(writeUrlState('', parseUrlState(''))).toBe('');
     expect(parseUrlState(writeUrlState('', { ...parseUrlState(''), playground: { ...DEFAULT_PLAYGROUND, text: 'A [__3__] B' } })).playground.text).toBe('A [__3__] B');
+  });
+
+  it('speculative and diffusion requests carry only their own knobs', () => {
+    const spec = playgroundRequest({ ...DEFAULT_PLAYGROUND, strategy: 'speculative', draft: 6, order: 'random' });
+    expect(spec).toEqual({ text: DEFAULT_TEMPLATE, strategy: 'speculative', draft: 6, order: 'random', sampling: { greedy: false, temperature: 1, topP: 1 }, seed: 0 });
+    const diff = playgroundRequest({ ...DEFAULT_PLAYGROUND, strategy: 'diffusion', steps: 12, blockLength: 4, remasking: 'random' });
+    expect(diff).toEqual({ text: DEFAULT_TEMPLATE, strategy: 'diffusion', steps: 12, blockLength: 4, remasking: 'random', sampling: { greedy: false, temperature: 1, topP: 1 }, seed: 0 });
+    // Block length 0 = one block: left to the decoder.
+    expect(playgroundRequest({ ...DEFAULT_PLAYGROUND, strategy: 'diffusion' })).not.toHaveProperty('blockLength');
+    expect(playgroundRequest({ ...DEFAULT_PLAYGROUND, strategy: 'speculative' }, { strategy: 'dynamic' })).toMatchObject({ perStep: 2, score: 'confidence' });
+    expect(playgroundRequest({ ...DEFAULT_PLAYGROUND, strategy: 'speculative' }, { strategy: 'dynamic' })).not.toHaveProperty('draft');
+    expect(decodeModelKind('diffusion')).toBe('mdlm');
+    expect(decodeModelKind('speculative')).toBe('a3');
+  });
+
+  it('runDecode: speculative runs on A3 with its draft size; diffusion loads MDLM on demand and runs there', async () => {
+    const { store, sent } = setup({ a3: [[16, 16]], mdlm: [[16, 16]] }, { search: '?strategy=speculative&draft=3' });
+    await store.getState().boot();
+    await store.getState().runDecode();
+    expect(decodes(sent)[0]).toMatchObject({ kind: 'a3', request: { strategy: 'speculative', draft: 3 } });
+    const d = store.getState().decode;
+    expect(d).toMatchObject({ status: 'done', kind: 'a3' });
+    const trace = d.result!.trace as SpeculativeTrace;
+    expect(trace.steps.map((s) => s.committed.length)).toEqual([0, 2, 0, 2]);
+    expect(trace.acceptedPerForward).toBe(1);
+    expect(d.step).toBe(3);
+
+    store.getState().setPlayground({ strategy: 'diffusion', steps: 4, remasking: 'random' });
+    expect(store.getState().models.mdlm.status).toBe('idle');
+    await store.getState().runDecode();
+    expect(store.getState().models.mdlm.status).toBe('loaded');
+    expect(sent.filter((c) => c.type === 'load').map((c) => (c as { kind: string }).kind)).toEqual(['a3', 'mdlm']);
+    expect(decodes(sent)[1]).toMatchObject({ kind: 'mdlm', request: { strategy: 'diffusion', steps: 4, remasking: 'random' } });
+    expect(store.getState().decode).toMatchObject({ status: 'done', kind: 'mdlm' });
+  });
+
+  it('diffusion without MDLM weights is an error in the infill cell, nothing is decoded', async () => {
+    const { store, sent } = setup({ a3: [[16, 16]] }, { search: '?strategy=diffusion' });
+    await store.getState().boot();
+    await store.getState().runDecode();
+    expect(decodes(sent)).toHaveLength(0);
+    expect(store.getState().decode).toMatchObject({ status: 'error', error: expect.stringMatching(/needs the MDLM model.*not shipped/) });
+    expect(store.getState().errors.map((e) => e.cell)).toEqual(['infill']);
   });
 
   it('runDecode sends the playground to the A3 model and keeps the result at its last step', async () => {

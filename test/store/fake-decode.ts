@@ -6,6 +6,7 @@ import type { DecodeStep } from '@/lib/a3/decode/trace';
  * positions are committed s (group-wise) or k (dynamic, right to left) per step, as the real decoders would.
  */
 export function fakeDecodeResult(req: Partial<DecodeRequest> = {}): DecodeResult {
+  if (req.strategy === 'speculative') return fakeSpeculativeResult(req);
   const labels = ['Once', ' upon', ' a', ' time', ' there', ' was', ' a', ' cat', '.'];
   const given = labels.map((_, i) => i < 4 || i === 8);
   const open = [4, 5, 6, 7];
@@ -44,4 +45,42 @@ export function fakeDecodeResult(req: Partial<DecodeRequest> = {}): DecodeResult
     initialLabels: labels.map((l, i) => (given[i] ? l : '')),
     text: labels.join(''),
   };
+}
+
+/**
+ * Speculative sampling's shape: rounds of a draft forward (commits nothing, candidates for the drafted block) and
+ * a verify forward (commits the accepted drafts, no candidates). Draft D = req.draft (default 4); over the 4 open
+ * positions the first round keeps 3 of min(D, 4) (a rejection), the second the rest.
+ */
+export function fakeSpeculativeResult(req: Partial<DecodeRequest> = {}): DecodeResult {
+  const base = fakeDecodeResult({ ...req, strategy: 'groupwise', groupSize: 1 });
+  const open = [4, 5, 6, 7];
+  const D = req.draft ?? 4;
+  const steps: DecodeStep[] = [];
+  const rounds: { drafted: number; accepted: number }[] = [];
+  const groupIds = base.trace.groupIds.map(() => 0);
+  let next = 0;
+  while (next < open.length) {
+    const block = open.slice(next, next + D);
+    const keep = rounds.length === 0 && block.length > 1 ? block.length - 1 : block.length;
+    const group = next + 1;
+    steps.push({ groupId: group, committed: [], candidates: block.map((pos) => ({ pos, top: [{ token: 100 + pos, prob: 0.6 }, { token: 7, prob: 0.1 }] })), cached: true, ms: 2 });
+    steps.push({ groupId: group, committed: block.slice(0, keep).map((pos) => ({ pos, token: 100 + pos, prob: 0.6, entropy: 1.5 })), candidates: [], cached: true, ms: 3 });
+    block.slice(0, keep).forEach((pos, r) => (groupIds[pos] = group + r));
+    rounds.push({ drafted: block.length, accepted: keep });
+    next += keep;
+  }
+  const totalMs = steps.reduce((a, s) => a + s.ms, 0);
+  const trace = {
+    ...base.trace,
+    strategy: `speculative draft=${D}`,
+    groupIds,
+    steps,
+    nfe: steps.length,
+    totalMs,
+    tokensPerSec: open.length / (totalMs / 1000),
+    acceptedPerForward: open.length / steps.length,
+    rounds,
+  };
+  return { ...base, trace };
 }

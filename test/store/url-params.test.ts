@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_INSPECT, DEFAULT_PLAYGROUND, decodePlan, encodePlan, parseUrlState, writeUrlState, type UrlState } from '@/lib/store';
+import { DEFAULT_INSPECT, DEFAULT_PLAYGROUND, STRATEGIES, decodePlan, encodePlan, parseUrlState, writeUrlState, type UrlState } from '@/lib/store';
 import { bindUrl, createStudioStore, planGroupIds } from '@/lib/store';
 
 describe('URL state', () => {
@@ -18,6 +18,10 @@ describe('URL state', () => {
         order: 'random',
         k: 3,
         score: 'entropy',
+        draft: 6,
+        steps: 12,
+        blockLength: 4,
+        remasking: 'random',
         temperature: 0.7,
         topK: 40,
         topP: 0.9,
@@ -30,6 +34,22 @@ describe('URL state', () => {
     expect(q).toContain('backend=wasm');
     expect(new URLSearchParams(q).getAll('plan')).toEqual(['random:3:9']);
     expect(parseUrlState(q)).toEqual(s);
+  });
+
+  it('every strategy round-trips; the new knobs have short keys, defaults and validation', () => {
+    for (const strategy of STRATEGIES) {
+      const s: UrlState = { playground: { ...DEFAULT_PLAYGROUND, strategy }, inspect: DEFAULT_INSPECT };
+      expect(parseUrlState(writeUrlState('', s)).playground.strategy).toBe(strategy);
+    }
+    expect(STRATEGIES).toEqual(['groupwise', 'dynamic', 'speculative', 'diffusion']);
+    expect(DEFAULT_PLAYGROUND).toMatchObject({ draft: 4, steps: 8, blockLength: 0, remasking: 'low_confidence' });
+    const q = writeUrlState('', { playground: { ...DEFAULT_PLAYGROUND, strategy: 'diffusion', steps: 16, blockLength: 8, remasking: 'random' }, inspect: DEFAULT_INSPECT });
+    expect(Object.fromEntries(new URLSearchParams(q))).toEqual({ strategy: 'diffusion', steps: '16', block: '8', remask: 'random' });
+    expect(parseUrlState('?strategy=speculative&draft=2').playground).toMatchObject({ strategy: 'speculative', draft: 2 });
+    // Out of range, not an integer, unknown: the defaults.
+    const bad = parseUrlState('?draft=0&steps=1.5&block=-1&remask=high_confidence').playground;
+    expect([bad.draft, bad.steps, bad.blockLength, bad.remasking]).toEqual([4, 8, 0, 'low_confidence']);
+    expect(parseUrlState('?draft=65&steps=0&block=x').playground).toMatchObject({ draft: 4, steps: 8, blockLength: 0 });
   });
 
   it('plans encode and decode, invalid ones fall back', () => {

@@ -20,7 +20,7 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
-async function booted(search = ''): Promise<{ store: StudioStore; sent: WorkerCommand[] }> {
+async function booted(search = '', folders: Record<string, number[][]> = { base: [[2048, 128]] }): Promise<{ store: StudioStore; sent: WorkerCommand[] }> {
   let store!: StudioStore;
   const { client, sent } = fakeClient(
     {
@@ -35,7 +35,7 @@ async function booted(search = ''): Promise<{ store: StudioStore; sent: WorkerCo
     },
     () => (e: WorkerEvent) => store.getState().handleEvent(e),
   );
-  store = createStudioStore({ client, fetchImpl: fakeFetch({ base: [[2048, 128]] }), search });
+  store = createStudioStore({ client, fetchImpl: fakeFetch(folders), search });
   await store.getState().boot();
   return { store, sent: sent as WorkerCommand[] };
 }
@@ -148,6 +148,76 @@ describe('InfillCell (jsdom)', () => {
     expect(q(div, 'infill-error')?.textContent).toMatch(/no open position/);
     expect(q(div, 'errors-infill')?.textContent).toMatch(/no open position/);
     expect(div.querySelector('section.cell')?.getAttribute('data-state')).toBe('error');
+  });
+
+  it('speculative: draft-size knob, accepted tokens per forward, draft steps that commit nothing replay gracefully', async () => {
+    const { store, sent } = await booted();
+    const div = await mount(store, <InfillCell index={2} />);
+    await click(div, 'strategy-speculative');
+    expect(store.getState().playground.strategy).toBe('speculative');
+    expect(q(div, 'strategy-note')?.textContent).toMatch(/exactly/);
+    await act(async () => type(q(div, 'pg-draft') as HTMLInputElement, '3'));
+    expect(store.getState().playground.draft).toBe(3);
+    await act(async () => type(q(div, 'pg-draft') as HTMLInputElement, '999'));
+    expect(store.getState().playground.draft).toBe(64);
+    await act(async () => type(q(div, 'pg-draft') as HTMLInputElement, '3'));
+    await click(div, 'infill-run');
+    expect(sent.filter((c) => c.type === 'decode').at(-1)).toMatchObject({ kind: 'a3', request: { strategy: 'speculative', draft: 3 } });
+    expect(q(div, 'infill-output')?.textContent).toBe('Once upon a time there was a cat.');
+    // Rounds: draft 3 → keep 2 (a rejection), draft 2 → keep 2: 4 forwards for 4 tokens.
+    expect(q(div, 'decode-stats')?.getAttribute('data-nfe')).toBe('4');
+    expect(q(div, 'decode-stats')?.textContent).toMatch(/speculative D = 3/);
+    const acc = q(div, 'decode-accepted')!;
+    expect(acc.getAttribute('data-accepted-per-forward')).toBe('1');
+    expect(acc.getAttribute('data-rounds')).toBe('2');
+    expect(acc.textContent).toMatch(/1\.00 accepted tokens per forward/);
+    const labels = [...div.querySelectorAll('[data-view="commit-timeline"] g.row-label')].map((g) => g.getAttribute('data-kind'));
+    expect(labels).toEqual(['draft', 'verify', 'draft', 'verify']);
+    // The first step is a draft: nothing committed, the drafted positions listed, no committed table.
+    await click(div, 'decode-first');
+    const details = q(div, 'step-details')!;
+    expect(details.getAttribute('data-kind')).toBe('draft');
+    expect(details.getAttribute('data-committed')).toBe('0');
+    expect(details.textContent).toMatch(/committed nothing/);
+    expect(details.textContent).toMatch(/proposed 3 tokens in parallel/);
+    expect(q(div, 'step-candidates')?.textContent).toMatch(/drafted/);
+    expect(q(div, 'decode-step')?.textContent).toMatch(/0 just committed, 0 earlier, 4 still open/);
+    expect(chips(div, 'current')).toBe(0);
+    expect(div.querySelector('[data-view="commit-timeline"] g.row-label[aria-current="step"] text')?.textContent).toBe('▶ draft 1');
+    await click(div, 'decode-next');
+    expect(q(div, 'step-details')?.textContent).toMatch(/checked 3 drafts in one forward and kept 2/);
+    expect([chips(div, 'open'), chips(div, 'current'), chips(div, 'earlier')]).toEqual([2, 2, 0]);
+    await click(div, 'decode-next');
+    expect([chips(div, 'open'), chips(div, 'current'), chips(div, 'earlier')]).toEqual([2, 0, 2]);
+    expect(q(div, 'step-details')?.textContent).toMatch(/proposed 2 tokens/);
+    // Play through the draft steps to the end.
+    await act(async () => store.getState().setDecodeSpeed(8));
+    await click(div, 'decode-first');
+    await click(div, 'decode-play');
+    await act(async () => new Promise((r) => setTimeout(r, 500)));
+    expect(store.getState().decode).toMatchObject({ playing: false, step: 3 });
+    expect(q(div, 'infill-export')?.getAttribute('download')).toBe('a3-trace-speculative.json');
+  });
+
+  it('diffusion: knobs (steps, block length, remasking) from the URL, runs on the MDLM model, explains the bound', async () => {
+    const { store, sent } = await booted('?strategy=diffusion&steps=4&block=2&remask=random', { base: [[2048, 128]], mdlm: [[2048, 128]] });
+    const div = await mount(store, <InfillCell index={2} />);
+    expect((q(div, 'strategy-diffusion') as HTMLInputElement).checked).toBe(true);
+    expect((q(div, 'pg-steps') as HTMLInputElement).value).toBe('4');
+    expect((q(div, 'pg-block') as HTMLInputElement).value).toBe('2');
+    expect((q(div, 'pg-remasking') as HTMLSelectElement).value).toBe('random');
+    expect(q(div, 'strategy-note')?.textContent).toMatch(/only a bound/);
+    expect(q(div, 'strategy-note')?.textContent).toMatch(/recomputes the whole sequence/);
+    await act(async () => type(q(div, 'pg-steps') as HTMLInputElement, '6'));
+    expect(store.getState().playground.steps).toBe(6);
+    expect(q(div, 'mdlm-status')?.getAttribute('data-status')).toBe('idle');
+    await click(div, 'infill-run');
+    expect(sent.filter((c) => c.type === 'load').at(-1)).toMatchObject({ kind: 'mdlm', baseUrl: '/weights/mdlm/' });
+    expect(sent.filter((c) => c.type === 'decode').at(-1)).toMatchObject({ kind: 'mdlm', request: { strategy: 'diffusion', steps: 6, blockLength: 2, remasking: 'random' } });
+    expect(q(div, 'decode-stats')?.textContent).toMatch(/on the MDLM \(masked diffusion\) model/);
+    expect(q(div, 'diffusion-note')?.textContent).toMatch(/only a bound/);
+    expect(q(div, 'decode-accepted')).toBeNull();
+    expect(div.querySelector('details.masks')).toBeNull();
   });
 });
 

@@ -51,6 +51,20 @@ describe('renderCommitTimeline', () => {
     expect(div.querySelector('text.readout')!.textContent).toBe('step 1 · position 5 "␣mat": open; committed later at step 2');
   });
 
+  test('a step that commits nothing (speculative draft) is labelled "draft"; stepNames override', () => {
+    const spec: CommitTimelineData = { ...data, steps: [{ committed: [] }, ...data.steps], current: 0 };
+    const div = container();
+    renderCommitTimeline(div, spec);
+    expect(div.querySelectorAll('rect.cell').length).toBe(24);
+    expect(div.querySelector('g.row-label[data-step="0"] text')!.textContent).toBe('▶ draft 1');
+    expect(div.querySelector('g.row-label[data-step="0"]')!.getAttribute('data-kind')).toBe('draft');
+    expect(div.querySelector('g.row-label[data-step="1"] text')!.textContent).toBe('step 2');
+    expect(timelineStates(spec)[0]).toEqual(['given', 'given', 'open', 'open', 'open', 'open']);
+    expect(cell(div, 0, 3).querySelector('title')!.textContent).toBe('draft step 1 · position 3 "␣on": open; committed later at step 2');
+    renderCommitTimeline(div, { ...spec, stepNames: ['draft', 'verify', 'draft', 'verify'] });
+    expect(div.querySelector('g.row-label[data-step="1"] text')!.textContent).toBe('verify 2');
+  });
+
   test('click on a row (cell or label) calls onSelectStep with the row index', () => {
     const div = container();
     const onSelectStep = vi.fn();
