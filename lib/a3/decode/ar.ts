@@ -17,10 +17,9 @@ export function sampleAR(model: A3Model, prompt: number[], length: number, sampl
   const max = model.config.maxLen;
   for (let i = 0; i < length; i++) {
     const window = seq.slice(-max);
-    const last = tf.tidy(() => {
-      const logits = arForward(model, { batch: 1, tokens: Int32Array.from(window) }).logits;
-      return logits.slice([window.length - 1, 0], [1, -1]).dataSync() as Float32Array;
-    });
+    const lastT = tf.tidy(() => arForward(model, { batch: 1, tokens: Int32Array.from(window) }).logits.slice([window.length - 1, 0], [1, -1]));
+    const last = lastT.dataSync() as Float32Array;
+    lastT.dispose();
     const { token } = sampleToken(last, sampling, rng);
     seq.push(token);
     if (token === stopToken) break;
