@@ -104,6 +104,13 @@ function adaptSection(): string[] {
       lines.push(`| ${label} ${run.variant === 'mdlm' ? '' : s.stage} | ${cols.map((c) => f(s.val[c])).join(' | ')} | ${f(s.val['diffusion bound'])} | ${tokens.toLocaleString('en-US')} | ${minutes(wall)} |`);
     }
   }
+  const last = (v: string) => (runs.find((r) => r.variant === v)?.stages as Json[] | undefined)?.at(-1)?.val;
+  const cur = last('a3');
+  const abl = last('ablation');
+  if (cur && abl) {
+    const cmp = cols.map((c) => `${c}: ${f(cur[c])} vs ${f(abl[c])} (${cur[c] < abl[c] ? 'curriculum better' : 'stage-3-only better'})`);
+    lines.push('', `Curriculum vs stage-3-only with the same budget (final A3 vs ablation) — ${cmp.join('; ')}.`);
+  }
   lines.push('');
   return lines;
 }
