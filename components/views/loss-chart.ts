@@ -10,15 +10,9 @@ import { joinOne, readout, viewRoot, type Container, type G } from './common';
 import { textWidth } from './format';
 import { fonts, palette } from './palette';
 
-export interface LossPoint {
-  step: number;
-  loss: number;
-}
-
-export interface StageMark {
-  name: string;
-  startStep: number;
-}
+// One definition: the store builds these series from training events; the chart draws them.
+import type { LossPoint, StageMark } from '../../lib/store/training';
+export type { LossPoint, StageMark };
 
 export interface LossChartData {
   train: readonly LossPoint[];
