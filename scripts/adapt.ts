@@ -142,6 +142,7 @@ async function runStage(
     resume,
   );
   const done = await trainer.run();
+  trainer.dispose();
   if (done.reason !== 'finished') {
     console.log(`stage ${stage.name} ${done.reason} at step ${done.step}`);
     return null;
@@ -149,7 +150,6 @@ async function runStage(
   const tail = trainer.history.slice(-25);
   const val = evaluate(model);
   console.log(`after ${stage.name}:`, val);
-  trainer.dispose();
   return {
     stage: stage.name,
     steps: stage.steps,

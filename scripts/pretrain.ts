@@ -12,7 +12,8 @@ import { PRESETS, parameterCount, type ModelConfig } from '@/lib/a3/config';
 import { arLoss } from '@/lib/a3/likelihood';
 import { disposeModel, initModel, type A3Model } from '@/lib/a3/model';
 import { saveModelToDir } from '@/lib/a3/weights-node';
-import { evalWindows, randomWindows, stackBatches, stepSeed, type TokenBatch } from '@/lib/train/batches';
+import { evalWindows, randomWindows, stepSeed } from '@/lib/train/batches';
+import { arNll } from '@/lib/train/evaluate';
 import { Trainer, type TrainerState } from '@/lib/train/trainer';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './lib/checkpoints';
 import { loadTokenizer, ROOT, sha256, tokenizeSplit } from './lib/data';
@@ -28,20 +29,6 @@ const PEAK_LR = Number(args.get('lr') ?? 3e-3);
 const EVAL_WINDOWS = 64;
 const CKPT_DIR = join(ROOT, args.get('checkpoints') ?? 'checkpoints/pretrain');
 const OUT_DIR = join(ROOT, args.get('out') ?? 'public/weights/base');
-
-/** Mean AR loss (nats/token) over fixed validation windows. */
-export function evalArLoss(model: A3Model, windows: TokenBatch[]): number {
-  let sum = 0;
-  let count = 0;
-  for (const b of stackBatches(windows, 16)) {
-    const loss = arLoss(model, b);
-    const n = b.batch * (b.tokens.length / b.batch - 1);
-    sum += loss.dataSync()[0] * n;
-    count += n;
-    loss.dispose();
-  }
-  return sum / count;
-}
 
 async function main(): Promise<void> {
   const backend = await useNodeBackend('wasm');
@@ -79,7 +66,7 @@ async function main(): Promise<void> {
       batchAt: (step) => randomWindows(train.tokens, BATCH, length, stepSeed(SEED, step)),
       loss: (m, b) => arLoss(m, b),
       evaluate: (m) => {
-        const valLoss = evalArLoss(m, valWindows);
+        const valLoss = arNll(m, valWindows);
         return { valLoss, valBitsPerByte: valLoss / Math.LN2 / bytesPerToken };
       },
       evalEvery: 100,
@@ -102,7 +89,7 @@ async function main(): Promise<void> {
   const history = trainer.history;
   const tail = history.slice(-50);
   const finalTrainLoss = tail.reduce((s, h) => s + h.loss, 0) / Math.max(1, tail.length);
-  const valLoss = evalArLoss(model, valWindows);
+  const valLoss = arNll(model, valWindows);
   const training = {
     stage: 'pretrain (left-to-right AR, content stream only; w untouched)',
     backend,

@@ -2,7 +2,7 @@
  * Web Worker host: the only place the page's training and decoding run.
  * `new Worker(new URL('../lib/train/worker.ts', import.meta.url))` from the page.
  */
-import { runDecode } from './decode-request';
+import { runDecodeRequest, type DecodeRequest } from '../a3/decode/request';
 import { isWorkerCommand, type WorkerEvent } from './protocol';
 import { IndexedDbCheckpointStore } from './storage';
 import { WorkerCore } from './worker-core';
@@ -12,7 +12,7 @@ const scope = self as unknown as { postMessage(e: WorkerEvent, transfer?: Transf
 const core = new WorkerCore({
   post: (event, transfer) => scope.postMessage(event, transfer ?? []),
   store: new IndexedDbCheckpointStore(),
-  decode: runDecode,
+  decode: (model, tokenizer, request) => runDecodeRequest(model, tokenizer, request as DecodeRequest),
 });
 
 // Commands run in arrival order, except pause/resume/step/stop, which must reach a running loop.
