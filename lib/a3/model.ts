@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { headDim, validateConfig, type ModelConfig } from './config';
 import { leftToRight, validateGroupIds } from './groups';
 import { writeAttentionBias } from './masks';
-import { applyRope, batchMatMul, linear, registerWasmKernels, rmsNorm, ropeTables, swiglu } from './ops';
+import { applyRope, batchMatMul, linear, linear2d, registerWasmKernels, rmsNorm, ropeTables, swiglu } from './ops';
 import { gaussian, makeRng } from './random';
 
 registerWasmKernels();
@@ -338,6 +338,85 @@ function contentKeysValues(lp: LayerParams, contentNormed: tf.Tensor3D, ctx: Lay
   };
 }
 
+/** From this many rows of one sequence on, per-head matmuls beat the block-diagonal form (measured on wasm). */
+const PER_HEAD_MIN_ROWS = 64;
+
+interface AttentionMasks {
+  bias: tf.Tensor4D; // [B, 1, R, Tk]
+  rowHasKey: tf.Tensor4D; // [B, 1, R, 1]
+}
+
+interface Attended {
+  merged: tf.Tensor3D; // [B, R, d] heads concatenated
+  probs: tf.Tensor4D; // [B, H, R, Tk]
+}
+
+/** Masked softmax; rows with no visible key (first-group query rows) output exactly zero, not a uniform average. */
+function attentionProbs(scores: tf.Tensor4D, hd: number, masks: AttentionMasks): tf.Tensor4D {
+  const biased = scores.mul(1 / Math.sqrt(hd)).add(masks.bias);
+  return tf.mul(tf.softmax(biased), masks.rowHasKey) as tf.Tensor4D;
+}
+
+/** Attention for a batch of sequences: one batched matmul per product, batch = B·H. */
+function attendBatched(qRot: tf.Tensor4D, keysT: tf.Tensor4D, values: tf.Tensor4D, masks: AttentionMasks): Attended {
+  const [batch, rows, H, hd] = qRot.shape;
+  const tk = keysT.shape[3];
+  const qh = tf.transpose(qRot, [0, 2, 1, 3]).reshape([batch * H, rows, hd]) as tf.Tensor3D;
+  const scores = batchMatMul(qh, keysT.reshape([batch * H, hd, tk]) as tf.Tensor3D).reshape([batch, H, rows, tk]) as tf.Tensor4D;
+  const probs = attentionProbs(scores, hd, masks); // [B, H, R, Tk]
+  const attended = batchMatMul(probs.reshape([batch * H, rows, tk]) as tf.Tensor3D, values.reshape([batch * H, tk, hd]) as tf.Tensor3D); // [B*H, R, hd]
+  const merged = tf.transpose(attended.reshape([batch, H, rows, hd]), [0, 2, 1, 3]).reshape([batch, rows, H * hd]) as tf.Tensor3D;
+  return { merged, probs };
+}
+
+/**
+ * Attention for one sequence (decoding) as two plain 2-D matmuls over
+ * block-diagonal operands. Small batched matmuls run ~10x below the plain
+ * matmul rate on wasm (ENVIRONMENT.md), so spending H times the multiply-adds
+ * on zero blocks is faster; the zero blocks add exact zeros, so the result is
+ * the per-head attention. The cache layouts need no copy: kT [1, H, hd, Tk]
+ * is already [d, Tk] and v [1, H, Tk, hd] is [H·Tk, hd].
+ */
+function attendOneSequence(qRot: tf.Tensor4D, keysT: tf.Tensor4D, values: tf.Tensor4D, masks: AttentionMasks): Attended {
+  const [, rows, H, hd] = qRot.shape;
+  const d = H * hd;
+  const tk = keysT.shape[3];
+  const sameHead = tf.tensor4d(headSelector(H), [H, 1, H, 1]); // 1 where row head == column head
+  const qHeads = tf.transpose(qRot.reshape([rows, H, hd]), [1, 0, 2]).reshape([H, rows, 1, hd]);
+  const qBlocks = tf.mul(qHeads, sameHead).reshape([H * rows, d]) as tf.Tensor2D; // row (h, r), column (h', j): q[r, h, j] if h' = h
+  const scores = linear2d(qBlocks, keysT.reshape([d, tk]) as tf.Tensor2D).reshape([1, H, rows, tk]) as tf.Tensor4D;
+  const probs = attentionProbs(scores, hd, masks); // [1, H, R, Tk]
+  const pBlocks = tf.mul(probs.reshape([H, rows, 1, tk]), sameHead).reshape([H * rows, H * tk]) as tf.Tensor2D;
+  const attended = linear2d(pBlocks, values.reshape([H * tk, hd]) as tf.Tensor2D); // [H*R, hd]
+  const merged = tf.transpose(attended.reshape([H, rows, hd]), [1, 0, 2]).reshape([1, rows, d]) as tf.Tensor3D;
+  return { merged, probs };
+}
+
+/**
+ * One sequence with many rows (a prompt's prefill): a plain 2-D matmul per
+ * head. The per-head slices cost a few ops each, which pays off once the
+ * block-diagonal form's H-fold extra multiply-adds dominate.
+ */
+function attendPerHead(qRot: tf.Tensor4D, keysT: tf.Tensor4D, values: tf.Tensor4D, masks: AttentionMasks): Attended {
+  const [, rows, H, hd] = qRot.shape;
+  const tk = keysT.shape[3];
+  const qHeads = tf.transpose(qRot.reshape([rows, H, hd]), [1, 0, 2]); // [H, R, hd]
+  const kHeads = keysT.reshape([H, hd, tk]);
+  const vHeads = values.reshape([H, tk, hd]);
+  const head = <T extends tf.Tensor>(x: T, h: number) => x.slice([h, 0, 0], [1, -1, -1]).reshape(x.shape.slice(1)) as tf.Tensor2D;
+  const scores = tf.stack(Array.from({ length: H }, (_, h) => linear2d(head(qHeads, h), head(kHeads, h)))).reshape([1, H, rows, tk]) as tf.Tensor4D;
+  const probs = attentionProbs(scores, hd, masks);
+  const pHeads = probs.reshape([H, rows, tk]);
+  const merged = tf.concat(Array.from({ length: H }, (_, h) => linear2d(head(pHeads, h), head(vHeads, h))), 1).reshape([1, rows, H * hd]) as tf.Tensor3D;
+  return { merged, probs };
+}
+
+function headSelector(heads: number): Float32Array {
+  const eye = new Float32Array(heads * heads);
+  for (let h = 0; h < heads; h++) eye[h * heads + h] = 1;
+  return eye;
+}
+
 /**
  * One pre-norm block. x is the full row layout [B, Tc+Tq, d]; the block
  * computes outputs for rows [firstRow, Tc+Tq): all rows, or (firstRow = Tc)
@@ -354,23 +433,15 @@ function block(lp: LayerParams, x: tf.Tensor3D, ctx: LayerContext, past: LayerKV
   const kv = contentKeysValues(lp, sliceAxis(normed, 1, 0, tc), ctx);
   const keysT = past ? tf.concat([past.kT, kv.kT], 3) : kv.kT; // [B, H, hd, Tk]
   const values = past ? tf.concat([past.v, kv.v], 2) : kv.v; // [B, H, Tk, hd]
-  const tk = keysT.shape[3];
 
   const rowsNormed = sliceAxis(normed, 1, firstRow, rows);
   const q = linear(rowsNormed, lp.q).reshape([batch, rows, H, hd]) as tf.Tensor4D;
   const qRot = applyRope(q, sliceAxis(ctx.cosRows, 1, firstRow, rows), sliceAxis(ctx.sinRows, 1, firstRow, rows));
-  const qh = tf.transpose(qRot, [0, 2, 1, 3]).reshape([batch * H, rows, hd]) as tf.Tensor3D;
-  const scores = batchMatMul(qh, keysT.reshape([batch * H, hd, tk]) as tf.Tensor3D)
-    .reshape([batch, H, rows, tk])
-    .mul(1 / Math.sqrt(hd))
-    .add(sliceAxis(ctx.bias, 2, firstRow, rows));
-  // Rows with no visible key (first-group query rows) must output exactly zero, not a uniform average.
-  const probs = tf.mul(tf.softmax(scores), sliceAxis(ctx.rowHasKey, 2, firstRow, rows)) as tf.Tensor4D; // [B, H, R, Tk]
-  const attended = batchMatMul(
-    probs.reshape([batch * H, rows, tk]) as tf.Tensor3D,
-    values.reshape([batch * H, tk, hd]) as tf.Tensor3D,
-  ); // [B*H, R, hd]
-  const merged = tf.transpose(attended.reshape([batch, H, rows, hd]), [0, 2, 1, 3]).reshape([batch, rows, cfg.dModel]);
+  const attend = batch > 1 ? attendBatched : rows >= PER_HEAD_MIN_ROWS ? attendPerHead : attendOneSequence;
+  const { merged, probs } = attend(qRot, keysT, values, {
+    bias: sliceAxis(ctx.bias, 2, firstRow, rows),
+    rowHasKey: sliceAxis(ctx.rowHasKey, 2, firstRow, rows),
+  });
   const u = tf.add(sliceAxis(x, 1, firstRow, rows), linear(merged, lp.o)); // standard pre-norm residual
 
   const un = rmsNorm(u, lp.mlpNorm, cfg.normEps);

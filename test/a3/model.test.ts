@@ -178,6 +178,32 @@ describe('batching and padding', () => {
     });
   });
 
+  it('one sequence runs the same attention as a batch, in its short (block-diagonal) and long (per-head) forms', () => {
+    // Batch 1 takes 2-D matmul paths (block-diagonal under 64 rows, per head from 64 rows); batch > 1 the batched one.
+    const long = randomModel({ ...tiny, maxLen: 64 }, 5, 0.3);
+    for (const length of [5, 40]) {
+      const tokens = Array.from({ length }, (_, i) => (i * 7 + 3) % V);
+      const gids = Array.from(randomSubsets(length, 4, length));
+      const other = { tokens: tokens.map((t) => (t + 5) % V), gids: Array.from(leftToRight(length)) };
+      const run = (seq: SequenceBatch) =>
+        tf.tidy(() => {
+          const out = forward(long, seq, { collectAttention: true });
+          return [out.logits, ...out.attention];
+        });
+      const single = run(one(tokens, gids));
+      const batched = run({ batch: 2, tokens: i32([...tokens, ...other.tokens]), groupIds: i32([...gids, ...other.gids]) });
+      const logitsSingle = single[0].dataSync() as Float32Array;
+      expect(maxAbsDiff(batched[0].dataSync().subarray(0, length * V) as Float32Array, logitsSingle)).toBeLessThan(1e-5);
+      for (let l = 1; l < single.length; l++) {
+        const first = batched[l].slice([0, 0, 0, 0], [1, -1, -1, -1]);
+        expect(maxAbsDiff(first.dataSync() as Float32Array, single[l].dataSync() as Float32Array)).toBeLessThan(1e-6);
+        first.dispose();
+      }
+      tf.dispose([...single, ...batched]);
+    }
+    disposeModel(long);
+  });
+
   it('padding positions do not change other positions’ logits', () => {
     const tokens = [4, 9, 1, 13, 2];
     const gid = [1, 0, 2, 1, 3];
