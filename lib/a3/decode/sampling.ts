@@ -105,9 +105,32 @@ export interface Sampled {
   top: { token: number; prob: number }[];
 }
 
+/**
+ * The model's distribution (temperature 1) and its entropy in two passes over
+ * the row: with m = max and Z = sum exp(l - m), H = log Z - sum p (l - m),
+ * which needs no logarithm per token (this runs once per decoded token).
+ */
+export function softmaxWithEntropy(logits: ArrayLike<number>): { p: Float64Array; entropy: number } {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  const p = new Float64Array(logits.length);
+  let sum = 0;
+  let weighted = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const shifted = logits[i] - max;
+    const e = Math.exp(shifted);
+    p[i] = e;
+    sum += e;
+    weighted += e * shifted;
+  }
+  const inv = 1 / sum;
+  for (let i = 0; i < p.length; i++) p[i] *= inv;
+  return { p, entropy: Math.log(sum) - weighted * inv };
+}
+
 export function sampleToken(logits: ArrayLike<number>, o: SamplingOptions, rng: Rng, topK = 5): Sampled {
-  const model = softmax(logits);
+  const { p: model, entropy: h } = softmaxWithEntropy(logits);
   const plain = !o.greedy && (o.temperature ?? 1) === 1 && !(o.topK && o.topK < logits.length) && !(o.topP !== undefined && o.topP < 1);
   const token = drawFrom(plain ? model : samplingDistribution(logits, o), rng);
-  return { token, prob: model[token], entropy: entropy(model), top: topTokens(model, topK) };
+  return { token, prob: model[token], entropy: h, top: topTokens(model, topK) };
 }
