@@ -4,7 +4,7 @@
  * them is exact (A3.md §4). One batch row (decoding is one sequence).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LayerKV, PastKeys } from './model';
+import { concatKV, type LayerKV, type PastKeys } from './model';
 
 export class KVCache {
   private layers: LayerKV[] | null = null;
@@ -23,21 +23,21 @@ export class KVCache {
   /** Append one forward's content keys/values (this cache takes ownership of them). */
   append(kv: LayerKV[], gids: ArrayLike<number>): void {
     if (gids.length === 0) {
-      tf.dispose(kv.flatMap((l) => [l.kT, l.v]));
+      tf.dispose(kv.flatMap((l) => [l.k, l.vT]));
       return;
     }
     if (!this.layers) {
       this.layers = kv;
     } else {
       const old = this.layers;
-      this.layers = old.map((l, i) => ({ kT: tf.concat([l.kT, kv[i].kT], 3), v: tf.concat([l.v, kv[i].v], 2) }));
-      tf.dispose([...old.flatMap((l) => [l.kT, l.v]), ...kv.flatMap((l) => [l.kT, l.v])]);
+      this.layers = old.map((l, i) => concatKV(l, kv[i]));
+      tf.dispose([...old.flatMap((l) => [l.k, l.vT]), ...kv.flatMap((l) => [l.k, l.vT])]);
     }
     this.gids.push(...Array.from(gids));
   }
 
   dispose(): void {
-    if (this.layers) tf.dispose(this.layers.flatMap((l) => [l.kT, l.v]));
+    if (this.layers) tf.dispose(this.layers.flatMap((l) => [l.k, l.vT]));
     this.layers = null;
     this.gids = [];
   }

@@ -186,10 +186,25 @@ export function disposeModel(model: A3Model): void {
 // ---------------------------------------------------------------------------
 // The general forward over content rows, query rows and cached keys.
 
-/** Keys/values of one layer: kT [B, H, hd, Tk] (RoPE applied), v [B, H, Tk, hd]. */
+/**
+ * Keys/values of one layer, in the layouts one-sequence attention multiplies
+ * without copying: keys as rows [B, Tk, d] (RoPE applied), values transposed
+ * [B, d, Tk]; d = heads · head size, head-major. Append and slice with
+ * `concatKV` / `sliceKV`, never by axis numbers elsewhere.
+ */
 export interface LayerKV {
-  kT: tf.Tensor4D;
-  v: tf.Tensor4D;
+  k: tf.Tensor3D;
+  vT: tf.Tensor3D;
+}
+
+/** Keys of `a` followed by those of `b` (the caller disposes the inputs). */
+export function concatKV(a: LayerKV, b: LayerKV): LayerKV {
+  return { k: tf.concat([a.k, b.k], 1), vT: tf.concat([a.vT, b.vT], 2) };
+}
+
+/** The first `count` keys. */
+export function sliceKV(kv: LayerKV, count: number): LayerKV {
+  return { k: sliceAxis(kv.k, 1, 0, count), vT: sliceAxis(kv.vT, 2, 0, count) };
 }
 
 /** Keys already computed by earlier calls (the KV cache's view of itself). */
@@ -324,22 +339,21 @@ function sliceAxis<T extends tf.Tensor>(x: T, axis: number, from: number, count:
   return tf.slice(x, begin, size) as T;
 }
 
-/** Keys (RoPE applied, transposed for a plain matMul) and values of the content rows. */
+/** Keys (RoPE applied) and values of the content rows, in LayerKV's layouts. */
 function contentKeysValues(lp: LayerParams, contentNormed: tf.Tensor3D, ctx: LayerContext): LayerKV {
   const { batch, tc } = ctx;
   const H = ctx.model.config.nHeads;
   const hd = headDim(ctx.model.config);
-  if (tc === 0) return { kT: tf.zeros([batch, H, hd, 0]), v: tf.zeros([batch, H, 0, hd]) };
+  const d = H * hd;
+  if (tc === 0) return { k: tf.zeros([batch, 0, d]), vT: tf.zeros([batch, d, 0]) };
   const k = linear(contentNormed, lp.k).reshape([batch, tc, H, hd]) as tf.Tensor4D;
   const kRot = applyRope(k, sliceAxis(ctx.cosRows, 1, 0, tc), sliceAxis(ctx.sinRows, 1, 0, tc));
+  const v = linear(contentNormed, lp.v).reshape([batch, tc, H, hd]);
   return {
-    kT: tf.transpose(kRot, [0, 2, 3, 1]), // [B, H, hd, Tc]
-    v: tf.transpose(linear(contentNormed, lp.v).reshape([batch, tc, H, hd]), [0, 2, 1, 3]) as tf.Tensor4D, // [B, H, Tc, hd]
+    k: kRot.reshape([batch, tc, d]) as tf.Tensor3D,
+    vT: tf.transpose(v, [0, 2, 3, 1]).reshape([batch, d, tc]) as tf.Tensor3D, // [B, H, hd, Tc] = [B, d, Tc]
   };
 }
-
-/** From this many rows of one sequence on, per-head matmuls beat the block-diagonal form (measured on wasm). */
-const PER_HEAD_MIN_ROWS = 64;
 
 interface AttentionMasks {
   bias: tf.Tensor4D; // [B, 1, R, Tk]
@@ -358,56 +372,44 @@ function attentionProbs(scores: tf.Tensor4D, hd: number, masks: AttentionMasks):
 }
 
 /** Attention for a batch of sequences: one batched matmul per product, batch = B·H. */
-function attendBatched(qRot: tf.Tensor4D, keysT: tf.Tensor4D, values: tf.Tensor4D, masks: AttentionMasks): Attended {
+function attendBatched(qRot: tf.Tensor4D, keys: tf.Tensor3D, valuesT: tf.Tensor3D, masks: AttentionMasks): Attended {
   const [batch, rows, H, hd] = qRot.shape;
-  const tk = keysT.shape[3];
+  const tk = keys.shape[1];
   const qh = tf.transpose(qRot, [0, 2, 1, 3]).reshape([batch * H, rows, hd]) as tf.Tensor3D;
-  const scores = batchMatMul(qh, keysT.reshape([batch * H, hd, tk]) as tf.Tensor3D).reshape([batch, H, rows, tk]) as tf.Tensor4D;
+  const kT = tf.transpose(keys.reshape([batch, tk, H, hd]), [0, 2, 3, 1]).reshape([batch * H, hd, tk]) as tf.Tensor3D;
+  const v = tf.transpose(valuesT.reshape([batch, H, hd, tk]), [0, 1, 3, 2]).reshape([batch * H, tk, hd]) as tf.Tensor3D;
+  const scores = batchMatMul(qh, kT).reshape([batch, H, rows, tk]) as tf.Tensor4D;
   const probs = attentionProbs(scores, hd, masks); // [B, H, R, Tk]
-  const attended = batchMatMul(probs.reshape([batch * H, rows, tk]) as tf.Tensor3D, values.reshape([batch * H, tk, hd]) as tf.Tensor3D); // [B*H, R, hd]
+  const attended = batchMatMul(probs.reshape([batch * H, rows, tk]) as tf.Tensor3D, v); // [B*H, R, hd]
   const merged = tf.transpose(attended.reshape([batch, H, rows, hd]), [0, 2, 1, 3]).reshape([batch, rows, H * hd]) as tf.Tensor3D;
   return { merged, probs };
 }
 
 /**
- * Attention for one sequence (decoding) as two plain 2-D matmuls over
- * block-diagonal operands. Small batched matmuls run ~10x below the plain
- * matmul rate on wasm (ENVIRONMENT.md), so spending H times the multiply-adds
- * on zero blocks is faster; the zero blocks add exact zeros, so the result is
- * the per-head attention. The cache layouts need no copy: kT [1, H, hd, Tk]
- * is already [d, Tk] and v [1, H, Tk, hd] is [H·Tk, hd].
+ * Attention for one sequence (decoding) as two plain 2-D matmuls whose packed
+ * operand is the small per-call one. On wasm a matmul packs its right operand
+ * on every call (~70 us for a [d, Tk] key block) and small batched matmuls run
+ * far below the plain rate (ENVIRONMENT.md), so both products are written with
+ * the cached keys/values on the left and a block-diagonal query/probability
+ * matrix on the right: H times the multiply-adds, but the zero blocks add exact
+ * zeros, so the result is the per-head attention.
+ *   scoresT [Tk, H·R] = keys [Tk, d] · Qblocks [d, H·R],  Qblocks[(h', j), (h, r)] = q[r, h, j] if h' = h
+ *   outT    [d, H·R]  = valuesT [d, Tk] · probsT [Tk, H·R], then keep the h' = h blocks
  */
-function attendOneSequence(qRot: tf.Tensor4D, keysT: tf.Tensor4D, values: tf.Tensor4D, masks: AttentionMasks): Attended {
+function attendOneSequence(qRot: tf.Tensor4D, keys: tf.Tensor3D, valuesT: tf.Tensor3D, masks: AttentionMasks): Attended {
   const [, rows, H, hd] = qRot.shape;
   const d = H * hd;
-  const tk = keysT.shape[3];
-  const sameHead = tf.tensor4d(headSelector(H), [H, 1, H, 1]); // 1 where row head == column head
-  const qHeads = tf.transpose(qRot.reshape([rows, H, hd]), [1, 0, 2]).reshape([H, rows, 1, hd]);
-  const qBlocks = tf.mul(qHeads, sameHead).reshape([H * rows, d]) as tf.Tensor2D; // row (h, r), column (h', j): q[r, h, j] if h' = h
-  const scores = linear2d(qBlocks, keysT.reshape([d, tk]) as tf.Tensor2D).reshape([1, H, rows, tk]) as tf.Tensor4D;
+  const tk = keys.shape[1];
+  const sameHead = tf.tensor4d(headSelector(H), [H, 1, H, 1]); // 1 where h' = h
+  const qT = tf.transpose(qRot.reshape([rows, H, hd]), [1, 2, 0]).reshape([H, hd, 1, rows]); // [h', j, 1, r]
+  const qBlocks = tf.mul(qT, sameHead).reshape([d, H * rows]) as tf.Tensor2D;
+  const scoresT = linear2d(keys.reshape([tk, d]) as tf.Tensor2D, qBlocks); // [Tk, H*R]
+  const scores = tf.transpose(scoresT).reshape([1, H, rows, tk]) as tf.Tensor4D;
   const probs = attentionProbs(scores, hd, masks); // [1, H, R, Tk]
-  const pBlocks = tf.mul(probs.reshape([H, rows, 1, tk]), sameHead).reshape([H * rows, H * tk]) as tf.Tensor2D;
-  const attended = linear2d(pBlocks, values.reshape([H * tk, hd]) as tf.Tensor2D); // [H*R, hd]
-  const merged = tf.transpose(attended.reshape([H, rows, hd]), [1, 0, 2]).reshape([1, rows, d]) as tf.Tensor3D;
-  return { merged, probs };
-}
-
-/**
- * One sequence with many rows (a prompt's prefill): a plain 2-D matmul per
- * head. The per-head slices cost a few ops each, which pays off once the
- * block-diagonal form's H-fold extra multiply-adds dominate.
- */
-function attendPerHead(qRot: tf.Tensor4D, keysT: tf.Tensor4D, values: tf.Tensor4D, masks: AttentionMasks): Attended {
-  const [, rows, H, hd] = qRot.shape;
-  const tk = keysT.shape[3];
-  const qHeads = tf.transpose(qRot.reshape([rows, H, hd]), [1, 0, 2]); // [H, R, hd]
-  const kHeads = keysT.reshape([H, hd, tk]);
-  const vHeads = values.reshape([H, tk, hd]);
-  const head = <T extends tf.Tensor>(x: T, h: number) => x.slice([h, 0, 0], [1, -1, -1]).reshape(x.shape.slice(1)) as tf.Tensor2D;
-  const scores = tf.stack(Array.from({ length: H }, (_, h) => linear2d(head(qHeads, h), head(kHeads, h)))).reshape([1, H, rows, tk]) as tf.Tensor4D;
-  const probs = attentionProbs(scores, hd, masks);
-  const pHeads = probs.reshape([H, rows, tk]);
-  const merged = tf.concat(Array.from({ length: H }, (_, h) => linear2d(head(pHeads, h), head(vHeads, h))), 1).reshape([1, rows, H * hd]) as tf.Tensor3D;
+  const probsT = tf.transpose(probs.reshape([H * rows, tk])) as tf.Tensor2D; // [Tk, H*R]
+  const outT = linear2d(valuesT.reshape([d, tk]) as tf.Tensor2D, probsT); // [d, H*R]: rows (h', j), columns (h, r)
+  const perHead = tf.sum(tf.mul(outT.reshape([H, hd, H, rows]), sameHead), 2); // [H, hd, R]
+  const merged = tf.transpose(perHead.reshape([d, rows])).reshape([1, rows, d]) as tf.Tensor3D;
   return { merged, probs };
 }
 
@@ -431,14 +433,13 @@ function block(lp: LayerParams, x: tf.Tensor3D, ctx: LayerContext, past: LayerKV
   const normed = rmsNorm(x, lp.attnNorm, cfg.normEps) as tf.Tensor3D;
 
   const kv = contentKeysValues(lp, sliceAxis(normed, 1, 0, tc), ctx);
-  const keysT = past ? tf.concat([past.kT, kv.kT], 3) : kv.kT; // [B, H, hd, Tk]
-  const values = past ? tf.concat([past.v, kv.v], 2) : kv.v; // [B, H, Tk, hd]
+  const keys = past ? concatKV(past, kv) : kv; // [past | content]
 
   const rowsNormed = sliceAxis(normed, 1, firstRow, rows);
   const q = linear(rowsNormed, lp.q).reshape([batch, rows, H, hd]) as tf.Tensor4D;
   const qRot = applyRope(q, sliceAxis(ctx.cosRows, 1, firstRow, rows), sliceAxis(ctx.sinRows, 1, firstRow, rows));
-  const attend = batch > 1 ? attendBatched : rows >= PER_HEAD_MIN_ROWS ? attendPerHead : attendOneSequence;
-  const { merged, probs } = attend(qRot, keysT, values, {
+  const attend = batch > 1 ? attendBatched : attendOneSequence;
+  const { merged, probs } = attend(qRot, keys.k, keys.vT, {
     bias: sliceAxis(ctx.bias, 2, firstRow, rows),
     rowHasKey: sliceAxis(ctx.rowHasKey, 2, firstRow, rows),
   });

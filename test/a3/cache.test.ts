@@ -52,9 +52,9 @@ function cachedLogits(tokens: Int32Array, gids: Int32Array, cache: KVCache): Map
         past: cache.past(),
       });
       // Flattened: tidy keeps tensors inside arrays and plain objects, not interface types.
-      return { logits: logitsFromStates(model, rows.query), kv: rows.kv.flatMap((l) => [l.kT, l.v]) };
+      return { logits: logitsFromStates(model, rows.query), kv: rows.kv.flatMap((l) => [l.k, l.vT]) };
     });
-    const kv = model.layers.map((_, l) => ({ kT: result.kv[2 * l] as tf.Tensor4D, v: result.kv[2 * l + 1] as tf.Tensor4D }));
+    const kv = model.layers.map((_, l) => ({ k: result.kv[2 * l] as tf.Tensor3D, vT: result.kv[2 * l + 1] as tf.Tensor3D }));
     cache.append(kv, Int32Array.from(content, (p) => gids[p]));
     const flat = result.logits.dataSync() as Float32Array;
     result.logits.dispose();

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KVCache } from '../cache';
-import { forwardRows, headMatrix, logitsFromStates, type A3Model } from '../model';
+import { forwardRows, headMatrix, logitsFromStates, sliceKV, type A3Model, type LayerKV } from '../model';
 import { MASK_TOKEN } from '../mdlm';
 
 export interface DecodeProblem {
@@ -95,17 +95,18 @@ export class DecodeSession {
         past,
       });
       // Only the committed rows' keys/values may enter the cache.
-      const kv = out.kv.map((l) => [l.kT.slice([0, 0, 0, 0], [1, -1, -1, base.length]), l.v.slice([0, 0, 0, 0], [1, -1, base.length, -1])]);
-      return { logits: logitsFromStates(this.model, out.query, this.head), kv };
-    }) as unknown as { logits: tf.Tensor2D; kv: [tf.Tensor4D, tf.Tensor4D][] };
+      const kv = extra.length > 0 ? out.kv.map((l) => sliceKV(l, base.length)) : out.kv;
+      return { logits: logitsFromStates(this.model, out.query, this.head), keys: kv.map((l) => l.k), valuesT: kv.map((l) => l.vT) };
+    });
+    const kv: LayerKV[] = result.keys.map((k, l) => ({ k, vT: result.valuesT[l] }));
     // An asynchronous read: synchronous reads break on WebGPU (tfjs-webgpu's readSync goes through canvases).
     const flat = (await result.logits.data()) as Float32Array;
     result.logits.dispose();
     if (this.cache) {
-      this.cache.append(result.kv.map(([kT, v]) => ({ kT, v })), Int32Array.from(base, (p) => this.gids[p]));
+      this.cache.append(kv, Int32Array.from(base, (p) => this.gids[p]));
       this.pending = [];
     } else {
-      tf.dispose(result.kv.flat());
+      tf.dispose([...result.keys, ...result.valuesT]);
     }
     const v = this.model.config.vocabSize;
     return targets.map((_, r) => flat.subarray(r * v, (r + 1) * v));
