@@ -1,11 +1,18 @@
 /**
- * `npm run eval -- [--quick] [--stories N] [--questions N] [--seed S] [--stand-in] [--backend wasm|cpu]`
+ * `npm run eval -- [--quick] [--out DIR] [--stories N] [--questions N] [--seed S] [--stand-in] [--backend wasm|cpu]`
  *
- * Story infilling (middle sentence of held-out 5-sentence windows, ROUGE-1/2/L)
- * and story-ending multiple choice (4 options, accuracy with a 95% Wilson
- * interval). Quick: 12 stories, 40 questions; full: 60 stories, every window's
- * question (202). Writes results/eval-infill.json, results/eval-choice.json and
- * the question set data/eval/story-endings.jsonl (deterministic in --seed).
+ * 1. Story infilling (middle sentence of held-out 5-sentence windows, ROUGE-1/2/L)
+ *    -> <out>/eval-infill.json.
+ * 2. Multiple choice, 4 options, accuracy with a 95% Wilson interval, one
+ *    entry per task in <out>/eval-choice.json: story endings and three WordNet
+ *    sets (gloss, hypernym, antonym; lib/eval/wordnet-questions.ts).
+ * Then <out>/eval-run.json: the command, seed and whole run's wall time.
+ * Quick: 12 stories and the first 40 questions of each task (prefixes keep the
+ * answer positions balanced); full: 60 stories and every question.
+ *
+ * <out> defaults to results/. The question sets (deterministic in --seed) are
+ * written to data/eval/*.jsonl, the committed copies, only then; with another
+ * --out they go to <out>/questions/ so a CI run never touches tracked files.
  *
  * Models: public/weights/base (required), public/weights/a3 and
  * public/weights/mdlm (rows skipped with a note when absent; --stand-in runs
@@ -13,17 +20,19 @@
  * not a result: base's query-stream `w` is untrained).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { A3Model } from '@/lib/a3/model';
 import { makeRng, randomPermutation } from '@/lib/a3/random';
 import { loadModel } from '@/lib/a3/weights';
 import { fileSource } from '@/lib/a3/weights-node';
-import { a3OptionLogProbs, arOptionLogProbs, evaluateChoice, makeEndingQuestions, mdlmOptionElbos, type ChoiceResult } from '@/lib/eval/multiple-choice';
+import { answerPositionCounts, type ChoiceQuestion } from '@/lib/eval/choice-questions';
+import { a3OptionLogProbs, arOptionLogProbs, evaluateChoice, makeEndingQuestions, mdlmOptionElbos, type ChoiceResult, type OptionScorer } from '@/lib/eval/multiple-choice';
 import { meanRouge } from '@/lib/eval/rouge';
 import { fitsContext, infillStory, INFILL_DECODERS, INFILL_SAMPLING, type InfillDecoder, type InfillModels, type InfillResult, type StoryWindow } from '@/lib/eval/story-infill';
 import { loadTokenizer, ROOT } from './lib/data';
 import { useNodeBackend } from './lib/node-backend';
 import { parseArgs } from './lib/progress';
+import { wordnetQuestionSets } from './lib/wordnet';
 
 const args = parseArgs(process.argv.slice(2));
 const quick = args.has('quick');
@@ -31,9 +40,30 @@ const seed = Number(args.get('seed') ?? 2026);
 const numStories = Number(args.get('stories') ?? (quick ? 12 : 60));
 const numQuestions = args.has('questions') ? Number(args.get('questions')) : quick ? 40 : Infinity;
 const standIn = args.has('stand-in');
+const outDir = resolve(args.get('out') ?? join(ROOT, 'results'));
+const questionDir = outDir === join(ROOT, 'results') ? join(ROOT, 'data', 'eval') : join(outDir, 'questions');
 const started = performance.now();
 const backend = await useNodeBackend((args.get('backend') as 'wasm' | 'cpu' | undefined) ?? 'wasm');
 const tokenizer = loadTokenizer();
+mkdirSync(outDir, { recursive: true });
+mkdirSync(questionDir, { recursive: true });
+
+/** Repository-relative when inside the repository (stable across machines), else absolute. */
+function shown(path: string): string {
+  const r = relative(ROOT, path);
+  return r.startsWith('..') || isAbsolute(r) ? path : r;
+}
+const written: string[] = [];
+function writeJson(name: string, value: unknown): void {
+  writeFileSync(join(outDir, name), JSON.stringify(value, null, 2));
+  written.push(shown(join(outDir, name)));
+}
+function writeJsonl(name: string, rows: unknown[]): string {
+  const path = join(questionDir, name);
+  writeFileSync(path, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  written.push(shown(path));
+  return shown(path);
+}
 
 const windows: StoryWindow[] = readFileSync(join(ROOT, 'data', 'heldout-stories.jsonl'), 'utf8')
   .split('\n')
@@ -60,116 +90,160 @@ async function load(name: 'base' | 'a3' | 'mdlm'): Promise<A3Model | undefined> 
 const base = (await load('base'))!;
 const models: InfillModels = { base, a3: (await load('a3')) ?? (standIn ? base : undefined), mdlm: (await load('mdlm')) ?? (standIn ? base : undefined) };
 const maxLen = base.config.maxLen;
-mkdirSync(join(ROOT, 'results'), { recursive: true });
 
-// ---- story infilling --------------------------------------------------------
-const t0Infill = performance.now();
-const eligible = windows.filter((w) => fitsContext(w, tokenizer, maxLen));
-const order = randomPermutation(eligible.length, makeRng(seed));
-const stories = Array.from(order.slice(0, Math.min(numStories, eligible.length)), (i) => eligible[i]);
-async function runInfill(decoder: InfillDecoder) {
-  if (!models[decoder.model]) return { decoder: decoder.name, model: decoder.model, ran: false, skipped: `public/weights/${decoder.model} missing` };
-  const results: InfillResult[] = [];
-  for (const story of stories) results.push(await infillStory(story, tokenizer, decoder, models, seed));
-  const scores = meanRouge(results.map((r) => r.rouge));
-  console.log(`infill ${decoder.name}: R1 ${(100 * scores.rouge1.f1).toFixed(1)} (${(results.reduce((a, r) => a + r.ms, 0) / 1000).toFixed(1)} s)`);
+// ---- 1. story infilling -------------------------------------------------------
+async function storyInfillSection() {
+  const t0 = performance.now();
+  const eligible = windows.filter((w) => fitsContext(w, tokenizer, maxLen));
+  const order = randomPermutation(eligible.length, makeRng(seed));
+  const stories = Array.from(order.slice(0, Math.min(numStories, eligible.length)), (i) => eligible[i]);
+  async function runInfill(decoder: InfillDecoder) {
+    if (!models[decoder.model]) return { decoder: decoder.name, model: decoder.model, ran: false, skipped: `public/weights/${decoder.model} missing` };
+    const results: InfillResult[] = [];
+    for (const story of stories) results.push(await infillStory(story, tokenizer, decoder, models, seed));
+    const scores = meanRouge(results.map((r) => r.rouge));
+    console.log(`infill ${decoder.name}: R1 ${(100 * scores.rouge1.f1).toFixed(1)} (${(results.reduce((a, r) => a + r.ms, 0) / 1000).toFixed(1)} s)`);
+    return {
+      decoder: decoder.name,
+      model: decoder.model,
+      weights: modelInfo[decoder.model].standIn ? 'base (stand-in)' : modelInfo[decoder.model].dir,
+      ran: true,
+      rougeF1: { rouge1: scores.rouge1.f1, rouge2: scores.rouge2.f1, rougeL: scores.rougeL.f1 },
+      rouge: scores,
+      meanNfe: results.reduce((a, r) => a + r.nfe, 0) / results.length,
+      meanMs: results.reduce((a, r) => a + r.ms, 0) / results.length,
+      stories: results.map(({ id, gapLength, filled, rouge, nfe, ms }) => ({ id, gapLength, filled, rouge, nfe, ms })),
+    };
+  }
+  const rows: Awaited<ReturnType<typeof runInfill>>[] = [];
+  for (const decoder of INFILL_DECODERS) rows.push(await runInfill(decoder));
+  writeJson('eval-infill.json', {
+    task: 'story infilling: mask sentence 2 of held-out 5-sentence windows; gap = true sentence token count; ROUGE vs the true sentence',
+    sampling: { ...INFILL_SAMPLING, note: 'greedy everywhere: deterministic' },
+    rougeDefinition: 'Lin 2004; lowercased word tokens split on non-alphanumerics; ROUGE-N clipped n-gram counts; ROUGE-L LCS F with beta = 1; figures are macro means over stories',
+    diffusionSteps: 'steps = gap length (one token per forward, matched to group-wise s=1)',
+    arNote: 'AR (base) sees the prefix only, never the suffix; exactly gap-length tokens, no stop token',
+    seed,
+    quick,
+    counts: { stories: stories.length, requested: numStories, eligibleWindows: eligible.length, windows: windows.length, maxLen },
+    storyIds: stories.map((s) => s.id),
+    backend,
+    wallSec: (performance.now() - t0) / 1000,
+    models: modelInfo,
+    notes,
+    decoders: rows,
+  });
+  return { stories: stories.length, rows };
+}
+
+// ---- 2. multiple choice ---------------------------------------------------------
+const ELBO_RATIOS = 4;
+/** Every task is scored by the same scorers, on the same questions for every model. */
+const SCORERS: { name: string; model: 'base' | 'a3' | 'mdlm'; score: (m: A3Model) => OptionScorer }[] = [
+  { name: 'base AR (content stream)', model: 'base', score: (m) => (c, o) => arOptionLogProbs(m, c, o) },
+  { name: 'A3 left-to-right singletons', model: 'a3', score: (m) => (c, o) => a3OptionLogProbs(m, c, o, 'left-to-right') },
+  { name: 'A3 option as one group', model: 'a3', score: (m) => (c, o) => a3OptionLogProbs(m, c, o, 'one-group') },
+  { name: `MDLM ELBO (${ELBO_RATIOS} ratios)`, model: 'mdlm', score: (m) => (c, o, _q, i) => mdlmOptionElbos(m, c, o, ELBO_RATIOS, seed + i) },
+];
+
+interface ChoiceTask {
+  task: string;
+  description: string;
+  questions: ChoiceQuestion[];
+  file: string;
+  extra?: Record<string, unknown>;
+}
+
+function choiceTasks(): ChoiceTask[] {
+  const endings = makeEndingQuestions(windows, seed);
+  const tasks: ChoiceTask[] = [
+    {
+      task: 'story-endings',
+      description: 'story-ending choice: context = sentences 1-4 of a held-out window, options = its true 5th sentence + 3 other windows\' 5th sentences',
+      questions: endings,
+      file: writeJsonl('story-endings.jsonl', endings),
+    },
+  ];
+  const t0 = performance.now();
+  for (const set of wordnetQuestionSets(tokenizer, seed)) {
+    tasks.push({ task: `wordnet-${set.kind}`, description: set.description, questions: set.questions, file: writeJsonl(`wordnet-${set.kind}.jsonl`, set.questions), extra: { generator: set.generator } });
+  }
+  console.log(`question sets generated (WordNet ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  return tasks;
+}
+
+type ChoiceRow = ChoiceResult | { scorer: string; ran: false; skipped: string };
+
+function runChoiceTask(t: ChoiceTask) {
+  const t0 = performance.now();
+  const questions = t.questions.slice(0, Math.min(numQuestions, t.questions.length));
+  const results: ChoiceRow[] = SCORERS.map(({ name, model, score }) => {
+    const m = models[model];
+    if (!m) return { scorer: name, ran: false, skipped: `public/weights/${model} missing` };
+    const r = evaluateChoice(name, questions, tokenizer, maxLen, score(m));
+    console.log(`${t.task} ${name}: ${(100 * r.perToken.accuracy).toFixed(1)}% (${(r.ms / 1000).toFixed(1)} s)`);
+    return r;
+  });
   return {
-    decoder: decoder.name,
-    model: decoder.model,
-    weights: modelInfo[decoder.model].standIn ? 'base (stand-in)' : modelInfo[decoder.model].dir,
-    ran: true,
-    rougeF1: { rouge1: scores.rouge1.f1, rouge2: scores.rouge2.f1, rougeL: scores.rougeL.f1 },
-    rouge: scores,
-    meanNfe: results.reduce((a, r) => a + r.nfe, 0) / results.length,
-    meanMs: results.reduce((a, r) => a + r.ms, 0) / results.length,
-    stories: results.map(({ id, gapLength, filled, rouge, nfe, ms }) => ({ id, gapLength, filled, rouge, nfe, ms })),
+    task: t.task,
+    description: t.description,
+    questionFile: t.file,
+    ...t.extra,
+    counts: { questions: questions.length, generated: t.questions.length, options: 4, answerPositions: answerPositionCounts(questions) },
+    chance: 0.25,
+    wallSec: (performance.now() - t0) / 1000,
+    results,
   };
 }
-const infillRows: Awaited<ReturnType<typeof runInfill>>[] = [];
-for (const decoder of INFILL_DECODERS) infillRows.push(await runInfill(decoder));
-const infillWall = (performance.now() - t0Infill) / 1000;
-writeFileSync(
-  join(ROOT, 'results', 'eval-infill.json'),
-  JSON.stringify(
-    {
-      task: 'story infilling: mask sentence 2 of held-out 5-sentence windows; gap = true sentence token count; ROUGE vs the true sentence',
-      sampling: { ...INFILL_SAMPLING, note: 'greedy everywhere: deterministic' },
-      rougeDefinition: 'Lin 2004; lowercased word tokens split on non-alphanumerics; ROUGE-N clipped n-gram counts; ROUGE-L LCS F with beta = 1; figures are macro means over stories',
-      diffusionSteps: 'steps = gap length (one token per forward, matched to group-wise s=1)',
-      arNote: 'AR (base) sees the prefix only, never the suffix; exactly gap-length tokens, no stop token',
-      seed,
-      quick,
-      counts: { stories: stories.length, requested: numStories, eligibleWindows: eligible.length, windows: windows.length, maxLen },
-      storyIds: stories.map((s) => s.id),
-      backend,
-      wallSec: infillWall,
-      models: modelInfo,
-      notes,
-      decoders: infillRows,
-    },
-    null,
-    2,
-  ),
-);
 
-// ---- multiple choice --------------------------------------------------------
-const t0Choice = performance.now();
-const allQuestions = makeEndingQuestions(windows, seed);
-mkdirSync(join(ROOT, 'data', 'eval'), { recursive: true });
-writeFileSync(join(ROOT, 'data', 'eval', 'story-endings.jsonl'), allQuestions.map((q) => JSON.stringify(q)).join('\n') + '\n');
-const questions = allQuestions.slice(0, Math.min(numQuestions, allQuestions.length));
-const choiceRows: (ChoiceResult | { scorer: string; ran: false; skipped: string })[] = [];
-choiceRows.push(evaluateChoice('base AR (content stream)', questions, tokenizer, maxLen, (c, o) => arOptionLogProbs(base, c, o)));
-for (const grouping of ['left-to-right', 'one-group'] as const) {
-  const name = `A3 ${grouping === 'left-to-right' ? 'left-to-right singletons' : 'option as one group'}`;
-  if (models.a3) choiceRows.push(evaluateChoice(name, questions, tokenizer, maxLen, (c, o) => a3OptionLogProbs(models.a3!, c, o, grouping)));
-  else choiceRows.push({ scorer: name, ran: false, skipped: 'public/weights/a3 missing' });
-}
-const ELBO_RATIOS = 4;
-if (models.mdlm) choiceRows.push(evaluateChoice(`MDLM ELBO (${ELBO_RATIOS} ratios)`, questions, tokenizer, maxLen, (c, o, q) => mdlmOptionElbos(models.mdlm!, c, o, ELBO_RATIOS, seed + Number(q.id.slice(7)))));
-else choiceRows.push({ scorer: 'MDLM ELBO', ran: false, skipped: 'public/weights/mdlm missing' });
-const choiceWall = (performance.now() - t0Choice) / 1000;
-writeFileSync(
-  join(ROOT, 'results', 'eval-choice.json'),
-  JSON.stringify(
-    {
-      task: 'story-ending choice: context = sentences 0-3, options = true 5th sentence + 3 other windows\' 5th sentences',
-      mainFigure: 'perToken (mean log-prob per option token); total log-prob reported beside it',
-      scoring: {
-        a3: 'exact log P(option | context) via sequenceLogProb with given = context (left-to-right singleton groups, or the option as one group)',
-        base: 'causal content stream (arForward) next-token log-probs of the option after the context',
-        mdlm: `minus the MDLM ELBO (a bound): option positions only masked, ratios (k+0.5)/${ELBO_RATIOS}, weight 1/t, mean over the ${ELBO_RATIOS} draws`,
-        context: 'cut from the left if context + longest option exceeds maxLen',
-      },
-      questionFile: 'data/eval/story-endings.jsonl',
-      seed,
-      quick,
-      counts: { questions: questions.length, generated: allQuestions.length, options: 4 },
-      chance: 0.25,
-      backend,
-      wallSec: choiceWall,
-      models: modelInfo,
-      notes,
-      results: choiceRows,
+async function multipleChoiceSection() {
+  const t0 = performance.now();
+  const tasks = choiceTasks().map(runChoiceTask);
+  writeJson('eval-choice.json', {
+    mainFigure: 'perToken (mean log-prob per option token); total log-prob reported beside it',
+    scoring: {
+      a3: 'exact log P(option | context) via sequenceLogProb with given = context (left-to-right singleton groups, or the option as one group)',
+      base: 'causal content stream (arForward) next-token log-probs of the option after the context',
+      mdlm: `minus the MDLM ELBO (a bound): option positions only masked, ratios (k+0.5)/${ELBO_RATIOS}, weight 1/t, mean over the ${ELBO_RATIOS} draws, seed = --seed + question index`,
+      context: 'cut from the left if context + longest option exceeds maxLen; options are scored as " " + option',
+      answerPositions: 'balanced: each block of 4 consecutive questions puts the answer once at each position (seeded order), so every prefix is balanced',
     },
-    null,
-    2,
-  ),
-);
+    seed,
+    quick,
+    chance: 0.25,
+    backend,
+    wallSec: (performance.now() - t0) / 1000,
+    models: modelInfo,
+    notes,
+    tasks,
+  });
+  return tasks;
+}
+
+// ---- run ------------------------------------------------------------------------
+const infill = await storyInfillSection();
+const choice = await multipleChoiceSection();
+// ---- 3. generation quality: call its section here (it writes its own JSON under outDir) ----
+
+// The whole run's wall time, for the README ("the full run's wall time is stated").
+const wallSec = (performance.now() - started) / 1000;
+writeJson('eval-run.json', { command: ['npm run eval', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '), seed, quick, backend, wallSec, files: [...written] });
 
 // ---- summary ----------------------------------------------------------------
 const pct = (x: number) => (100 * x).toFixed(1).padStart(5);
-console.log(`\nStory infilling (${stories.length} stories, greedy, ROUGE F1 x100)`);
+console.log(`\nStory infilling (${infill.stories} stories, greedy, ROUGE F1 x100)`);
 console.log('decoder                            R-1   R-2   R-L   NFE');
-for (const r of infillRows) {
+for (const r of infill.rows) {
   if (!r.ran) console.log(`${r.decoder.padEnd(33)} skipped: ${r.skipped}`);
   else console.log(`${r.decoder.padEnd(33)} ${pct(r.rougeF1!.rouge1)} ${pct(r.rougeF1!.rouge2)} ${pct(r.rougeF1!.rougeL)} ${r.meanNfe!.toFixed(1).padStart(5)}${r.weights === 'base (stand-in)' ? '  [base stand-in]' : ''}`);
 }
-console.log(`\nStory endings (${questions.length} questions, 4 options, chance 25%)`);
-console.log('scorer                          per-token acc [95% CI]     total acc');
-for (const r of choiceRows) {
-  if ('ran' in r) console.log(`${r.scorer.padEnd(31)} skipped: ${r.skipped}`);
-  else console.log(`${r.scorer.padEnd(31)} ${pct(r.perToken.accuracy)}% [${pct(r.perToken.ci95.low)}, ${pct(r.perToken.ci95.high)}]   ${pct(r.total.accuracy)}%`);
+for (const t of choice) {
+  console.log(`\n${t.task} (${t.counts.questions} questions, 4 options, chance 25%)`);
+  console.log('scorer                          per-token acc [95% CI]     total acc');
+  for (const r of t.results) {
+    if ('ran' in r) console.log(`${r.scorer.padEnd(31)} skipped: ${r.skipped}`);
+    else console.log(`${r.scorer.padEnd(31)} ${pct(r.perToken.accuracy)}% [${pct(r.perToken.ci95.low)}, ${pct(r.perToken.ci95.high)}]   ${pct(r.total.accuracy)}%`);
+  }
 }
 for (const n of notes) console.log(`note: ${n}`);
-console.log(`\nbackend ${backend}, wall ${((performance.now() - started) / 1000).toFixed(1)} s; wrote results/eval-infill.json, results/eval-choice.json, data/eval/story-endings.jsonl`);
+console.log(`\nbackend ${backend}, wall ${wallSec.toFixed(1)} s; wrote ${written.join(', ')}`);

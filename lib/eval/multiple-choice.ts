@@ -2,7 +2,7 @@
  * Story-ending choice: context = sentences 0-3 of a held-out window; options =
  * its true 5th sentence and the 5th sentences of 3 other windows (seeded,
  * never the same window, never a sentence of the context); the answer's
- * position is shuffled with the same seeded rng.
+ * position is balanced over the set (choice-questions.ts).
  *
  * Scorers give log P(option | context) (natural log, total over the option's
  * tokens); the per-token score (total / option tokens) is the main figure
@@ -24,25 +24,24 @@ import { bidirectionalLogits, MASK_TOKEN } from '../a3/mdlm';
 import { arForward, type A3Model } from '../a3/model';
 import { makeRng, randomPermutation } from '../a3/random';
 import { SPECIAL_TOKENS, type Tokenizer } from '../a3/tokenizer';
+import { balancedAnswerPositions, NUM_OPTIONS, withAnswerAt, type ChoiceQuestion } from './choice-questions';
 import type { StoryWindow } from './story-infill';
 
-export interface EndingQuestion {
-  id: string;
+export { NUM_OPTIONS, type ChoiceQuestion } from './choice-questions';
+
+export interface EndingQuestion extends ChoiceQuestion {
   /** The window the context and the answer come from. */
   windowId: string;
   /** Sentences 0-3, joined by spaces. */
   context: string;
-  options: string[];
-  answer: number;
   /** Window id of each option (the answer's is windowId). */
   optionSources: string[];
 }
 
-export const NUM_OPTIONS = 4;
-
 /** One question per window, in file order; deterministic in `seed`. */
 export function makeEndingQuestions(windows: StoryWindow[], seed: number): EndingQuestion[] {
   if (windows.length < NUM_OPTIONS) throw new Error(`need at least ${NUM_OPTIONS} windows, got ${windows.length}`);
+  const positions = balancedAnswerPositions(windows.length, seed);
   return windows.map((w, i) => {
     const rng = makeRng((Math.imul(seed, 1000003) + i) >>> 0);
     const contextSentences = w.sentences.slice(0, 4);
@@ -58,17 +57,15 @@ export function makeEndingQuestions(windows: StoryWindow[], seed: number): Endin
       picks.push(j);
     }
     if (picks.length < NUM_OPTIONS - 1) throw new Error(`window ${w.id}: not enough distinct distractor endings`);
-    const at = Math.floor(rng() * NUM_OPTIONS);
-    const options = picks.map((j) => windows[j].sentences[4]);
-    const sources = picks.map((j) => windows[j].id);
-    options.splice(at, 0, answer);
-    sources.splice(at, 0, w.id);
+    const at = positions[i];
+    const options = withAnswerAt(picks.map((j) => windows[j].sentences[4]), answer, at);
+    const sources = withAnswerAt(picks.map((j) => windows[j].id), w.id, at);
     return { id: `ending-${String(i).padStart(3, '0')}`, windowId: w.id, context: contextSentences.join(' '), options, answer: at, optionSources: sources };
   });
 }
 
 /** Tokens of a question: the context (cut from the left so the longest option fits) and each option. */
-export function questionTokens(q: EndingQuestion, tokenizer: Tokenizer, maxLen: number): { context: number[]; options: number[][] } {
+export function questionTokens(q: ChoiceQuestion, tokenizer: Tokenizer, maxLen: number): { context: number[]; options: number[][] } {
   const options = q.options.map((o) => tokenizer.encode(` ${o}`));
   const longest = Math.max(...options.map((o) => o.length));
   if (longest >= maxLen) throw new Error(`question ${q.id}: an option of ${longest} tokens leaves no room for context (max ${maxLen})`);
@@ -183,7 +180,8 @@ export function wilsonInterval(successes: number, n: number, z = 1.96): { low: n
   return { low: Math.max(0, center - half), high: Math.min(1, center + half) };
 }
 
-export type OptionScorer = (context: number[], options: number[][], question: EndingQuestion) => number[];
+/** Total log-score of each option given the context; `index` is the question's place in the scored list (for seeds). */
+export type OptionScorer = (context: number[], options: number[][], question: ChoiceQuestion, index: number) => number[];
 
 export interface ChoiceAccuracy {
   n: number;
@@ -213,11 +211,11 @@ function accuracy(correct: number, n: number): ChoiceAccuracy {
   return { n, correct, accuracy: n > 0 ? correct / n : 0, ci95: wilsonInterval(correct, n) };
 }
 
-export function evaluateChoice(name: string, questions: EndingQuestion[], tokenizer: Tokenizer, maxLen: number, scorer: OptionScorer): ChoiceResult {
+export function evaluateChoice(name: string, questions: ChoiceQuestion[], tokenizer: Tokenizer, maxLen: number, scorer: OptionScorer): ChoiceResult {
   const t0 = performance.now();
-  const rows = questions.map((q) => {
+  const rows = questions.map((q, index) => {
     const { context, options } = questionTokens(q, tokenizer, maxLen);
-    const totals = scorer(context, options, q);
+    const totals = scorer(context, options, q, index);
     const perToken = totals.map((t, i) => t / options[i].length);
     return { id: q.id, answer: q.answer, totals, perToken, pickPerToken: argmax(perToken), pickTotal: argmax(totals) };
   });

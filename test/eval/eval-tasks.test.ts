@@ -5,6 +5,7 @@ import { arForward, type A3Model } from '@/lib/a3/model';
 import { sequenceLogProb } from '@/lib/a3/likelihood';
 import { Tokenizer } from '@/lib/a3/tokenizer';
 import { a3OptionLogProbs, arOptionLogProbs, makeEndingQuestions, mdlmOptionElbos, questionTokens, wilsonInterval } from '@/lib/eval/multiple-choice';
+import { answerPositionCounts } from '@/lib/eval/choice-questions';
 import { infillSetup, infillStory, INFILL_DECODERS, type StoryWindow } from '@/lib/eval/story-infill';
 
 const WORDS = ['the', 'cat', 'dog', 'sat', 'ran', 'on', 'a', 'mat', 'hill', 'big', 'red', 'saw', 'bird', 'sun', 'home'];
@@ -37,7 +38,6 @@ describe('story-ending questions', () => {
     const b = makeEndingQuestions(windows, 5);
     expect(a).toEqual(b);
     expect(makeEndingQuestions(windows, 6)).not.toEqual(a);
-    const positions = new Set<number>();
     a.forEach((q, i) => {
       const w = windows[i];
       expect(q.options).toHaveLength(4);
@@ -48,9 +48,17 @@ describe('story-ending questions', () => {
       for (const o of q.options) expect(w.sentences.slice(0, 4)).not.toContain(o);
       expect(new Set(q.options).size).toBe(4);
       expect(q.optionSources.filter((s) => s === w.id)).toHaveLength(1);
-      positions.add(q.answer);
     });
-    expect(positions.size).toBeGreaterThan(1); // the answer position is shuffled
+  });
+
+  it('balance the answer position over every prefix (counts differ by at most 1)', () => {
+    for (const count of [4, 9, 13]) {
+      const qs = makeEndingQuestions(windowsFor(count), 11);
+      for (let n = 1; n <= qs.length; n++) {
+        const counts = answerPositionCounts(qs.slice(0, n));
+        expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+      }
+    }
   });
 
   it('Wilson interval', () => {
