@@ -6,6 +6,10 @@
  * 2. Multiple choice, 4 options, accuracy with a 95% Wilson interval, one
  *    entry per task in <out>/eval-choice.json: story endings and three WordNet
  *    sets (gloss, hypernym, antonym; lib/eval/wordnet-questions.ts).
+ * 3. Generation quality vs speed: continuations from every decoder at several
+ *    numbers of forwards, scored by the base model's perplexity and distinct-n
+ *    (scripts/lib/eval-generation.ts) -> <out>/eval-generation.json and the
+ *    plot <out>/quality-vs-forwards.svg.
  * Then <out>/eval-run.json: the command, seed and whole run's wall time.
  * Quick: 12 stories and the first 40 questions of each task (prefixes keep the
  * answer positions balanced); full: 60 stories and every question.
@@ -29,6 +33,7 @@ import { answerPositionCounts, type ChoiceQuestion } from '@/lib/eval/choice-que
 import { a3OptionLogProbs, arOptionLogProbs, evaluateChoice, makeEndingQuestions, mdlmOptionElbos, type ChoiceResult, type OptionScorer } from '@/lib/eval/multiple-choice';
 import { meanRouge } from '@/lib/eval/rouge';
 import { fitsContext, infillStory, INFILL_DECODERS, INFILL_SAMPLING, type InfillDecoder, type InfillModels, type InfillResult, type StoryWindow } from '@/lib/eval/story-infill';
+import { generationTable, runGenerationEval } from './lib/eval-generation';
 import { loadTokenizer, ROOT } from './lib/data';
 import { useNodeBackend } from './lib/node-backend';
 import { parseArgs } from './lib/progress';
@@ -223,7 +228,9 @@ async function multipleChoiceSection() {
 // ---- run ------------------------------------------------------------------------
 const infill = await storyInfillSection();
 const choice = await multipleChoiceSection();
-// ---- 3. generation quality: call its section here (it writes its own JSON under outDir) ----
+// 3. Generation quality vs forwards: writes <out>/eval-generation.json and <out>/quality-vs-forwards.svg.
+const generation = await runGenerationEval({ models: { ...models, base }, tokenizer, seed, quick, outDir });
+for (const file of Object.values(generation.files)) written.push(shown(file));
 
 // The whole run's wall time, for the README ("the full run's wall time is stated").
 const wallSec = (performance.now() - started) / 1000;
@@ -245,5 +252,7 @@ for (const t of choice) {
     else console.log(`${r.scorer.padEnd(31)} ${pct(r.perToken.accuracy)}% [${pct(r.perToken.ci95.low)}, ${pct(r.perToken.ci95.high)}]   ${pct(r.total.accuracy)}%`);
   }
 }
+console.log(`\nGeneration quality (${generation.config.length} tokens per sample)`);
+console.log(generationTable(generation));
 for (const n of notes) console.log(`note: ${n}`);
 console.log(`\nbackend ${backend}, wall ${wallSec.toFixed(1)} s; wrote ${written.join(', ')}`);

@@ -22,7 +22,7 @@ function snapshot(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [dir, prefix] of [['results', 'eval-'], [join('data', 'eval'), '']]) {
     if (!existsSync(join(ROOT, dir))) continue;
-    for (const f of readdirSync(join(ROOT, dir)).filter((name) => name.startsWith(prefix))) {
+    for (const f of readdirSync(join(ROOT, dir)).filter((name) => name.startsWith(prefix) || name === 'quality-vs-forwards.svg')) {
       out[join(dir, f)] = createHash('sha256').update(readFileSync(join(ROOT, dir, f))).digest('hex');
     }
   }
@@ -94,6 +94,24 @@ describe('npm run eval -- --quick --out <dir>', () => {
     for (const task of TASKS) {
       expect(readFileSync(join(out, 'questions', `${task}.jsonl`), 'utf8')).toBe(readFileSync(join(ROOT, 'data', 'eval', `${task}.jsonl`), 'utf8'));
     }
+  });
+
+  it('generation quality: every decoder row with gen-PPL, distinct-n, forwards and tokens/s, and the plot', () => {
+    const j = json('eval-generation.json');
+    expect(j).toMatchObject({ seed: 2026, quick: true });
+    expect(j.wallSec.total).toBeGreaterThan(0);
+    const families = new Set(j.rows.map((r: { family: string }) => r.family));
+    for (const f of ['ar', 'a3-groupwise', 'a3-dynamic-confidence', 'a3-dynamic-entropy', 'a3-speculative', 'mdlm-diffusion']) expect(families).toContain(f);
+    for (const r of j.rows) {
+      expect(r.ran).toBe(true);
+      expect(r.aggregate.genPpl).toBeGreaterThan(1);
+      expect(isFraction(r.aggregate.distinct['2'])).toBe(true);
+      expect(r.aggregate.meanNfe).toBeGreaterThan(0);
+      expect(r.aggregate.tokensPerSec).toBeGreaterThan(0);
+    }
+    const svg = readFileSync(join(out, 'quality-vs-forwards.svg'), 'utf8');
+    expect(svg).toMatch(/<svg[^>]*width="640"/);
+    expect(svg).toContain('</svg>');
   });
 
   it('the run record has the command, seed and wall time', () => {
