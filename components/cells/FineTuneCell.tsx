@@ -4,11 +4,12 @@
  * with a curriculum stage, the full A3 curriculum or a custom plan; watch the
  * loss; keep checkpoints in IndexedDB; export and import the weights.
  *
- * Export is **separate downloads** (one link per file) rather than an archive:
- * the files are exactly the shipped format (manifest.json + weights-*.bin +
- * config.json + tokenizer.json), so saving them into one folder is the whole
- * install (e.g. public/weights/<name>/), and Import takes the same files back.
- * No archive code to trust, nothing to unpack.
+ * Export is **three separate downloads** rather than an archive, in Hugging
+ * Face's layout: model.safetensors (float32, HF LLaMA tensor names, matrices
+ * [out, in], plus query_embed), config.json (LlamaConfig + an `a3` block) and
+ * tokenizer.json. Saved into one folder they are a model HF tools can read;
+ * Import takes the same files back (multi-select), and still accepts the
+ * shipped manifest.json + weights-*.bin. No archive code, nothing to unpack.
  */
 import { useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import { LossChart } from '@/components/views';
@@ -36,6 +37,7 @@ function groupingOf(kind: Grouping['kind'], size: number): Grouping {
 export function FineTuneCell({ index }: { index: number }) {
   const training = useStudio((s) => s.training);
   const modelReady = useStudio((s) => s.models.a3.status === 'loaded');
+  const faultsEnabled = useStudio((s) => s.faultsEnabled);
   const a = useStudioActions();
 
   const [source, setSource] = useState<'sample' | 'upload'>('sample');
@@ -124,8 +126,9 @@ export function FineTuneCell({ index }: { index: number }) {
     const list = Array.from(e.target.files ?? []);
     e.target.value = '';
     if (list.length === 0) return;
-    if (!list.some((f) => f.name === 'manifest.json')) {
-      a.pushError('finetune', 'select manifest.json together with its weights-*.bin files (and tokenizer.json if you have it)');
+    const names = new Set(list.map((f) => f.name));
+    if (!(names.has('model.safetensors') && names.has('config.json')) && !names.has('manifest.json')) {
+      a.pushError('finetune', 'select model.safetensors and config.json together (and tokenizer.json if you have it)');
       return;
     }
     setBusy('import');
@@ -300,7 +303,22 @@ export function FineTuneCell({ index }: { index: number }) {
         <span className={`badge badge-${state}`} data-testid="ft-state">
           {state}
         </span>
+        {faultsEnabled && !idle ? (
+          <span className="row" data-testid="ft-faults">
+            <button type="button" className="link" onClick={() => a.simulateFault('device-lost')} data-testid="ft-fault-lost">
+              simulate device lost
+            </button>
+            <button type="button" className="link" onClick={() => a.simulateFault('oom')} data-testid="ft-fault-oom">
+              simulate out of memory
+            </button>
+          </span>
+        ) : null}
       </div>
+      {training.fault ? (
+        <p className="note warn" role="status" data-testid="ft-fault">
+          {training.fault}
+        </p>
+      ) : null}
 
       <dl className="facts compact" data-testid="ft-stats"
         data-step={training.step}
@@ -357,8 +375,9 @@ export function FineTuneCell({ index }: { index: number }) {
 
       <h3>Export &amp; import</h3>
       <p className="muted small">
-        Export gives one download per file — manifest.json, weights-*.bin, config.json, tokenizer.json. Save them in one
-        folder: that folder is the model, in the same format the studio ships. Import: select those files again.
+        Export gives three downloads in Hugging Face&apos;s layout — model.safetensors (LLaMA tensor names), config.json,
+        tokenizer.json. Save them in one folder; to import, select all three at once (the shipped manifest.json +
+        weights-*.bin also work).
       </p>
       <div className="row wrap">
         <button type="button" onClick={() => void doExport()} disabled={!modelReady || busy !== null} data-testid="ft-export">
@@ -366,7 +385,7 @@ export function FineTuneCell({ index }: { index: number }) {
         </button>
         <label className="file-button">
           {busy === 'import' ? 'Importing…' : 'Import files…'}
-          <input type="file" multiple accept=".json,.bin" onChange={(e) => void onImport(e)} disabled={!idle || busy !== null} data-testid="ft-import" />
+          <input type="file" multiple accept=".safetensors,.json,.bin" onChange={(e) => void onImport(e)} disabled={!idle || busy !== null} data-testid="ft-import" />
         </label>
       </div>
       {exported.length ? (

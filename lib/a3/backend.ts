@@ -45,6 +45,8 @@ export interface InitBackendOptions {
   wasmPath?: string;
   /** Give up on one backend after this long (a wasm fetch that never answers must not hang the page). */
   timeoutMs?: number;
+  /** Never try these (a backend whose device was lost or ran out of memory during this session). */
+  exclude?: readonly BackendName[];
 }
 
 export const DEFAULT_WASM_PATH = '/tfjs-wasm/';
@@ -86,11 +88,12 @@ export function initBackend(prefer: BackendName | 'auto' = 'auto', options: Init
 async function choose(prefer: BackendName | 'auto', options: InitBackendOptions): Promise<BackendChoice> {
   const notes: string[] = [];
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const allowed = (name: BackendName) => !options.exclude?.includes(name);
 
   if (inNode()) {
     const order: BackendName[] = prefer === 'cpu' ? ['cpu', 'wasm'] : ['wasm', 'cpu'];
     if (prefer === 'webgpu' || prefer === 'webgl') notes.push(`${prefer}: not available in Node`);
-    for (const name of order) {
+    for (const name of order.filter(allowed)) {
       const err = await tryBackend(name, options, timeoutMs);
       if (err === null) return { name, reason: joinReason(notes, chosenNote(name, prefer, true)) };
       notes.push(`${name}: ${err}`);
@@ -114,7 +117,7 @@ async function choose(prefer: BackendName | 'auto', options: InitBackendOptions)
     if (prefer === 'webgpu') adapter = (await probeWebGpu()).adapter;
   }
 
-  for (const name of order) {
+  for (const name of order.filter(allowed)) {
     const err = await tryBackend(name, options, timeoutMs);
     if (err === null) {
       return { name, reason: joinReason(notes, chosenNote(name, prefer, false, adapter)), ...(adapter ? { adapter } : {}) };

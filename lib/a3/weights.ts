@@ -72,8 +72,8 @@ export function bufferSource(files: Record<string, ArrayBuffer | string>, descri
   };
 }
 
-/** Weights in the HF layout ([out, in] matrices), read from the model's variables. */
-async function exportTensor(variable: tf.Variable, transposed: boolean): Promise<Float32Array> {
+/** Weights in the HF layout ([out, in] matrices), read from the model's variables (asynchronously: WebGPU-safe). */
+export async function exportTensor(variable: tf.Variable, transposed: boolean): Promise<Float32Array> {
   const t = transposed ? tf.transpose(variable) : variable;
   const data = (await t.data()) as Float32Array;
   if (transposed) t.dispose();
@@ -208,7 +208,7 @@ function modelFromShards(manifest: WeightsManifest, shards: Map<string, ArrayBuf
 }
 
 /** [rows, cols] -> [cols, rows], on the host: load time only. */
-function transposeHost(data: Float32Array, rows: number, cols: number): Float32Array {
+export function transposeHost(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(data.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
   return out;

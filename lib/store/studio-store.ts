@@ -10,6 +10,7 @@ import type { BackendName } from '../a3/backend';
 import type { DecodeRequest, DecodeResult } from '../a3/decode/request';
 import { Tokenizer } from '../a3/tokenizer';
 import type { Curriculum } from '../train/curriculum';
+import type { FaultKind } from '../train/fallback';
 import type { AttentionSnapshot, LoadedModel, ModelKind, WorkerCommand, WorkerEvent } from '../train/protocol';
 import type { CheckpointSummary } from '../train/storage';
 import { DEFAULT_PLAN, planGroupIds, type GroupPlan } from './group-plan';
@@ -19,7 +20,7 @@ import { parseUrlState, type InspectParams, type PlaygroundParams } from './url-
 /** What the store needs from the worker: WorkerClient satisfies it, tests pass a fake. */
 export interface StudioClient {
   request(cmd: DistributiveOmit<Extract<WorkerCommand, { id: number }>, 'id'>, onSent?: (id: number) => void): Promise<WorkerEvent>;
-  send(cmd: Extract<WorkerCommand, { type: 'pause' | 'resume' | 'step' | 'stop' }>): void;
+  send(cmd: Extract<WorkerCommand, { type: 'pause' | 'resume' | 'step' | 'stop' | 'simulate-fault' }>): void;
 }
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -192,6 +193,8 @@ export interface StudioData {
   /** The tokenizer on the page (null until loaded): names candidate tokens, counts a selection's tokens. */
   tokenizer: Tokenizer | null;
   errors: StudioError[];
+  /** `?faults=1`: the Fine-tune cell offers buttons that simulate a lost device / out of memory (tests). */
+  faultsEnabled: boolean;
 }
 
 export interface StudioActions {
@@ -236,6 +239,8 @@ export interface StudioActions {
   resumeTraining(): void;
   stepTraining(): void;
   stopTraining(): void;
+  /** Test-only (`?faults=1`): the running training hits a lost device or an out-of-memory error. */
+  simulateFault(kind: FaultKind): void;
   refreshCheckpoints(): Promise<void>;
   restoreCheckpoint(key: string): Promise<void>;
   deleteCheckpoint(key: string): Promise<void>;
@@ -303,6 +308,8 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
   /** Request ids → the model slot they load (progress events carry the id). */
   const loading = new Map<number, ModelKind>();
   let trainId: number | null = null;
+  /** True from a start request until its run ends: the worker's 'running' arrives later, and a second click in between must not start a second run. */
+  let trainPending = false;
   let tokenizerLoad: Promise<Tokenizer | null> | null = null;
 
   return createStore<StudioState>()((set, get) => {
@@ -357,6 +364,7 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
       compare: { status: 'idle', rows: [] },
       tokenizer: null,
       errors: [],
+      faultsEnabled: new URLSearchParams(search).get('faults') === '1',
 
       attach(c) {
         client = c;
@@ -383,6 +391,11 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
             patchTraining((t) => reduceTrainEvent(t, e.event));
             if (e.event.type === 'checkpoint' || e.event.type === 'done') void get().refreshCheckpoints();
             return;
+          case 'fault':
+            // The worker moved to another backend and resumed: say so where the run is, and show the new backend.
+            set((s) => ({ backend: { ...s.backend, status: 'ready', name: e.to, reason: `${e.reason} — after: ${e.message}` } }));
+            patchTraining({ fault: e.message });
+            return;
           case 'error':
             // Errors with an id reject their request; the action that sent it shows them in its cell.
             if (e.id === undefined) get().pushError('global', e.message);
@@ -396,7 +409,7 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
         const requested = get().backend.requested;
         set({ backend: { status: 'starting', requested, name: null, reason: null } });
         try {
-          const ev = await need().request({ type: 'init', backend: requested });
+          const ev = await need().request({ type: 'init', backend: requested, ...(get().faultsEnabled ? { faults: true } : {}) });
           if (ev.type !== 'ready') throw new Error(`unexpected answer ${ev.type} to init`);
           set({ backend: { status: 'ready', requested, name: ev.backend, reason: ev.reason } });
         } catch (e) {
@@ -636,10 +649,11 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
 
       async startTraining(o) {
         get().clearErrors('finetune');
-        if (get().training.state !== 'idle') {
+        if (trainPending || get().training.state !== 'idle') {
           get().pushError('finetune', 'a run is already in progress: pause, stop or wait for it');
           return;
         }
+        trainPending = true;
         patchTraining((t) => beginRun(t, o.plan));
         try {
           await need().request(
@@ -649,6 +663,7 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
         } catch (e) {
           fail('finetune', e);
         } finally {
+          trainPending = false;
           await get().refreshCheckpoints();
         }
       },
@@ -663,6 +678,9 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
       },
       stopTraining() {
         client?.send({ type: 'stop' });
+      },
+      simulateFault(kind) {
+        client?.send({ type: 'simulate-fault', kind });
       },
 
       async refreshCheckpoints() {

@@ -38,6 +38,8 @@ export interface TrainingState {
   /** How the last run ended ('finished', 'stopped', 'diverged'), null while one runs. */
   ended: string | null;
   checkpoints: CheckpointSummary[];
+  /** The worker's sentence after a lost device / out of memory it recovered from (null: none in this run). */
+  fault: string | null;
 }
 
 export const initialTraining = (): TrainingState => ({
@@ -55,6 +57,7 @@ export const initialTraining = (): TrainingState => ({
   skipped: [],
   ended: null,
   checkpoints: [],
+  fault: null,
 });
 
 /** Global step at which each stage starts: stage i starts after the steps of stages 0..i-1. */

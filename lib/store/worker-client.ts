@@ -49,8 +49,8 @@ export class WorkerClient {
     });
   }
 
-  /** Fire-and-forget commands: pause, resume, step, stop. */
-  send(cmd: Extract<WorkerCommand, { type: 'pause' | 'resume' | 'step' | 'stop' }>): void {
+  /** Fire-and-forget commands: pause, resume, step, stop (and the test-only simulate-fault). */
+  send(cmd: Extract<WorkerCommand, { type: 'pause' | 'resume' | 'step' | 'stop' | 'simulate-fault' }>): void {
     this.port.postMessage(cmd);
   }
 

@@ -6,6 +6,7 @@
  */
 import type { BackendName } from '../a3/backend';
 import type { ModelConfig } from '../a3/config';
+import type { FaultKind } from './fallback';
 import type { CheckpointSummary } from './storage';
 import type { Curriculum } from './curriculum';
 import type { TrainEvent } from './trainer';
@@ -13,7 +14,8 @@ import type { TrainEvent } from './trainer';
 export type ModelKind = 'a3' | 'mdlm' | 'base';
 
 export type WorkerCommand =
-  | { type: 'init'; id: number; backend: BackendName | 'auto' }
+  /** `faults`: accept `simulate-fault` (the page sets it only with ?faults=1, for tests). */
+  | { type: 'init'; id: number; backend: BackendName | 'auto'; faults?: boolean }
   | { type: 'load'; id: number; kind: ModelKind; baseUrl: string; tokenizerUrl: string }
   | { type: 'decode'; id: number; kind: ModelKind; request: unknown }
   | { type: 'inspect'; id: number; text: string; groupIds?: number[] }
@@ -25,8 +27,12 @@ export type WorkerCommand =
   | { type: 'checkpoints'; id: number }
   | { type: 'restore'; id: number; key: string }
   | { type: 'delete-checkpoint'; id: number; key: string }
+  /** Answers `exported` with model.safetensors, config.json, tokenizer.json. */
   | { type: 'export'; id: number }
-  | { type: 'import'; id: number; files: Record<string, ArrayBuffer | string> };
+  /** model.safetensors + config.json (+ tokenizer.json), or the older manifest.json + weights-*.bin. */
+  | { type: 'import'; id: number; files: Record<string, ArrayBuffer | string> }
+  /** Test-only (init with `faults`): makes the running training hit a lost device or an out-of-memory error. */
+  | { type: 'simulate-fault'; kind: FaultKind };
 
 export interface LoadedModel {
   kind: ModelKind;
@@ -53,6 +59,8 @@ export type WorkerEvent =
   | { type: 'inspected'; id: number; snapshot: AttentionSnapshot }
   | { type: 'train-event'; id: number; event: TrainEvent }
   | { type: 'train-state'; state: 'running' | 'paused' | 'idle' }
+  /** The backend failed under training run `id`: the worker moved to `to` and resumed; `message` is for the page. */
+  | { type: 'fault'; id: number; kind: FaultKind; from: BackendName; to: BackendName; reason: string; resumedFrom: string; message: string }
   | { type: 'checkpoints'; id: number; list: CheckpointSummary[] }
   | { type: 'exported'; id: number; files: Record<string, ArrayBuffer | string> }
   | { type: 'done'; id: number }

@@ -4,13 +4,15 @@
  * and turns commands into events.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../a3/backend';
+import { initBackend, type BackendName } from '../a3/backend';
 import { parameterCount } from '../a3/config';
 import { denseRanks, leftToRight, validateGroupIds } from '../a3/groups';
 import { disposeModel, forward, type A3Model } from '../a3/model';
+import { CONFIG_FILE, SAFETENSORS_FILE, TOKENIZER_FILE, exportSafetensors, importSafetensors } from '../a3/safetensors';
 import { Tokenizer } from '../a3/tokenizer';
-import { bufferSource, loadModel, serializeModel, urlSource, type WeightSource } from '../a3/weights';
-import { prepareData, stageTrainer } from './finetune';
+import { MANIFEST_FILE, bufferSource, loadModel, serializeModel, urlSource, type WeightSource } from '../a3/weights';
+import { FaultError, SIMULATED, classifyFault, destroyWebGpuDevice, faultMessage, faultTitle, nextBackend, watchDeviceLost, type Fault } from './fallback';
+import { prepareData, stageTrainer, type FinetuneData } from './finetune';
 import type { AttentionSnapshot, ModelKind, WorkerCommand, WorkerEvent } from './protocol';
 import type { CheckpointStore } from './storage';
 import type { TrainerState } from './trainer';
@@ -28,14 +30,49 @@ export interface WorkerCoreOptions {
 }
 
 type RunState = 'idle' | 'running' | 'paused';
+type TrainCommand = Extract<WorkerCommand, { type: 'train' }>;
+
+/** Builds a model on the current backend (reporting bytes read); kept per slot so a fallback can rebuild it. */
+type ModelLoader = (onBytes: (loadedBytes: number) => void) => Promise<A3Model>;
+
+const fromSource =
+  (source: WeightSource): ModelLoader =>
+  async (onBytes) =>
+    (await loadModel(source, (p) => onBytes(p.loadedBytes))).model;
+
+/**
+ * Where a training run restarts after a fault: its last checkpoint, or the weights it started from. Both are
+ * rebuilt from bytes off the device (IndexedDB, or wherever the model was loaded from): a lost device can
+ * neither be read nor be trusted to answer.
+ */
+interface RestartPoint {
+  label: string;
+  stageIndex: number;
+  state?: TrainerState;
+  load: ModelLoader;
+}
+
+/** A run abandoned after a fault may still be finishing a step: wait for it, but not forever (a lost GPU may never answer). */
+const ABANDONED_RUN_WAIT_MS = 10_000;
 
 export class WorkerCore {
   private readonly models = new Map<ModelKind, A3Model>();
+  private readonly loaders = new Map<ModelKind, ModelLoader>();
   private tokenizer: Tokenizer | null = null;
   private run: RunState = 'idle';
   private stopRequested = false;
   private stepBudget = 0;
   private wake: (() => void) | null = null;
+  // Faults (see fallback.ts): backends that failed in this worker, a fault waiting for the run to notice it,
+  // the run's listener, an error to throw at the next step (simulated OOM), and a counter that retires an
+  // abandoned run's callbacks.
+  private faultsAllowed = false;
+  private readonly failedBackends = new Set<BackendName>();
+  private pendingFault: Fault | null = null;
+  private onFault: ((f: Fault) => void) | null = null;
+  private injected: Error | null = null;
+  private generation = 0;
+  private backendEpoch = 0;
 
   constructor(private readonly o: WorkerCoreOptions) {}
 
@@ -52,7 +89,9 @@ export class WorkerCore {
     const post = this.o.post;
     switch (cmd.type) {
       case 'init': {
+        this.faultsAllowed = cmd.faults === true;
         const choice = await initBackend(cmd.backend);
+        this.watchDevice();
         post({ type: 'ready', id: cmd.id, backend: choice.name, reason: choice.reason });
         return;
       }
@@ -88,6 +127,15 @@ export class WorkerCore {
         this.stopRequested = true;
         this.wake?.();
         return;
+      case 'simulate-fault':
+        if (!this.faultsAllowed) throw new Error('fault simulation is off: open the page with ?faults=1');
+        if (this.run === 'idle') throw new Error('no training run to interrupt: start one first');
+        // A lost device arrives as a signal (like GPUDevice.lost); out of memory as an error thrown by the next step.
+        if (cmd.kind === 'device-lost') {
+          destroyWebGpuDevice();
+          this.signalFault({ kind: 'device-lost', detail: `${SIMULATED}device lost`, simulated: true });
+        } else this.injected = new Error(`${SIMULATED}out of memory while allocating a buffer`);
+        return;
       case 'checkpoints':
         post({ type: 'checkpoints', id: cmd.id, list: await this.o.store.list() });
         return;
@@ -98,28 +146,17 @@ export class WorkerCore {
       case 'restore': {
         const ckpt = await this.o.store.get(cmd.key);
         if (!ckpt) throw new Error(`no checkpoint named ${cmd.key}`);
-        await this.replaceModel(cmd.id, 'a3', bufferSource(ckpt.files, `checkpoint ${ckpt.label}`));
+        await this.replaceModel(cmd.id, 'a3', fromSource(bufferSource(ckpt.files, `checkpoint ${ckpt.label}`)));
         return;
       }
       case 'export': {
-        const { manifest, shards } = await serializeModel(this.model('a3'));
-        const files: Record<string, ArrayBuffer | string> = { 'manifest.json': JSON.stringify(manifest), ...shards };
-        files['config.json'] = JSON.stringify(manifest.config, null, 2);
-        files['tokenizer.json'] = JSON.stringify(this.requireTokenizer().toJSON());
+        const files: Record<string, ArrayBuffer | string> = { ...(await exportSafetensors(this.model('a3'))) };
+        files[TOKENIZER_FILE] = JSON.stringify(this.requireTokenizer().toJSON());
         post({ type: 'exported', id: cmd.id, files });
         return;
       }
-      case 'import': {
-        if (typeof cmd.files['tokenizer.json'] === 'string') {
-          const tokenizer = Tokenizer.fromJSON(JSON.parse(cmd.files['tokenizer.json']));
-          if (this.tokenizer && tokenizer.vocabSize !== this.tokenizer.vocabSize) {
-            throw new Error(`the imported tokenizer has ${tokenizer.vocabSize} tokens, the loaded one ${this.tokenizer.vocabSize}`);
-          }
-          this.tokenizer = tokenizer;
-        }
-        await this.replaceModel(cmd.id, 'a3', bufferSource(cmd.files, 'imported files'));
-        return;
-      }
+      case 'import':
+        return this.importFiles(cmd.id, cmd.files);
     }
   }
 
@@ -140,20 +177,67 @@ export class WorkerCore {
       if (!res.ok) throw new Error(`cannot fetch ${tokenizerUrl}: HTTP ${res.status}`);
       this.tokenizer = Tokenizer.fromJSON(await res.json());
     }
-    await this.replaceModel(id, kind, source);
+    await this.replaceModel(id, kind, fromSource(source));
   }
 
-  /** Load first, swap after: a failed load keeps the model that was there. */
-  private async replaceModel(id: number, kind: ModelKind, source: WeightSource): Promise<void> {
-    if (this.run !== 'idle') throw new Error('a training run is using the model: stop it first');
-    const { model } = await loadModel(source, (p) => this.o.post({ type: 'load-progress', id, loadedBytes: p.loadedBytes }));
-    if (this.tokenizer && model.config.vocabSize !== this.tokenizer.vocabSize) {
-      disposeModel(model);
-      throw new Error(`this model has a vocabulary of ${model.config.vocabSize}, the tokenizer ${this.tokenizer.vocabSize}: they do not belong together`);
+  /** Imported files: model.safetensors + config.json (the export), or manifest.json + shards (the shipped format). */
+  private async importFiles(id: number, files: Record<string, ArrayBuffer | string>): Promise<void> {
+    const text = (name: string) => {
+      const v = files[name];
+      return typeof v === 'string' ? v : v === undefined ? undefined : new TextDecoder().decode(v);
+    };
+    let tokenizer = this.tokenizer;
+    const tokText = text(TOKENIZER_FILE);
+    if (tokText !== undefined) {
+      try {
+        tokenizer = Tokenizer.fromJSON(JSON.parse(tokText));
+      } catch (e) {
+        throw new Error(`${TOKENIZER_FILE} is not a tokenizer this studio wrote: ${(e as Error).message}`);
+      }
+      // The other model slots share the tokenizer: a different vocabulary would break them.
+      if (this.tokenizer && tokenizer.vocabSize !== this.tokenizer.vocabSize) {
+        throw new Error(`the imported tokenizer has ${tokenizer.vocabSize} tokens, the loaded one ${this.tokenizer.vocabSize}`);
+      }
     }
+    const weights = files[SAFETENSORS_FILE];
+    let load: ModelLoader;
+    if (weights !== undefined) {
+      const config = text(CONFIG_FILE);
+      if (config === undefined) throw new Error(`${CONFIG_FILE} is missing: select it together with ${SAFETENSORS_FILE}`);
+      if (typeof weights === 'string') throw new Error(`${SAFETENSORS_FILE} must be read as binary`);
+      load = async (onBytes) => {
+        onBytes(weights.byteLength);
+        return importSafetensors(weights, config);
+      };
+    } else if (files[MANIFEST_FILE] !== undefined) {
+      load = fromSource(bufferSource(files, 'imported files'));
+    } else {
+      throw new Error(`select ${SAFETENSORS_FILE} and ${CONFIG_FILE} (and ${TOKENIZER_FILE}) together`);
+    }
+    await this.replaceModel(id, 'a3', load, tokenizer);
+  }
+
+  /** Load first, swap after: a failed load keeps the model (and tokenizer) that were there. */
+  private async replaceModel(id: number, kind: ModelKind, load: ModelLoader, tokenizer = this.tokenizer): Promise<void> {
+    if (this.run !== 'idle') throw new Error('a training run is using the model: stop it first');
+    const model = await load((loadedBytes) => this.o.post({ type: 'load-progress', id, loadedBytes }));
+    if (tokenizer && model.config.vocabSize !== tokenizer.vocabSize) {
+      disposeModel(model);
+      throw new Error(`this model has a vocabulary of ${model.config.vocabSize}, the tokenizer ${tokenizer.vocabSize}: they do not belong together`);
+    }
+    this.install(kind, model, load);
+    this.tokenizer = tokenizer;
+    this.postLoaded(id, kind, model);
+  }
+
+  private install(kind: ModelKind, model: A3Model, load: ModelLoader): void {
     const old = this.models.get(kind);
     this.models.set(kind, model);
-    if (old) disposeModel(old);
+    this.loaders.set(kind, load);
+    if (old && old !== model) disposeModel(old);
+  }
+
+  private postLoaded(id: number, kind: ModelKind, model: A3Model): void {
     const cfg = model.config;
     this.o.post({
       type: 'loaded',
@@ -183,10 +267,15 @@ export class WorkerCore {
     this.o.post({ type: 'train-state', state });
   }
 
-  /** Between steps: wait while paused, unless a single step was requested. */
+  /** Between steps: wait while paused, unless a single step was requested; a simulated OOM surfaces here. */
   private async gate(): Promise<void> {
     await new Promise((r) => setTimeout(r, 0)); // let queued commands in
-    while (this.run === 'paused' && !this.stopRequested) {
+    if (this.injected) {
+      const e = this.injected;
+      this.injected = null;
+      throw e;
+    }
+    while (this.run === 'paused' && !this.stopRequested && !this.pendingFault) {
       if (this.stepBudget > 0) {
         this.stepBudget -= 1;
         return;
@@ -196,66 +285,171 @@ export class WorkerCore {
     }
   }
 
-  private async train(cmd: Extract<WorkerCommand, { type: 'train' }>): Promise<void> {
+  /**
+   * One run: its stages in order. A lost device or an out-of-memory error does not end it: the worker
+   * moves to the next backend, rebuilds the models there, and goes on from the last checkpoint.
+   */
+  private async train(cmd: TrainCommand): Promise<void> {
     if (this.run !== 'idle') throw new Error('a training run is already in progress: pause, stop or wait for it');
-    const model = this.model('a3');
-    const tokenizer = this.requireTokenizer();
-    const data = prepareData(cmd.text, tokenizer, model.config.maxLen);
-    let startStage = 0;
-    let resume: TrainerState | undefined;
-    if (cmd.resumeKey) {
-      const ckpt = await this.o.store.get(cmd.resumeKey);
-      if (!ckpt) throw new Error(`no checkpoint named ${cmd.resumeKey}`);
-      startStage = Math.max(0, cmd.plan.stages.findIndex((s) => s.name === ckpt.stage));
-      resume = ckpt.state;
-    }
+    const data = prepareData(cmd.text, this.requireTokenizer(), this.model('a3').config.maxLen);
+    // Running from here on, before the first await: a second 'train' arriving meanwhile is refused.
     this.stopRequested = false;
     this.setRun('running');
     try {
-      for (let i = startStage; i < cmd.plan.stages.length && !this.stopRequested; i++) {
-        const trainer = stageTrainer(
-          {
-            model,
-            data,
-            plan: cmd.plan,
-            batch: cmd.batch,
-            seed: cmd.seed,
-            evalEvery: 10,
-            checkpointEvery: 10,
-            onEvent: (event) => this.o.post({ type: 'train-event', id: cmd.id, event }),
-            checkpoint: (state) => this.saveCheckpoint(model, state, cmd),
-            shouldStop: () => this.stopRequested,
-            betweenSteps: () => this.gate(),
-          },
-          i,
-          i === startStage ? resume : undefined,
-        );
-        try {
-          const done = await trainer.run();
-          if (done.reason === 'diverged') throw new Error('training diverged (non-finite losses): the last good checkpoint is kept');
-        } finally {
-          trainer.dispose();
+      let restart = await this.startPoint(cmd);
+      try {
+        for (;;) {
+          try {
+            await this.runStages(cmd, data, restart, (p) => (restart = p));
+            break;
+          } catch (e) {
+            const fault = classifyFault(e);
+            if (!fault || this.stopRequested) throw e;
+            await this.recover(cmd.id, fault, restart);
+          }
         }
+      } finally {
+        // The A3 slot now holds this run's weights: a later fallback rebuilds them from its last checkpoint.
+        this.loaders.set('a3', restart.load);
       }
       this.o.post({ type: 'done', id: cmd.id });
     } finally {
+      this.pendingFault = null;
+      this.injected = null;
       this.setRun('idle');
       this.postMemory();
     }
   }
 
-  private async saveCheckpoint(model: A3Model, state: TrainerState, cmd: Extract<WorkerCommand, { type: 'train' }>): Promise<void> {
+  private async startPoint(cmd: TrainCommand): Promise<RestartPoint> {
+    if (cmd.resumeKey) {
+      const ckpt = await this.o.store.get(cmd.resumeKey);
+      if (!ckpt) throw new Error(`no checkpoint named ${cmd.resumeKey}`);
+      const stageIndex = Math.max(0, cmd.plan.stages.findIndex((s) => s.name === ckpt.stage));
+      return { label: `checkpoint ${ckpt.label}`, stageIndex, state: ckpt.state, load: this.checkpointLoader(ckpt.key, ckpt.label) };
+    }
+    return { label: 'the weights the run started from (no checkpoint yet)', stageIndex: 0, load: this.loaders.get('a3')! };
+  }
+
+  /** Rebuilds a model from a checkpoint as it is in the store when called. */
+  private checkpointLoader(key: string, label: string): ModelLoader {
+    return async (onBytes) => {
+      const ckpt = await this.o.store.get(key);
+      if (!ckpt) throw new Error(`checkpoint ${label} is no longer in storage`);
+      return fromSource(bufferSource(ckpt.files, `checkpoint ${label}`))(onBytes);
+    };
+  }
+
+  private async runStages(cmd: TrainCommand, data: FinetuneData, from: RestartPoint, saved: (p: RestartPoint) => void): Promise<void> {
+    const gen = ++this.generation;
+    const live = () => gen === this.generation;
+    const model = this.model('a3');
+    for (let i = from.stageIndex; i < cmd.plan.stages.length && !this.stopRequested; i++) {
+      const trainer = stageTrainer(
+        {
+          model,
+          data,
+          plan: cmd.plan,
+          batch: cmd.batch,
+          seed: cmd.seed,
+          evalEvery: 10,
+          checkpointEvery: 10,
+          // An abandoned run neither reports (its steps would interleave with the resumed ones) nor saves.
+          onEvent: (event) => live() && this.o.post({ type: 'train-event', id: cmd.id, event }),
+          checkpoint: async (state) => {
+            if (!live()) throw new Error('a run abandoned after a fault does not save');
+            const ckpt = await this.saveCheckpoint(model, state, cmd);
+            saved({ label: `checkpoint ${ckpt.label}`, stageIndex: i, state, load: this.checkpointLoader(ckpt.key, ckpt.label) });
+          },
+          shouldStop: () => this.stopRequested || !live(),
+          betweenSteps: () => this.gate(),
+        },
+        i,
+        i === from.stageIndex ? from.state : undefined,
+      );
+      try {
+        const done = await this.untilFault(trainer.run());
+        if (done.reason === 'diverged') throw new Error('training diverged (non-finite losses): the last good checkpoint is kept');
+      } finally {
+        trainer.dispose();
+      }
+    }
+  }
+
+  /** Races a run against a fault signal: on a lost device a pending GPU read may never settle. */
+  private async untilFault<T>(run: Promise<T>): Promise<T> {
+    const signalled = new Promise<Fault>((resolve) => (this.onFault = resolve));
+    if (this.pendingFault) this.onFault?.(this.pendingFault);
+    try {
+      const first = await Promise.race([run.then((value) => ({ value })), signalled.then((fault) => ({ fault }))]);
+      if ('value' in first) return first.value;
+      this.generation += 1; // the abandoned trainer stops at its next check
+      await Promise.race([run.catch(() => undefined), new Promise((r) => setTimeout(r, ABANDONED_RUN_WAIT_MS))]);
+      throw new FaultError(first.fault);
+    } finally {
+      this.onFault = null;
+    }
+  }
+
+  /** From GPUDevice.lost, or simulate-fault. Only a running (or paused) training run is rescued. */
+  private signalFault(fault: Fault): void {
+    if (this.run === 'idle') return;
+    this.pendingFault ??= fault;
+    this.onFault?.(fault);
+    this.wake?.();
+  }
+
+  private watchDevice(): void {
+    const epoch = ++this.backendEpoch;
+    watchDeviceLost((detail) => epoch === this.backendEpoch && this.signalFault({ kind: 'device-lost', detail, simulated: false }));
+  }
+
+  /**
+   * Next backend, every model rebuilt there (the run's from its restart point, the others from where they
+   * were loaded), then a `fault` event for the page. Throws when no backend is left; saved checkpoints stay.
+   */
+  private async recover(id: number, fault: Fault, from: RestartPoint): Promise<void> {
+    const failed = tf.getBackend() as BackendName;
+    this.failedBackends.add(failed);
+    this.pendingFault = null;
+    this.injected = null;
+    const title = faultTitle(fault, failed);
+    const next = nextBackend(failed, this.failedBackends);
+    if (!next) throw new Error(`${title} (${fault.detail}) and no backend is left to fall back to: training stopped, saved checkpoints are kept`);
+    for (const m of this.models.values()) {
+      try {
+        disposeModel(m);
+      } catch {
+        // A lost device may refuse to free its buffers; they are gone with it anyway.
+      }
+    }
+    this.models.clear();
+    const choice = await initBackend(next, { exclude: [...this.failedBackends] });
+    this.watchDevice();
+    for (const [kind, load] of [...this.loaders]) {
+      const loader = kind === 'a3' ? from.load : load;
+      this.install(kind, await loader(() => undefined), loader);
+    }
+    const message = faultMessage(fault, failed, choice.name, from.label);
+    this.o.post({ type: 'fault', id, kind: fault.kind, from: failed, to: choice.name, reason: choice.reason, resumedFrom: from.label, message });
+    this.postMemory();
+  }
+
+  private async saveCheckpoint(model: A3Model, state: TrainerState, cmd: TrainCommand): Promise<{ key: string; label: string }> {
     const { manifest, shards } = await serializeModel(model);
+    const key = `run-${cmd.seed}-${state.stage}`;
+    const label = `${state.stage} @ step ${state.step}`;
     await this.o.store.put({
-      key: `run-${cmd.seed}-${state.stage}`,
-      label: `${state.stage} @ step ${state.step}`,
+      key,
+      label,
       savedAt: Date.now(),
       step: state.step,
       stage: state.stage,
-      files: { 'manifest.json': JSON.stringify(manifest), ...shards },
+      files: { [MANIFEST_FILE]: JSON.stringify(manifest), ...shards },
       state,
       run: { text: cmd.text, plan: cmd.plan },
     });
+    return { key, label };
   }
 
   private postMemory(): void {

@@ -15,7 +15,7 @@ const core = new WorkerCore({
   decode: (model, tokenizer, request) => runDecodeRequest(model, tokenizer, request as DecodeRequest),
 });
 
-// Commands run in arrival order, except pause/resume/step/stop, which must reach a running loop.
+// Commands run in arrival order, except pause/resume/step/stop/simulate-fault, which must reach a running loop.
 let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (e: MessageEvent) => {
   const cmd = e.data;
@@ -23,7 +23,7 @@ scope.onmessage = (e: MessageEvent) => {
     scope.postMessage({ type: 'error', message: 'the worker received a malformed command' });
     return;
   }
-  if (cmd.type === 'pause' || cmd.type === 'resume' || cmd.type === 'step' || cmd.type === 'stop') {
+  if (cmd.type === 'pause' || cmd.type === 'resume' || cmd.type === 'step' || cmd.type === 'stop' || cmd.type === 'simulate-fault') {
     void core.handle(cmd);
     return;
   }

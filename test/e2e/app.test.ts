@@ -3,9 +3,14 @@
  * model loads (base stands in when A3 is not shipped), the inspect cell shows the mask counts of a known plan,
  * a 5-step fine-tune on the built-in sample lowers the loss with pause / single step / resume, and a reload
  * lists the checkpoint it saved. The infill playground fills a typed template group-wise and dynamically and
- * replays the trace; the compare cell runs every decoder on it. Screenshots go to test-results/app-*.png.
+ * replays the trace; the compare cell runs every decoder on it. Export downloads model.safetensors + config.json
+ * + tokenizer.json and importing them round-trips byte for byte; malformed or foreign files show their
+ * messages; a second start while a run starts is refused; with ?faults=1 a simulated lost WebGPU device and
+ * then an out-of-memory error move training to webgl, then wasm, and the run finishes. Screenshots go to
+ * test-results/app-*.png; page speed (ready time, long tasks during a fine-tune, weight bytes) goes to
+ * results/e2e-speed.json (reported, not asserted).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +20,23 @@ import { E2E_TIMEOUT_MS, REPO_ROOT, launch, type LaunchedBrowser } from './brows
 import { startApp, type AppServer } from './app/server';
 
 const SHOTS = join(REPO_ROOT, 'test-results');
+const EXPORTS = join(SHOTS, 'export');
+
+/** What the README's "Page speed (e2e)" block reports (scripts/report.ts reads it). */
+interface SpeedReport {
+  measuredAt: string;
+  backend: string | null;
+  browser: string | null;
+  /** Navigation start to "ready to infill" (model loaded, Run enabled), production build. */
+  readyMs: number | null;
+  /** Longest main-thread task (PerformanceObserver 'longtask', > 50 ms) during the 5-step fine-tune; 0 if none. */
+  longestTaskMs: number | null;
+  longTasks: number | null;
+  fineTuneMs: number | null;
+  /** Bytes of /weights/ responses (transferred body size) before "ready", and how many files. */
+  weightsBytes: number;
+  weightsFiles: number;
+}
 const NOISE = [/favicon\.ico/, /D-?Bus/i, /unexpected operator/, /Failed to load resource: the server responded with a status of 404/];
 
 describe('A3 Studio notebook (production build, headless Chromium)', () => {
@@ -22,9 +44,15 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
   let browser: LaunchedBrowser | undefined;
   let page: Page;
   const errors: string[] = [];
+  /** Every console line (worker logs included), printed when the fault test fails. */
+  const consoleLines: string[] = [];
   const t0 = Date.now();
   const attr = (sel: string, name: string) => page.getAttribute(sel, name);
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `app-${name}.png`), fullPage: true });
+  const speed: SpeedReport = { measuredAt: new Date().toISOString(), backend: null, browser: null, readyMs: null, longestTaskMs: null, longTasks: null, fineTuneMs: null, weightsBytes: 0, weightsFiles: 0 };
+  let firstLoadDone = false;
+  const weightUrls: string[] = [];
+  const writeSpeed = () => writeFileSync(join(REPO_ROOT, 'results', 'e2e-speed.json'), `${JSON.stringify(speed, null, 2)}\n`);
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -34,9 +62,31 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.on('console', (m) => {
       const text = `${m.type()}: ${m.text()}`;
+      consoleLines.push(text);
       if (m.type() === 'error' && !NOISE.some((r) => r.test(text))) errors.push(text);
     });
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.stack ?? e.message}`));
+    // Weights fetched before "ready" (the worker's fetches are reported on the page too).
+    page.on('requestfinished', (req) => {
+      if (firstLoadDone || !new URL(req.url()).pathname.startsWith('/weights/')) return;
+      void req.sizes().then((sz) => {
+        speed.weightsBytes += sz.responseBodySize;
+        speed.weightsFiles += 1;
+        weightUrls.push(`${new URL(req.url()).pathname} ${sz.responseBodySize}`);
+      });
+    });
+    // Long main-thread tasks, observed from the first script on (an init script runs before the page's own).
+    await page.addInitScript(() => {
+      const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
+      w.__longTasks = [];
+      try {
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
+        }).observe({ type: 'longtask', buffered: true });
+      } catch {
+        /* no longtask support: the report says null */
+      }
+    });
     // Folders not shipped yet answer 404 to the manifest probe (expected); any other 404 is a bug.
     page.on('response', (r) => {
       if (r.status() >= 400 && !/\/weights\/(a3|mdlm)\/manifest\.json$/.test(new URL(r.url()).pathname)) errors.push(`HTTP ${r.status()} ${r.url()}`);
@@ -58,7 +108,21 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     const backend = await page.textContent('[data-testid="backend"]');
     expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(backend);
     expect(await page.textContent('[data-testid="backend-reason"]')).toMatch(new RegExp(`^${backend}`));
-    await page.waitForSelector('[data-testid="model-status"][data-status="loaded"]', { timeout: 90_000 });
+    // "Ready to infill": the model is loaded and Run is enabled; performance.now() counts from navigation start.
+    const ready = await page.waitForFunction(
+      () => {
+        const run = document.querySelector<HTMLButtonElement>('[data-testid="infill-run"]');
+        return document.querySelector('[data-testid="model-status"]')?.getAttribute('data-status') === 'loaded' && run && !run.disabled ? performance.now() : false;
+      },
+      null,
+      { timeout: 90_000 },
+    );
+    speed.readyMs = Math.round((await ready.jsonValue()) as number);
+    firstLoadDone = true;
+    speed.backend = backend;
+    const cdp = await page.context().newCDPSession(page);
+    speed.browser = ((await cdp.send('Browser.getVersion')) as { product: string }).product;
+    await cdp.detach();
     const source = await attr('[data-testid="model-status"]', 'data-source');
     expect(['a3', 'base']).toContain(source);
     if (source === 'base') expect(await page.textContent('[data-testid="model-note"]')).toMatch(/not shipped yet/);
@@ -203,6 +267,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     await page.selectOption('[data-testid="ft-plan"]', 'stage:0');
     await page.fill('[data-testid="ft-steps"]', '5');
     await page.fill('[data-testid="ft-batch"]', '4');
+    const tStart = await page.evaluate(() => performance.now());
     await page.click('[data-testid="ft-start"]');
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="ft-stats"]')?.getAttribute('data-points')) >= 1, null, { timeout: 90_000 });
     await page.click('[data-testid="ft-pause"]');
@@ -218,6 +283,15 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
       await page.click('[data-testid="ft-resume"]');
     }
     await page.waitForSelector('[data-testid="ft-state"]:text-is("idle")', { timeout: 90_000 });
+    const allTasks = await page.evaluate(() => (window as unknown as { __longTasks?: { start: number; duration: number }[] }).__longTasks ?? null);
+    const tasks = allTasks?.filter((t) => t.start >= tStart).map((t) => t.duration) ?? null;
+    // Evidence the observer works: long tasks since this page load (hydration, worker start), before the fine-tune.
+    console.log(`long tasks before the fine-tune: ${allTasks?.filter((t) => t.start < tStart).map((t) => Math.round(t.duration)).join(', ') || 'none'}; weights: ${weightUrls.join('; ')}`);
+    speed.fineTuneMs = Math.round((await page.evaluate(() => performance.now())) - tStart);
+    speed.longTasks = tasks ? tasks.length : null;
+    speed.longestTaskMs = tasks ? Math.round(Math.max(0, ...tasks)) : null;
+    writeSpeed();
+    console.log(`speed: ready ${speed.readyMs} ms, ${speed.weightsFiles} weight files ${speed.weightsBytes} bytes, fine-tune ${speed.fineTuneMs} ms with ${speed.longTasks} long tasks (longest ${speed.longestTaskMs} ms)`);
     expect(await points()).toBe(5);
     const first = Number(await attr('[data-testid="ft-stats"]', 'data-first-loss'));
     const last = Number(await attr('[data-testid="ft-stats"]', 'data-last-loss'));
@@ -225,13 +299,63 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     expect(last).toBeLessThan(first);
     expect(await page.$('[data-testid="errors-finetune"]')).toBeNull();
     await page.waitForSelector('[data-testid="checkpoint-list"] li', { timeout: 30_000 });
-    // Export: one download link per file of the shipped format.
-    await page.click('[data-testid="ft-export"]');
-    await page.waitForSelector('[data-testid="ft-downloads"] a', { timeout: 30_000 });
-    const names = await page.$$eval('[data-testid="ft-downloads"] a', (as) => as.map((a) => a.getAttribute('download')));
-    expect(names).toEqual(expect.arrayContaining(['manifest.json', 'weights-000.bin', 'config.json', 'tokenizer.json']));
     await shot('finetune');
   }, E2E_TIMEOUT_MS);
+
+  /** Clicks Export and saves each download link's file under test-results/export/<dir>/ (the user's flow). */
+  const exportFiles = async (dir: string): Promise<Record<string, string>> => {
+    const previous = await page.$eval('[data-testid="ft-downloads"] a', (a) => a.getAttribute('href')).catch(() => null);
+    await page.click('[data-testid="ft-export"]');
+    // Each export makes new blob: URLs; wait for this one's.
+    await page.waitForFunction((prev) => {
+      const href = document.querySelector('[data-testid="ft-downloads"] a')?.getAttribute('href');
+      return href != null && href !== prev;
+    }, previous, { timeout: 30_000 });
+    const names = (await page.$$eval('[data-testid="ft-downloads"] a', (as) => as.map((a) => a.getAttribute('download') ?? ''))).sort();
+    const paths: Record<string, string> = {};
+    mkdirSync(join(EXPORTS, dir), { recursive: true });
+    for (const name of names) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid="ft-downloads"] a[download="${name}"]`)]);
+      paths[name] = join(EXPORTS, dir, name);
+      await download.saveAs(paths[name]);
+    }
+    return paths;
+  };
+
+  it('export gives model.safetensors + config.json + tokenizer.json; importing them round-trips; bad files say why', async () => {
+    const first = await exportFiles('first');
+    expect(Object.keys(first)).toEqual(['config.json', 'model.safetensors', 'tokenizer.json']);
+    const config = JSON.parse(readFileSync(first['config.json'], 'utf8'));
+    expect(config).toMatchObject({ model_type: 'llama', architectures: ['LlamaForCausalLM'], a3: { format: 'a3-studio' } });
+    const weights = readFileSync(first['model.safetensors']);
+    const header = JSON.parse(weights.subarray(8, 8 + weights.readUInt32LE(0)).toString('utf8'));
+    expect(header['model.layers.0.mlp.gate_proj.weight'].shape).toEqual([config.intermediate_size, config.hidden_size]);
+
+    // The user's import: select the three files at once.
+    await page.setInputFiles('[data-testid="ft-import"]', Object.values(first));
+    await page.waitForSelector('[data-testid="model-status"][data-source="import"][data-status="loaded"]', { timeout: 60_000 });
+    expect(await page.textContent('[data-testid="model-note"]')).toMatch(/imported 3 files/);
+    expect(await page.$('[data-testid="errors-finetune"]')).toBeNull();
+    // Exporting the imported model gives the same bytes: nothing was lost or transposed twice.
+    const again = await exportFiles('again');
+    expect(readFileSync(again['model.safetensors']).equals(weights)).toBe(true);
+    expect(readFileSync(again['config.json'], 'utf8')).toBe(readFileSync(first['config.json'], 'utf8'));
+
+    const importBad = async (files: { name: string; buffer: Buffer }[], message: RegExp) => {
+      await page.setInputFiles('[data-testid="ft-import"]', files.map((f) => ({ ...f, mimeType: 'application/octet-stream' })));
+      await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('[data-testid="errors-finetune"]')?.textContent ?? ''), message.source, { timeout: 30_000 });
+    };
+    const cfg = { name: 'config.json', buffer: readFileSync(first['config.json']) };
+    await importBad([{ name: 'model.safetensors', buffer: weights.subarray(0, 1000) }, cfg], /model\.safetensors is truncated|out of range/);
+    const gpt2 = Buffer.from(JSON.stringify({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', n_embd: 768 }));
+    await importBad([{ name: 'model.safetensors', buffer: weights }, { name: 'config.json', buffer: gpt2 }], /describes a "gpt2" model \(GPT2LMHeadModel\), not an A3 model/);
+    await page.locator('#cell-finetune').screenshot({ path: join(SHOTS, 'app-import-error.png') });
+    await importBad([{ name: 'weights.bin', buffer: weights }], /select model\.safetensors and config\.json together/);
+    // The imported model is still there.
+    expect(await attr('[data-testid="model-status"]', 'data-source')).toBe('import');
+    expect(await attr('[data-testid="model-status"]', 'data-status')).toBe('loaded');
+  }, E2E_TIMEOUT_MS);
+
 
   it('a reload lists the checkpoint from IndexedDB', async () => {
     await page.reload({ waitUntil: 'load' });
@@ -241,6 +365,23 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     await page.waitForSelector('[data-testid="mask-counts"]', { timeout: 60_000 });
     expect(await page.isChecked('[data-testid="plan-contiguous"]')).toBe(true);
     await shot('reload');
+  }, E2E_TIMEOUT_MS);
+
+  it('two runs started at once: the second is refused, the first runs alone', async () => {
+    await page.waitForSelector('[data-testid="model-status"][data-status="loaded"]', { timeout: 90_000 });
+    await page.selectOption('[data-testid="ft-plan"]', 'stage:0');
+    await page.fill('[data-testid="ft-steps"]', '3');
+    await page.fill('[data-testid="ft-batch"]', '2');
+    // Two clicks before the worker says "running": the Start button is still there for the second.
+    await page.dblclick('[data-testid="ft-start"]');
+    await page.waitForFunction(() => /a run is already in progress/.test(document.querySelector('[data-testid="errors-finetune"]')?.textContent ?? ''), null, { timeout: 30_000 });
+    await page.waitForSelector('[data-testid="ft-state"]:text-is("running")', { timeout: 60_000 });
+    await page.locator('#cell-finetune').screenshot({ path: join(SHOTS, 'app-two-runs.png') });
+    await page.waitForSelector('[data-testid="ft-state"]:text-is("idle")', { timeout: 90_000 });
+    // One run's steps only: 3 points, ending at step 3 (two interleaved runs would give 6, or restart the count).
+    expect(Number(await attr('[data-testid="ft-stats"]', 'data-points'))).toBe(3);
+    expect(Number(await attr('[data-testid="ft-stats"]', 'data-step'))).toBe(3);
+    expect(await page.textContent('[data-testid="errors-finetune"]')).toMatch(/^[^]*a run is already in progress: pause, stop or wait for it[^]*$/);
   }, E2E_TIMEOUT_MS);
 
   it('honours ?backend= and keeps the shared state in the link', async () => {
@@ -253,4 +394,47 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     await page.waitForSelector('[data-testid="model-status"][data-status="loaded"]', { timeout: 90_000 });
     expect(errors).toEqual([]);
   }, E2E_TIMEOUT_MS);
+
+  it('?faults=1: a lost WebGPU device, then out of memory on WebGL: training falls back, resumes from the checkpoint, finishes', async () => {
+    try {
+      const url = new URL(page.url());
+      url.searchParams.set('backend', 'webgpu');
+      url.searchParams.set('faults', '1');
+      await page.goto(url.toString(), { waitUntil: 'load' });
+      await page.waitForSelector('[data-testid="backend"]:text-is("webgpu")', { timeout: 60_000 });
+      await page.waitForSelector('[data-testid="model-status"][data-status="loaded"]', { timeout: 90_000 });
+      // The full curriculum, one step per stage: a checkpoint after every step.
+      await page.selectOption('[data-testid="ft-plan"]', 'full');
+      await page.fill('[data-testid="ft-steps"]', '1');
+      await page.fill('[data-testid="ft-batch"]', '1');
+      await page.click('[data-testid="ft-start"]');
+      // WebGPU on SwiftShader needs minutes for a training step: the device goes at once, before any checkpoint.
+      await page.waitForSelector('[data-testid="ft-state"]:text-is("running")', { timeout: 60_000 });
+      await page.click('[data-testid="ft-fault-lost"]');
+      const fault = '[data-testid="ft-fault"]';
+      await page.waitForSelector(`${fault}:has-text("WebGPU device lost")`, { timeout: 60_000 });
+      expect(await page.textContent(fault)).toBe('WebGPU device lost (simulated): switched to webgl, resumed from the weights the run started from (no checkpoint yet).');
+      expect(await page.textContent('[data-testid="backend"]')).toBe('webgl');
+      await page.locator('#cell-finetune').screenshot({ path: join(SHOTS, 'app-fault-device-lost.png') });
+      // On WebGL, stage 1 ends with a checkpoint; then memory runs out and wasm takes over from that checkpoint.
+      await page.waitForFunction(() => /1: left-to-right @ step 1\b/.test(document.querySelector('[data-testid="checkpoint-list"]')?.textContent ?? ''), null, { timeout: 120_000 });
+      await page.click('[data-testid="ft-fault-oom"]');
+      await page.waitForSelector(`${fault}:has-text("WebGL ran out of memory")`, { timeout: 90_000 });
+      expect(await page.textContent(fault)).toMatch(/^WebGL ran out of memory \(simulated\): switched to wasm, resumed from checkpoint \d\w?: [\w -=]+ @ step 1\.$/);
+      expect(await page.textContent('[data-testid="backend"]')).toBe('wasm');
+      await page.waitForSelector('[data-testid="ft-state"]:text-is("idle")', { timeout: 120_000 });
+      expect(Number(await attr('[data-testid="ft-stats"]', 'data-points'))).toBe(5);
+      expect(Number(await attr('[data-testid="ft-stats"]', 'data-step'))).toBe(5);
+      expect(await page.textContent('[data-testid="ft-stats"]')).toMatch(/last run finished/);
+      expect(await page.$('[data-testid="errors-finetune"]')).toBeNull();
+      await page.locator('#cell-finetune').screenshot({ path: join(SHOTS, 'app-fault-oom.png') });
+      expect(errors).toEqual([]);
+    } catch (e) {
+      const state = await page.textContent('[data-testid="ft-state"]').catch(() => '?');
+      const errs = await page.textContent('[data-testid="errors-finetune"]', { timeout: 1000 }).catch(() => 'none');
+      console.log(`fault test failed: state ${state}; cell errors: ${errs}; console:\n${consoleLines.slice(-30).join('\n')}`);
+      await page.locator('#cell-finetune').screenshot({ path: join(SHOTS, 'app-fault-failed.png') }).catch(() => undefined);
+      throw e;
+    }
+  }, 2 * E2E_TIMEOUT_MS); // three backends' shader compiles / first steps on SwiftShader
 });

@@ -127,6 +127,34 @@ describe('studio store', () => {
     expect(sent.slice(-4).map((c) => c.type)).toEqual(['pause', 'step', 'resume', 'stop']);
   });
 
+  it('two starts at once: the second is refused before it reaches the worker, the first keeps its events', async () => {
+    const { store, sent } = setup({ base: [[2]] });
+    await store.getState().boot();
+    const plan = { ...defaultCurriculum(2), stages: defaultCurriculum(2).stages.slice(0, 1) };
+    // Both clicks land before the worker's 'running' arrives.
+    const first = store.getState().startTraining({ text: 'x', plan, batch: 2, seed: 1 });
+    const second = store.getState().startTraining({ text: 'y', plan, batch: 2, seed: 2 });
+    await Promise.all([first, second]);
+    expect(sent.filter((c) => c.type === 'train')).toHaveLength(1);
+    expect(store.getState().errors).toMatchObject([{ cell: 'finetune', message: 'a run is already in progress: pause, stop or wait for it' }]);
+    expect(store.getState().training.train).toEqual([{ step: 1, loss: 4 }, { step: 2, loss: 3 }]);
+  });
+
+  it('a device fault: the backend shown changes and the run shows the worker\'s sentence; ?faults=1 enables simulation', async () => {
+    const { store, sent } = setup({ base: [[2]] }, '?faults=1');
+    await store.getState().boot();
+    expect(store.getState().faultsEnabled).toBe(true);
+    expect(sent[0]).toMatchObject({ type: 'init', faults: true });
+    const message = 'WebGPU device lost: switched to webgl, resumed from checkpoint s @ step 10.';
+    store.getState().handleEvent({ type: 'fault', id: 1, kind: 'device-lost', from: 'webgpu', to: 'webgl', reason: 'webgl [GPU]: fallback from webgpu', resumedFrom: 'checkpoint s @ step 10', message });
+    expect(store.getState().backend).toMatchObject({ status: 'ready', name: 'webgl' });
+    expect(store.getState().backend.reason).toContain(message);
+    expect(store.getState().training.fault).toBe(message);
+    store.getState().simulateFault('oom');
+    expect(sent.at(-1)).toEqual({ type: 'simulate-fault', kind: 'oom' });
+    expect(createStudioStore().getState().faultsEnabled).toBe(false);
+  });
+
   it('errors: worker failures become cell messages; unknown commands and errorless events are safe', async () => {
     const { store } = setup({ base: [[2]] });
     // No handler for export in the fake: the request rejects.

@@ -6,41 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PRESETS } from '@/lib/a3/config';
-import { disposeModel, initModel } from '@/lib/a3/model';
-import { Tokenizer } from '@/lib/a3/tokenizer';
-import { serializeModel } from '@/lib/a3/weights';
+import { decodeSafetensors } from '@/lib/a3/safetensors';
 import { defaultCurriculum } from '@/lib/train/curriculum';
-import type { WorkerEvent } from '@/lib/train/protocol';
-import { MemoryCheckpointStore } from '@/lib/train/storage';
-import { WorkerCore } from '@/lib/train/worker-core';
+import { TEXT, fixtureFiles, harness } from '../helpers/worker-harness';
 import { useCpu } from '../helpers/tf';
-
-const TEXT = 'The quick brown fox jumps over the lazy dog. A small cat sat on the warm mat and looked at the moon. '.repeat(12);
-
-async function fixtureFiles(): Promise<Record<string, ArrayBuffer | string>> {
-  const tokenizer = Tokenizer.train(TEXT, 40);
-  const model = initModel({ ...PRESETS.tiny, vocabSize: tokenizer.vocabSize, maxLen: 32 }, 5);
-  const { manifest, shards } = await serializeModel(model);
-  disposeModel(model);
-  return { 'manifest.json': JSON.stringify(manifest), 'tokenizer.json': JSON.stringify(tokenizer.toJSON()), ...shards };
-}
-
-function fakeFetch(files: Record<string, ArrayBuffer | string>): typeof fetch {
-  return (async (url: string | URL) => {
-    const name = String(url).split('/').pop()!;
-    const body = files[name];
-    if (body === undefined) return new Response('missing', { status: 404 });
-    return new Response(body);
-  }) as typeof fetch;
-}
-
-function harness(files: Record<string, ArrayBuffer | string>) {
-  const events: WorkerEvent[] = [];
-  const store = new MemoryCheckpointStore();
-  const core = new WorkerCore({ post: (e) => events.push(e), store, decode: (_m, tok, req) => ({ echo: req, vocab: tok.vocabSize }), fetchImpl: fakeFetch(files) });
-  const of = <T extends WorkerEvent['type']>(type: T) => events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);
-  return { core, events, store, of };
-}
 
 describe('WorkerCore', () => {
   let files: Record<string, ArrayBuffer | string>;
@@ -73,6 +42,10 @@ describe('WorkerCore', () => {
     const broken = { ...files, 'manifest.json': '{"format": "nope"}' };
     await core.handle({ type: 'import', id: 4, files: broken });
     expect(of('error').at(-1)!.message).toMatch(/format/);
+    await core.handle({ type: 'import', id: 41, files: { 'model.safetensors': new ArrayBuffer(16) } });
+    expect(of('error').at(-1)!.message).toMatch(/config\.json is missing/);
+    await core.handle({ type: 'import', id: 42, files: { 'notes.txt': 'hello' } });
+    expect(of('error').at(-1)!.message).toMatch(/select model\.safetensors and config\.json/);
     await core.handle({ type: 'train', id: 5, text: '   ', plan: defaultCurriculum(2), batch: 2, seed: 1 });
     expect(of('error').at(-1)!.message).toMatch(/empty/);
     await core.handle({ type: 'inspect', id: 6, text: 'x '.repeat(100) });
@@ -108,9 +81,11 @@ describe('WorkerCore', () => {
     expect(list.length).toBeGreaterThan(0);
     await core.handle({ type: 'export', id: 4 });
     const exported = of('exported')[0].files;
-    expect(Object.keys(exported)).toEqual(expect.arrayContaining(['manifest.json', 'config.json', 'tokenizer.json']));
+    expect(Object.keys(exported).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json']);
+    expect(decodeSafetensors(exported['model.safetensors'] as ArrayBuffer).tensors.has('model.layers.0.self_attn.q_proj.weight')).toBe(true);
     await core.handle({ type: 'import', id: 5, files: exported });
     expect(of('loaded').length).toBe(2);
+    expect(of('error')).toEqual([]);
     await core.handle({ type: 'restore', id: 6, key: list[0].key });
     expect(of('loaded').length).toBe(3);
     expect(tf.memory().numTensors).toBeLessThanOrEqual(before + 2);
