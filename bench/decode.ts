@@ -30,17 +30,35 @@ function problem(vocab: number, prompt: number, generate: number): DecodeProblem
   };
 }
 
-/** Best of `repeats` runs (the machine is shared; the minimum is the least disturbed). */
-async function timed(name: string, run: () => Promise<DecodeTrace>, repeats: number): Promise<DecodeRow> {
-  let best: DecodeTrace | null = null;
-  for (let i = 0; i < repeats; i++) {
-    const t = await run();
-    if (!best || t.totalMs < best.totalMs) best = t;
-  }
-  const t = best!;
+function toRow(name: string, t: DecodeTrace): DecodeRow {
   const first = t.steps[0];
   const loopTokens = t.generated - first.committed.length;
   return { name, nfe: t.nfe, ms: t.totalMs, tokensPerSec: t.tokensPerSec, firstForwardMs: first.ms, loopTokensPerSec: loopTokens / ((t.totalMs - first.ms) / 1000) };
+}
+
+interface DecodeConfig {
+  name: string;
+  run: () => Promise<DecodeTrace>;
+  /** Rounds this configuration takes part in (the slowest runs once). */
+  rounds: number;
+}
+
+/**
+ * Best of several rounds, interleaved: each round runs every configuration
+ * once, so a burst of load from another process on this shared machine hits
+ * all of them alike instead of one configuration's whole measurement.
+ */
+async function bestOfRounds(configs: DecodeConfig[], rounds: number): Promise<Map<string, DecodeTrace>> {
+  const best = new Map<string, DecodeTrace>();
+  for (let round = 0; round < rounds; round++) {
+    for (const c of configs) {
+      if (round >= c.rounds) continue;
+      const t = await c.run();
+      const seen = best.get(c.name);
+      if (!seen || t.totalMs < seen.totalMs) best.set(c.name, t);
+    }
+  }
+  return best;
 }
 
 export interface DecodeRatio {
@@ -52,25 +70,30 @@ export interface DecodeRatio {
 
 export async function benchDecode(model: A3Model, opts: { prompt?: number; generate?: number; repeats?: number } = {}): Promise<{ rows: DecodeRow[]; ratios: DecodeRatio[] }> {
   const p = problem(model.config.vocabSize, opts.prompt ?? 128, opts.generate ?? 128);
-  const r = opts.repeats ?? 2;
+  const r = opts.repeats ?? 5;
   const sampling = { temperature: 1 };
-  const rows: DecodeRow[] = [];
-  const add = (row: DecodeRow) => {
-    rows.push(row);
+  const groupwise = (s: number, cached: boolean) => () => decodeGroupwise(model, p, { groupSize: s, sampling, cached });
+  const configs: DecodeConfig[] = [
+    { name: 'AR (group-wise s=1, cached)', run: groupwise(1, true), rounds: r },
+    ...[2, 4, 8].flatMap((s) => [
+      { name: `group-wise s=${s} (cached)`, run: groupwise(s, true), rounds: r },
+      { name: `group-wise s=${s} (uncached)`, run: groupwise(s, false), rounds: 2 },
+    ]),
+    ...[2, 4].map((k) => ({ name: `dynamic k=${k} (cached, confidence)`, run: () => decodeDynamic(model, p, { perStep: k, sampling, cached: true }), rounds: 2 })),
+    { name: 'speculative draft=4 (cached)', run: () => decodeSpeculative(model, p, { draft: 4, sampling, cached: true }), rounds: r },
+    { name: 'diffusion steps=128', run: () => decodeDiffusion(model, p, { steps: 128, sampling }), rounds: 1 },
+    { name: 'diffusion steps=32', run: () => decodeDiffusion(model, p, { steps: 32, sampling }), rounds: 2 },
+  ];
+  const best = await bestOfRounds(configs, r);
+  const rows = configs.map((c) => toRow(c.name, best.get(c.name)!));
+  for (const row of rows) {
     console.log(`  ${row.name.padEnd(34)} nfe ${String(row.nfe).padStart(4)}  ${row.ms.toFixed(0).padStart(7)} ms  ${row.tokensPerSec.toFixed(1).padStart(7)} tok/s  (first forward ${row.firstForwardMs.toFixed(0)} ms, then ${row.loopTokensPerSec.toFixed(0)} tok/s)`);
-    return row;
-  };
-  const ar = add(await timed('AR (group-wise s=1, cached)', () => decodeGroupwise(model, p, { groupSize: 1, sampling, cached: true }), r));
-  const cachedBy: Record<number, DecodeRow> = {};
-  const uncachedBy: Record<number, DecodeRow> = {};
-  for (const s of [2, 4, 8]) {
-    cachedBy[s] = add(await timed(`group-wise s=${s} (cached)`, () => decodeGroupwise(model, p, { groupSize: s, sampling, cached: true }), r));
-    uncachedBy[s] = add(await timed(`group-wise s=${s} (uncached)`, () => decodeGroupwise(model, p, { groupSize: s, sampling, cached: false }), r));
   }
-  for (const k of [2, 4]) add(await timed(`dynamic k=${k} (cached, confidence)`, () => decodeDynamic(model, p, { perStep: k, sampling, cached: true }), r));
-  add(await timed('speculative draft=4 (cached)', () => decodeSpeculative(model, p, { draft: 4, sampling, cached: true }), r));
-  add(await timed('diffusion steps=128', () => decodeDiffusion(model, p, { steps: 128, sampling }), 1));
-  const diff32 = add(await timed('diffusion steps=32', () => decodeDiffusion(model, p, { steps: 32, sampling }), r));
+  const row = (name: string) => rows.find((x) => x.name === name)!;
+  const ar = row('AR (group-wise s=1, cached)');
+  const cachedBy = { 4: row('group-wise s=4 (cached)') };
+  const uncachedBy = { 4: row('group-wise s=4 (uncached)') };
+  const diff32 = row('diffusion steps=32');
   return {
     rows,
     ratios: [
