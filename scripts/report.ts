@@ -203,7 +203,7 @@ function generationSection(): string[] {
   return [
     `### Generation quality vs. forwards (\`npm run eval\`, section 3; ${g.quick ? 'quick' : 'full'} run, ${minutes(g.wallSec.total)})`,
     '',
-    `${g.config.length}-token continuations (${g.config.prompted} prompted by the first ${g.config.promptLength} tokens of held-out windows, ${g.config.unconditional} unconditional from \`<eos>\`), temperature 1, the same seeds for every decoder. gen-PPL = perplexity of the generated tokens under the base AR model (lower is better, the held-out text itself scores the reference row); distinct-2 catches repetition (real text ≈ ${g.reference?.[0]?.aggregate?.distinct?.['2']?.toFixed(2) ?? '?'}). AR (base) decodes without a KV cache here, so its tokens/s is not comparable.`,
+    `${g.config.length}-token continuations (${g.config.prompted} prompted by the first ${g.config.promptLength} tokens of held-out windows, ${g.config.unconditional} unconditional from \`<eos>\`), temperature 1, the same seeds for every decoder. gen-PPL = perplexity of the generated tokens under the base AR model (lower is better, the held-out text itself scores the reference row); distinct-2 catches repetition (real text ≈ ${g.reference?.[0]?.aggregate?.distinct?.['2']?.toFixed(2) ?? '?'}). Every decoder runs with its KV cache except the diffusion baseline, which recomputes the whole sequence each step.`,
     '',
     '![generation quality vs forwards](results/quality-vs-forwards.svg)',
     '',

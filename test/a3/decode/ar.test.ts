@@ -18,6 +18,16 @@ describe('sampleAR', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('the cached sampler draws exactly what the uncached one draws, across the context sliding', () => {
+    const model = randomModel({ ...tiny, maxLen: 8 }, 5, 0.5);
+    const before = tf.memory().numTensors;
+    for (const seed of [1, 2, 3]) {
+      // 3 prompt tokens + 12 samples: the window fills at 8 and then slides (the cached path hands over to recomputation).
+      expect(sampleAR(model, [1, 2, 3], 12, { temperature: 1 }, seed, undefined, true)).toEqual(sampleAR(model, [1, 2, 3], 12, { temperature: 1 }, seed, undefined, false));
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('greedy picks the argmax of the AR logits and bad input is refused', () => {
     const model = randomModel({ ...tiny, maxLen: 8 }, 4, 0.5);
     const first = sampleAR(model, [5, 6], 1, { greedy: true }, 0)[0];
