@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KVCache } from '../cache';
-import { arForward, forwardRows, logitsFromStates, type A3Model } from '../model';
+import { arForward, forwardRows, headMatrix, logitsFromStates, type A3Model } from '../model';
 import { makeRng } from '../random';
 import { sampleToken, validateSampling, type SamplingOptions } from './sampling';
 
@@ -22,15 +22,18 @@ export function sampleAR(model: A3Model, prompt: number[], length: number, sampl
   const seq = [...prompt];
   const max = model.config.maxLen;
   const cache = cached ? new KVCache() : null;
+  // Tied models transpose the embedding for the head: once per run, not once per token.
+  const head = headMatrix(model);
   try {
     for (let i = 0; i < length; i++) {
-      const last = cache && seq.length <= max ? nextLogitsCached(model, cache, seq) : nextLogitsWindow(model, seq.slice(-max));
+      const last = cache && seq.length <= max ? nextLogitsCached(model, cache, seq, head) : nextLogitsWindow(model, seq.slice(-max));
       const { token } = sampleToken(last, sampling, rng);
       seq.push(token);
       if (token === stopToken) break;
     }
   } finally {
     cache?.dispose();
+    if (head !== model.lmHead) head.dispose();
   }
   return seq.slice(prompt.length);
 }
@@ -44,7 +47,7 @@ function nextLogitsWindow(model: A3Model, window: number[]): Float32Array {
 }
 
 /** Next-token logits running only the positions the cache lacks (all of them on the first call). */
-function nextLogitsCached(model: A3Model, cache: KVCache, seq: number[]): Float32Array {
+function nextLogitsCached(model: A3Model, cache: KVCache, seq: number[], head: tf.Tensor2D): Float32Array {
   const positions = Int32Array.from({ length: seq.length - cache.size }, (_, i) => cache.size + i);
   const past = cache.past();
   const result = tf.tidy(() => {
@@ -59,7 +62,7 @@ function nextLogitsCached(model: A3Model, cache: KVCache, seq: number[]): Float3
       { contentOutput: true },
     );
     const states = out.content!.slice([0, positions.length - 1, 0], [1, 1, -1]);
-    return { logits: logitsFromStates(model, states), keys: out.kv.map((l) => l.k), valuesT: out.kv.map((l) => l.vT) };
+    return { logits: logitsFromStates(model, states, head), keys: out.kv.map((l) => l.k), valuesT: out.kv.map((l) => l.vT) };
   });
   cache.append(
     result.keys.map((k, l) => ({ k, vT: result.valuesT[l] })),
