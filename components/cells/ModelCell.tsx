@@ -24,6 +24,7 @@ export function ModelCell({ index }: { index: number }) {
   const slot = useStudio((s) => s.models.a3);
   const shipped = useStudio((s) => s.shipped);
   const memory = useStudio((s) => s.memory);
+  const loadA3 = useStudio((s) => s.loadA3);
   const info = slot.info;
   const state = backend.status === 'error' ? 'error' : slot.status === 'loaded' ? 'ready' : slot.status === 'missing' || slot.status === 'error' ? 'error' : 'loading';
 
@@ -86,7 +87,17 @@ export function ModelCell({ index }: { index: number }) {
               {formatBytes(info.bytes)} of float32
             </span>
           ) : (
-            <span className="warn">{slot.status === 'missing' ? 'no model is shipped yet' : 'the model failed to load'}</span>
+            <span className="warn">
+              {slot.status === 'missing' ? 'no model is shipped yet' : 'the model failed to load'}
+              {slot.status === 'error' && backend.status === 'ready' ? (
+                <>
+                  {' '}
+                  <button type="button" onClick={() => void loadA3()} data-testid="model-reload">
+                    Load again
+                  </button>
+                </>
+              ) : null}
+            </span>
           )}
           {slot.note ? <p className="note" data-testid="model-note">{slot.note}</p> : null}
         </dd>

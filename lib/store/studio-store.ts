@@ -392,9 +392,14 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
             if (e.event.type === 'checkpoint' || e.event.type === 'done') void get().refreshCheckpoints();
             return;
           case 'fault':
-            // The worker moved to another backend and resumed: say so where the run is, and show the new backend.
+            // The worker moved to another backend (and resumed the run, if one was going): show the new backend,
+            // and say so where the run is.
             set((s) => ({ backend: { ...s.backend, status: 'ready', name: e.to, reason: `${e.reason} — after: ${e.message}` } }));
-            patchTraining({ fault: e.message });
+            if (e.id !== undefined) patchTraining({ fault: e.message });
+            return;
+          case 'unloaded':
+            // A reload after a fault failed: the slot is empty in the worker; the Model cell says why and loading works again.
+            patchSlot(e.kind, { status: 'error', info: null, loadedBytes: 0, note: e.message });
             return;
           case 'error':
             // Errors with an id reject their request; the action that sent it shows them in its cell.

@@ -31,7 +31,7 @@ export type WorkerCommand =
   | { type: 'export'; id: number }
   /** model.safetensors + config.json (+ tokenizer.json), or the older manifest.json + weights-*.bin. */
   | { type: 'import'; id: number; files: Record<string, ArrayBuffer | string> }
-  /** Test-only (init with `faults`): makes the running training hit a lost device or an out-of-memory error. */
+  /** Test-only (init with `faults`): makes the running training (or, with no run going, the idle worker) hit a lost device or an out-of-memory error. */
   | { type: 'simulate-fault'; kind: FaultKind };
 
 export interface LoadedModel {
@@ -59,8 +59,13 @@ export type WorkerEvent =
   | { type: 'inspected'; id: number; snapshot: AttentionSnapshot }
   | { type: 'train-event'; id: number; event: TrainEvent }
   | { type: 'train-state'; state: 'running' | 'paused' | 'idle' }
-  /** The backend failed under training run `id`: the worker moved to `to` and resumed; `message` is for the page. */
-  | { type: 'fault'; id: number; kind: FaultKind; from: BackendName; to: BackendName; reason: string; resumedFrom: string; message: string }
+  /**
+   * The backend failed: the worker moved to `to` and rebuilt the loaded models there; `message` is for the page.
+   * Under training run `id` the run resumed from `resumedFrom`; with no run going (device lost while idle) both are absent.
+   */
+  | { type: 'fault'; id?: number; kind: FaultKind; from: BackendName; to: BackendName; reason: string; resumedFrom?: string; message: string }
+  /** After a fault, model slot `kind` could not be rebuilt on the new backend: it is empty until loaded again; `message` says why. */
+  | { type: 'unloaded'; kind: ModelKind; message: string }
   | { type: 'checkpoints'; id: number; list: CheckpointSummary[] }
   | { type: 'exported'; id: number; files: Record<string, ArrayBuffer | string> }
   | { type: 'done'; id: number }

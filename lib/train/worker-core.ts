@@ -30,6 +30,8 @@ export interface WorkerCoreOptions {
 }
 
 type RunState = 'idle' | 'running' | 'paused';
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 type TrainCommand = Extract<WorkerCommand, { type: 'train' }>;
 
 /** Builds a model on the current backend (reporting bytes read); kept per slot so a fallback can rebuild it. */
@@ -73,15 +75,27 @@ export class WorkerCore {
   private injected: Error | null = null;
   private generation = 0;
   private backendEpoch = 0;
+  /** A recovery from a fault with no run going (see recoverIdle): later commands wait for it. */
+  private recovering: Promise<string> | null = null;
 
   constructor(private readonly o: WorkerCoreOptions) {}
 
   async handle(cmd: WorkerCommand): Promise<void> {
     const id = 'id' in cmd ? cmd.id : undefined;
+    if (id !== undefined && this.recovering) await this.recovering; // run on the backend the recovery moves to
+    const epoch = this.backendEpoch;
     try {
       await this.dispatch(cmd);
     } catch (e) {
-      this.o.post({ type: 'error', id, message: e instanceof Error ? e.message : String(e) });
+      let message = messageOf(e);
+      // A lost device / out of memory outside training (which recovers on its own): recover as when idle, then ask
+      // for a retry. If a recovery already ran since this command started, only the retry is needed.
+      const fault = cmd.type !== 'train' && cmd.type !== 'init' && this.run === 'idle' ? classifyFault(e) : null;
+      if (fault) {
+        const done = epoch === this.backendEpoch ? await this.recoverIdle(fault) : 'the worker has already moved to another backend.';
+        message = `${message} — ${done} Please retry.`;
+      }
+      this.o.post({ type: 'error', id, message });
     }
   }
 
@@ -129,7 +143,13 @@ export class WorkerCore {
         return;
       case 'simulate-fault':
         if (!this.faultsAllowed) throw new Error('fault simulation is off: open the page with ?faults=1');
-        if (this.run === 'idle') throw new Error('no training run to interrupt: start one first');
+        if (this.run === 'idle') {
+          // No run going: the idle worker loses its device (or memory) and recovers.
+          if (cmd.kind === 'device-lost') destroyWebGpuDevice();
+          const detail = cmd.kind === 'device-lost' ? `${SIMULATED}device lost` : `${SIMULATED}out of memory while allocating a buffer`;
+          await this.recoverIdle({ kind: cmd.kind, detail, simulated: true });
+          return;
+        }
         // A lost device arrives as a signal (like GPUDevice.lost); out of memory as an error thrown by the next step.
         if (cmd.kind === 'device-lost') {
           destroyWebGpuDevice();
@@ -309,8 +329,9 @@ export class WorkerCore {
           }
         }
       } finally {
-        // The A3 slot now holds this run's weights: a later fallback rebuilds them from its last checkpoint.
-        this.loaders.set('a3', restart.load);
+        // The A3 slot now holds this run's weights: a later fallback rebuilds them from its last checkpoint
+        // (unless a failed reload emptied the slot: it stays empty until loaded again).
+        if (this.models.has('a3')) this.loaders.set('a3', restart.load);
       }
       this.o.post({ type: 'done', id: cmd.id });
     } finally {
@@ -391,9 +412,12 @@ export class WorkerCore {
     }
   }
 
-  /** From GPUDevice.lost, or simulate-fault. Only a running (or paused) training run is rescued. */
+  /** From GPUDevice.lost, or simulate-fault: a running (or paused) run is rescued by its loop, an idle worker here. */
   private signalFault(fault: Fault): void {
-    if (this.run === 'idle') return;
+    if (this.run === 'idle') {
+      void this.recoverIdle(fault);
+      return;
+    }
     this.pendingFault ??= fault;
     this.onFault?.(fault);
     this.wake?.();
@@ -405,17 +429,16 @@ export class WorkerCore {
   }
 
   /**
-   * Next backend, every model rebuilt there (the run's from its restart point, the others from where they
-   * were loaded), then a `fault` event for the page. Throws when no backend is left; saved checkpoints stay.
+   * Next backend (every model freed on the failed one). Throws when no backend is left (`stopped` says what that
+   * means for the page); the models are then left as they were.
    */
-  private async recover(id: number, fault: Fault, from: RestartPoint): Promise<void> {
+  private async fallBack(fault: Fault, stopped: string): Promise<{ failed: BackendName; to: BackendName; reason: string }> {
     const failed = tf.getBackend() as BackendName;
     this.failedBackends.add(failed);
     this.pendingFault = null;
     this.injected = null;
-    const title = faultTitle(fault, failed);
     const next = nextBackend(failed, this.failedBackends);
-    if (!next) throw new Error(`${title} (${fault.detail}) and no backend is left to fall back to: training stopped, saved checkpoints are kept`);
+    if (!next) throw new Error(`${faultTitle(fault, failed)} (${fault.detail}) and no backend is left to fall back to: ${stopped}`);
     for (const m of this.models.values()) {
       try {
         disposeModel(m);
@@ -426,13 +449,80 @@ export class WorkerCore {
     this.models.clear();
     const choice = await initBackend(next, { exclude: [...this.failedBackends] });
     this.watchDevice();
+    return { failed, to: choice.name, reason: choice.reason };
+  }
+
+  /**
+   * Rebuilds every loaded slot on the current backend from its bytes off the device (`override`: another loader
+   * for one slot, e.g. a run's restart point). A slot that cannot be rebuilt is emptied and reported as `unloaded`,
+   * so the page shows it as not loaded and offers to load it again. Returns the failed slots and why.
+   */
+  private async reloadModels(override?: { kind: ModelKind; load: ModelLoader }): Promise<Map<ModelKind, string>> {
+    const failures = new Map<ModelKind, string>();
     for (const [kind, load] of [...this.loaders]) {
-      const loader = kind === 'a3' ? from.load : load;
-      this.install(kind, await loader(() => undefined), loader);
+      const loader = override?.kind === kind ? override.load : load;
+      try {
+        this.install(kind, await loader(() => undefined), loader);
+      } catch (e) {
+        this.models.delete(kind);
+        this.loaders.delete(kind);
+        const message = `the ${kind} model could not be reloaded on ${tf.getBackend()} after the fault (${messageOf(e)}): it is not loaded, load it again`;
+        failures.set(kind, message);
+        this.o.post({ type: 'unloaded', kind, message });
+      }
     }
-    const message = faultMessage(fault, failed, choice.name, from.label);
-    this.o.post({ type: 'fault', id, kind: fault.kind, from: failed, to: choice.name, reason: choice.reason, resumedFrom: from.label, message });
+    return failures;
+  }
+
+  /**
+   * Under a training run: next backend, every model rebuilt there (the run's from its restart point, the others
+   * from where they were loaded), then a `fault` event for the page. Throws when no backend is left or the run's
+   * model cannot be rebuilt; saved checkpoints stay.
+   */
+  private async recover(id: number, fault: Fault, from: RestartPoint): Promise<void> {
+    const { failed, to, reason } = await this.fallBack(fault, 'training stopped, saved checkpoints are kept');
+    const lost = (await this.reloadModels({ kind: 'a3', load: from.load })).get('a3');
+    const message = lost ? `${faultTitle(fault, failed)}: switched to ${to}, but ${lost}.` : faultMessage(fault, failed, to, from.label);
+    this.o.post({ type: 'fault', id, kind: fault.kind, from: failed, to, reason, resumedFrom: from.label, message });
     this.postMemory();
+    if (lost) throw new Error(`${message} Training stopped, saved checkpoints are kept.`);
+  }
+
+  /**
+   * A fault with no run going (GPUDevice.lost while idle, simulate-fault, a command that failed with a fault):
+   * next backend, the loaded models rebuilt there, a `fault` event (no run id). Never throws: resolves with the
+   * sentence the page gets (also posted as an error when no backend is left). One recovery at a time.
+   */
+  private recoverIdle(fault: Fault): Promise<string> {
+    if (this.recovering) return this.recovering;
+    const recovery = (async () => {
+      try {
+        const { failed, to, reason } = await this.fallBack(fault, 'reload the page');
+        const hadModels = this.loaders.size;
+        const failures = await this.reloadModels();
+        const what =
+          failures.size > 0
+            ? `${[...failures.keys()].join(' and ')} could not be reloaded (load again)`
+            : hadModels === 0
+              ? 'no model was loaded'
+              : hadModels === 1
+                ? 'the model was reloaded'
+                : 'the models were reloaded';
+        const message = `${faultTitle(fault, failed)}: switched to ${to}; ${what}.`;
+        this.o.post({ type: 'fault', kind: fault.kind, from: failed, to, reason, message });
+        this.postMemory();
+        return message;
+      } catch (e) {
+        const message = messageOf(e);
+        this.o.post({ type: 'error', message });
+        return message;
+      }
+    })();
+    this.recovering = recovery;
+    void recovery.finally(() => {
+      if (this.recovering === recovery) this.recovering = null;
+    });
+    return recovery;
   }
 
   private async saveCheckpoint(model: A3Model, state: TrainerState, cmd: TrainCommand): Promise<{ key: string; label: string }> {

@@ -5,7 +5,7 @@ import { Tokenizer } from '@/lib/a3/tokenizer';
 import { serializeModel } from '@/lib/a3/weights';
 import type { WorkerEvent } from '@/lib/train/protocol';
 import { MemoryCheckpointStore } from '@/lib/train/storage';
-import { WorkerCore } from '@/lib/train/worker-core';
+import { WorkerCore, type DecodeHandler } from '@/lib/train/worker-core';
 
 export const TEXT = 'The quick brown fox jumps over the lazy dog. A small cat sat on the warm mat and looked at the moon. '.repeat(12);
 
@@ -27,8 +27,8 @@ export function fakeFetch(files: Record<string, ArrayBuffer | string>): typeof f
   }) as typeof fetch;
 }
 
-/** `onEvent` sees every event as it is posted (to act at a precise moment of a run). */
-export function harness(files: Record<string, ArrayBuffer | string>, onEvent?: (e: WorkerEvent, core: WorkerCore) => void) {
+/** `onEvent` sees every event as it is posted (to act at a precise moment of a run); `decode` replaces the echoing engine. */
+export function harness(files: Record<string, ArrayBuffer | string>, onEvent?: (e: WorkerEvent, core: WorkerCore) => void, decode?: DecodeHandler) {
   const events: WorkerEvent[] = [];
   const store = new MemoryCheckpointStore();
   const core: WorkerCore = new WorkerCore({
@@ -37,7 +37,7 @@ export function harness(files: Record<string, ArrayBuffer | string>, onEvent?: (
       onEvent?.(e, core);
     },
     store,
-    decode: (_m, tok, req) => ({ echo: req, vocab: tok.vocabSize }),
+    decode: decode ?? ((_m, tok, req) => ({ echo: req, vocab: tok.vocabSize })),
     fetchImpl: fakeFetch(files),
   });
   const of = <T extends WorkerEvent['type']>(type: T) => events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);

@@ -155,6 +155,23 @@ describe('studio store', () => {
     expect(createStudioStore().getState().faultsEnabled).toBe(false);
   });
 
+  it('a fault with no run going: the backend shown changes, the run shows nothing; a failed reload marks the slot not loaded and loading works again', async () => {
+    const { store } = setup({ base: [[2]] }, '?faults=1');
+    await store.getState().boot();
+    const message = 'WebGPU device lost: switched to webgl; base could not be reloaded (load again).';
+    store.getState().handleEvent({ type: 'fault', kind: 'device-lost', from: 'webgpu', to: 'webgl', reason: 'webgl [GPU]: fallback from webgpu', message });
+    expect(store.getState().backend).toMatchObject({ status: 'ready', name: 'webgl' });
+    expect(store.getState().backend.reason).toContain(message);
+    expect(store.getState().training.fault).toBeNull();
+    const why = 'the a3 model could not be reloaded on webgl after the fault (HTTP 404): it is not loaded, load it again';
+    store.getState().handleEvent({ type: 'unloaded', kind: 'a3', message: why });
+    expect(store.getState().models.a3).toMatchObject({ status: 'error', info: null, note: why });
+    // The Model cell's load action (loadA3) fills the slot again.
+    await store.getState().loadA3();
+    expect(store.getState().models.a3).toMatchObject({ status: 'loaded', source: 'base' });
+    expect(store.getState().models.a3.info).not.toBeNull();
+  });
+
   it('errors: worker failures become cell messages; unknown commands and errorless events are safe', async () => {
     const { store } = setup({ base: [[2]] });
     // No handler for export in the fake: the request rejects.

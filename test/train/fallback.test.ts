@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultCurriculum, type Curriculum } from '@/lib/train/curriculum';
-import { FaultError, SIMULATED, classifyFault, faultMessage, nextBackend } from '@/lib/train/fallback';
+import { FaultError, SIMULATED, classifyFault, faultMessage, nextBackend, type Fault } from '@/lib/train/fallback';
 import type { WorkerEvent } from '@/lib/train/protocol';
 import { useCpu } from '../helpers/tf';
 import { TEXT, fixtureFiles, harness } from '../helpers/worker-harness';
@@ -143,13 +143,134 @@ describe('WorkerCore under a device fault (Node: wasm -> cpu)', () => {
     expect((await h.store.list()).map((c) => c.step)).toEqual([10]);
   }, 120_000);
 
-  it('refuses simulate-fault unless enabled, and outside a run', async () => {
+  it('a run whose model cannot be rebuilt after a fault stops with a clear error; the slot is reported not loaded', async () => {
+    const served = { ...files };
+    let sent = false;
+    const h = harness(served, (e, core) => {
+      if (!sent && e.type === 'train-event' && e.event.type === 'step' && e.event.step === 2) {
+        sent = true;
+        for (const k of Object.keys(served)) if (k !== 'manifest.json' && k !== 'tokenizer.json') delete served[k];
+        void core.handle({ type: 'simulate-fault', kind: 'oom' });
+      }
+    });
+    await h.core.handle({ type: 'init', id: 1, backend: 'wasm', faults: true });
+    await h.core.handle({ type: 'load', id: 2, kind: 'a3', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
+    await h.core.handle({ type: 'train', id: 3, text: TEXT, plan: oneStage(6), batch: 2, seed: 3 });
+    expect(h.of('unloaded').map((e) => e.kind)).toEqual(['a3']);
+    expect(h.of('fault')[0]).toMatchObject({ id: 3, from: 'wasm', to: 'cpu' });
+    expect(h.of('fault')[0].message).toMatch(/^WebAssembly ran out of memory \(simulated\): switched to cpu, but the a3 model could not be reloaded/);
+    expect(h.of('error').find((e) => e.id === 3)!.message).toMatch(/it is not loaded, load it again\. Training stopped, saved checkpoints are kept\.$/);
+    expect(h.of('train-state').at(-1)!.state).toBe('idle');
+    expect(h.of('done')).toEqual([]);
+    await h.core.handle({ type: 'inspect', id: 4, text: 'the fox' });
+    expect(h.of('error').at(-1)!.message).toBe('the a3 model is not loaded yet');
+  }, 60_000);
+
+  it('refuses simulate-fault unless enabled; idle with no backend left it says so and the worker still answers', async () => {
     const h = harness(files);
     await h.core.handle({ type: 'init', id: 1, backend: 'cpu' });
     await h.core.handle({ type: 'simulate-fault', kind: 'oom' });
     expect(h.of('error').at(-1)!.message).toMatch(/fault simulation is off: open the page with \?faults=1/);
     await h.core.handle({ type: 'init', id: 2, backend: 'cpu', faults: true });
     await h.core.handle({ type: 'simulate-fault', kind: 'oom' });
-    expect(h.of('error').at(-1)!.message).toMatch(/no training run to interrupt/);
+    expect(h.of('error').at(-1)).toEqual({ type: 'error', message: expect.stringMatching(/^CPU ran out of memory \(simulated\) .*no backend is left to fall back to: reload the page$/) });
+    expect(h.of('fault')).toEqual([]);
+    await h.core.handle({ type: 'checkpoints', id: 3 });
+    expect(h.of('checkpoints').length).toBe(1); // not hung
   });
+});
+
+describe('WorkerCore: a fault with no run going (Node: wasm -> cpu)', () => {
+  let files: Record<string, ArrayBuffer | string>;
+  beforeAll(async () => {
+    await useCpu();
+    files = await fixtureFiles();
+  });
+
+  async function loaded(served: Record<string, ArrayBuffer | string>, decode?: Parameters<typeof harness>[2]) {
+    const h = harness(served, undefined, decode);
+    await h.core.handle({ type: 'init', id: 1, backend: 'wasm', faults: true });
+    await h.core.handle({ type: 'load', id: 2, kind: 'a3', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
+    await h.core.handle({ type: 'load', id: 3, kind: 'base', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
+    expect(h.of('loaded').length).toBe(2);
+    return h;
+  }
+
+  it('simulate-fault while idle: switches to cpu, reloads both models, says so; decode and inspect work there; no tensors leak', async () => {
+    const h = await loaded(files);
+    const before = tf.memory().numTensors;
+    await h.core.handle({ type: 'simulate-fault', kind: 'device-lost' });
+    expect(h.of('error')).toEqual([]);
+    expect(h.of('fault')).toEqual([
+      {
+        type: 'fault',
+        kind: 'device-lost',
+        from: 'wasm',
+        to: 'cpu',
+        reason: expect.any(String),
+        message: 'WebAssembly device lost (simulated): switched to cpu; the models were reloaded.',
+      },
+    ]);
+    expect(tf.getBackend()).toBe('cpu');
+    expect(tf.memory().numTensors).toBe(before);
+    await h.core.handle({ type: 'decode', id: 4, kind: 'a3', request: { n: 1 } });
+    await h.core.handle({ type: 'decode', id: 5, kind: 'base', request: { n: 2 } });
+    await h.core.handle({ type: 'inspect', id: 6, text: 'the fox' });
+    expect(h.of('decoded').map((e) => e.id)).toEqual([4, 5]);
+    expect(h.of('inspected').length).toBe(1);
+    expect(h.of('error')).toEqual([]);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 60_000);
+
+  it('a lost-device signal while idle: the next command waits for the recovery and runs on the new backend', async () => {
+    const h = await loaded(files);
+    // What GPUDevice.lost calls (watchDeviceLost only hooks a real WebGPU device).
+    (h.core as unknown as { signalFault(f: Fault): void }).signalFault({ kind: 'device-lost', detail: 'Device was lost', simulated: false });
+    await h.core.handle({ type: 'inspect', id: 4, text: 'the fox' });
+    expect(h.of('fault').map((e) => e.message)).toEqual(['WebAssembly device lost: switched to cpu; the models were reloaded.']);
+    expect(h.of('inspected').length).toBe(1);
+    expect(h.events.findIndex((e) => e.type === 'fault')).toBeLessThan(h.events.findIndex((e) => e.type === 'inspected'));
+    expect(tf.getBackend()).toBe('cpu');
+  }, 60_000);
+
+  it('a command failing with a lost device while idle: recovers, then answers with an error asking to retry; the retry works', async () => {
+    let fail = true;
+    const h = await loaded(files, (_m, tok, req) => {
+      if (fail) {
+        fail = false;
+        throw new Error('Device is lost');
+      }
+      return { echo: req, vocab: tok.vocabSize };
+    });
+    await h.core.handle({ type: 'decode', id: 4, kind: 'a3', request: {} });
+    expect(h.of('error')).toEqual([
+      { type: 'error', id: 4, message: 'Device is lost — WebAssembly device lost: switched to cpu; the models were reloaded. Please retry.' },
+    ]);
+    expect(h.of('fault').length).toBe(1);
+    await h.core.handle({ type: 'decode', id: 5, kind: 'a3', request: {} });
+    expect(h.of('decoded').map((e) => e.id)).toEqual([5]);
+    expect(tf.getBackend()).toBe('cpu');
+  }, 60_000);
+
+  it('a reload that fails: the slots are emptied and reported (unloaded), commands say not loaded, loading works again', async () => {
+    const served = { ...files };
+    const h = await loaded(served);
+    const before = tf.memory().numTensors;
+    const shards = Object.keys(files).filter((k) => k !== 'manifest.json' && k !== 'tokenizer.json');
+    for (const k of shards) delete served[k]; // the weights can no longer be fetched
+    await h.core.handle({ type: 'simulate-fault', kind: 'oom' });
+    const unloaded = h.of('unloaded');
+    expect(unloaded.map((e) => e.kind)).toEqual(['a3', 'base']);
+    for (const e of unloaded) expect(e.message).toMatch(new RegExp(`^the ${e.kind} model could not be reloaded on cpu after the fault \\(.+\\): it is not loaded, load it again$`));
+    expect(h.of('fault').map((e) => e.message)).toEqual(['WebAssembly ran out of memory (simulated): switched to cpu; a3 and base could not be reloaded (load again).']);
+    expect(tf.memory().numTensors).toBeLessThan(before); // the old models are freed, nothing half-built is left
+    await h.core.handle({ type: 'decode', id: 4, kind: 'a3', request: {} });
+    expect(h.of('error').at(-1)).toEqual({ type: 'error', id: 4, message: 'the a3 model is not loaded yet' });
+    Object.assign(served, files);
+    await h.core.handle({ type: 'load', id: 5, kind: 'a3', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
+    await h.core.handle({ type: 'decode', id: 6, kind: 'a3', request: {} });
+    expect(h.of('decoded').map((e) => e.id)).toEqual([6]);
+    await h.core.handle({ type: 'load', id: 7, kind: 'base', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
+    expect(tf.memory().numTensors).toBe(before);
+  }, 60_000);
 });
