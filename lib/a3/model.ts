@@ -192,10 +192,11 @@ export function disposeModel(model: A3Model): void {
  * [B, d, Tk]; d = heads · head size, head-major. Append and slice with
  * `concatKV` / `sliceKV`, never by axis numbers elsewhere.
  */
-export interface LayerKV {
+// A type alias, not an interface: it then fits tfjs's TensorContainer, so tf.tidy can return it.
+export type LayerKV = {
   k: tf.Tensor3D;
   vT: tf.Tensor3D;
-}
+};
 
 /** Keys of `a` followed by those of `b` (the caller disposes the inputs). */
 export function concatKV(a: LayerKV, b: LayerKV): LayerKV {
@@ -250,6 +251,8 @@ interface LayerContext {
   rowHasKey: tf.Tensor4D; // [B, 1, Tc+Tq, 1]
   cosRows: tf.Tensor4D; // [B, Tc+Tq, 1, hd]
   sinRows: tf.Tensor4D;
+  /** [H, 1, H, 1], 1 where two head indices agree: the block-diagonal selector of one-sequence attention. */
+  sameHead: tf.Tensor4D | null;
 }
 
 function checkRows(model: A3Model, input: RowsInput): { tc: number; tq: number; tp: number } {
@@ -319,6 +322,7 @@ function rowContext(model: A3Model, input: RowsInput, tc: number, tq: number, tp
   }
   const hd = headDim(model.config);
   const positions = tf.tensor1d(rowPositions, 'int32');
+  const heads = model.config.nHeads;
   return {
     model,
     batch,
@@ -328,6 +332,7 @@ function rowContext(model: A3Model, input: RowsInput, tc: number, tq: number, tp
     rowHasKey: tf.tensor4d(rowHasKey, [batch, 1, rows, 1]),
     cosRows: tf.gather(model.rope.cos, positions).reshape([batch, rows, 1, hd]),
     sinRows: tf.gather(model.rope.sin, positions).reshape([batch, rows, 1, hd]),
+    sameHead: batch === 1 ? tf.tensor4d(headSelector(heads), [heads, 1, heads, 1]) : null,
   };
 }
 
@@ -358,6 +363,7 @@ function contentKeysValues(lp: LayerParams, contentNormed: tf.Tensor3D, ctx: Lay
 interface AttentionMasks {
   bias: tf.Tensor4D; // [B, 1, R, Tk]
   rowHasKey: tf.Tensor4D; // [B, 1, R, 1]
+  sameHead: tf.Tensor4D | null; // LayerContext.sameHead
 }
 
 interface Attended {
@@ -400,7 +406,7 @@ function attendOneSequence(qRot: tf.Tensor4D, keys: tf.Tensor3D, valuesT: tf.Ten
   const [, rows, H, hd] = qRot.shape;
   const d = H * hd;
   const tk = keys.shape[1];
-  const sameHead = tf.tensor4d(headSelector(H), [H, 1, H, 1]); // 1 where h' = h
+  const sameHead = masks.sameHead!; // 1 where h' = h
   const qT = tf.transpose(qRot.reshape([rows, H, hd]), [1, 2, 0]).reshape([H, hd, 1, rows]); // [h', j, 1, r]
   const qBlocks = tf.mul(qT, sameHead).reshape([d, H * rows]) as tf.Tensor2D;
   const scoresT = linear2d(keys.reshape([tk, d]) as tf.Tensor2D, qBlocks); // [Tk, H*R]
@@ -442,6 +448,7 @@ function block(lp: LayerParams, x: tf.Tensor3D, ctx: LayerContext, past: LayerKV
   const { merged, probs } = attend(qRot, keys.k, keys.vT, {
     bias: sliceAxis(ctx.bias, 2, firstRow, rows),
     rowHasKey: sliceAxis(ctx.rowHasKey, 2, firstRow, rows),
+    sameHead: ctx.sameHead,
   });
   const u = tf.add(sliceAxis(x, 1, firstRow, rows), linear(merged, lp.o)); // standard pre-norm residual
 

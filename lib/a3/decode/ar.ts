@@ -62,12 +62,9 @@ function nextLogitsCached(model: A3Model, cache: KVCache, seq: number[], head: t
       { contentOutput: true },
     );
     const states = out.content!.slice([0, positions.length - 1, 0], [1, 1, -1]);
-    return { logits: logitsFromStates(model, states, head), keys: out.kv.map((l) => l.k), valuesT: out.kv.map((l) => l.vT) };
+    return { logits: logitsFromStates(model, states, head), kv: out.kv };
   });
-  cache.append(
-    result.keys.map((k, l) => ({ k, vT: result.valuesT[l] })),
-    positions,
-  );
+  cache.append(result.kv, positions);
   const last = result.logits.dataSync() as Float32Array;
   result.logits.dispose();
   return last;

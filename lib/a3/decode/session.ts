@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KVCache } from '../cache';
-import { forwardRows, headMatrix, logitsFromStates, sliceKV, type A3Model, type LayerKV } from '../model';
+import { forwardRows, headMatrix, logitsFromStates, sliceKV, type A3Model } from '../model';
 import { MASK_TOKEN } from '../mdlm';
 
 export interface DecodeProblem {
@@ -96,17 +96,16 @@ export class DecodeSession {
       });
       // Only the committed rows' keys/values may enter the cache.
       const kv = extra.length > 0 ? out.kv.map((l) => sliceKV(l, base.length)) : out.kv;
-      return { logits: logitsFromStates(this.model, out.query, this.head), keys: kv.map((l) => l.k), valuesT: kv.map((l) => l.vT) };
+      return { logits: logitsFromStates(this.model, out.query, this.head), kv };
     });
-    const kv: LayerKV[] = result.keys.map((k, l) => ({ k, vT: result.valuesT[l] }));
     // An asynchronous read: synchronous reads break on WebGPU (tfjs-webgpu's readSync goes through canvases).
     const flat = (await result.logits.data()) as Float32Array;
     result.logits.dispose();
     if (this.cache) {
-      this.cache.append(kv, Int32Array.from(base, (p) => this.gids[p]));
+      this.cache.append(result.kv, Int32Array.from(base, (p) => this.gids[p]));
       this.pending = [];
     } else {
-      tf.dispose([...result.keys, ...result.valuesT]);
+      tf.dispose(result.kv.flatMap((l) => [l.k, l.vT]));
     }
     const v = this.model.config.vocabSize;
     return targets.map((_, r) => flat.subarray(r * v, (r + 1) * v));
