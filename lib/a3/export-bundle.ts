@@ -94,11 +94,15 @@ const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
  * Saves the export as one thing: into a folder the user picks where the browser can, else as `name.zip`.
- * Cancelling the folder picker cancels the export; a picker or a write that fails for another reason
- * (permission, a sandboxed frame) falls back to the zip and says why.
+ * `files` may be a function that asks the worker for them: the folder picker then opens first, while the
+ * click that started the export still counts as a user gesture (browsers refuse the picker a few seconds
+ * later), and cancelling it asks the worker for nothing. Cancelling cancels the export; a picker or a write
+ * that fails for another reason (permission, a sandboxed frame) falls back to the zip and says why.
  */
-export async function saveExportBundle(files: ExportFiles, target: SaveTarget, name = DEFAULT_BUNDLE_NAME): Promise<SaveResult> {
-  fileBytes(files); // refuse an incomplete export before any dialog opens
+export async function saveExportBundle(files: ExportFiles | (() => Promise<ExportFiles>), target: SaveTarget, name = DEFAULT_BUNDLE_NAME): Promise<SaveResult> {
+  let pending: Promise<ExportFiles> | null = null;
+  const getFiles = () => (pending ??= typeof files === 'function' ? files() : Promise.resolve(files)); // asked for once
+  if (typeof files !== 'function') fileBytes(files); // refuse an incomplete export before any dialog opens
   let reason: string | undefined;
   if (target.pickDirectory) {
     let dir: DirectoryHandleLike | null = null;
@@ -109,15 +113,16 @@ export async function saveExportBundle(files: ExportFiles, target: SaveTarget, n
       reason = `the folder picker failed (${messageOf(e)})`;
     }
     if (dir) {
+      const ready = await getFiles();
       try {
-        const folder = await writeBundleToDirectory(dir, files, name);
+        const folder = await writeBundleToDirectory(dir, ready, name);
         return { kind: 'folder', folder: `${dir.name}/${folder}`, files: [...EXPORT_FILES] };
       } catch (e) {
         reason = `writing into ${dir.name} failed (${messageOf(e)})`;
       }
     }
   }
-  const zip = bundleZip(files, name);
+  const zip = bundleZip(await getFiles(), name);
   const filename = `${name}.zip`;
   target.download(zip, filename);
   return { kind: 'zip', filename, bytes: zip.byteLength, ...(reason ? { reason } : {}) };

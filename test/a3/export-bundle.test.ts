@@ -132,6 +132,24 @@ describe('saveExportBundle', () => {
     expect(Object.keys(unzipSync(t.downloads[0].bytes))).toEqual(EXPORT_FILES.map((f) => `run-7/${f}`));
   });
 
+  it('with files still to come from the worker, opens the picker first and asks for them once', async () => {
+    const order: string[] = [];
+    const getFiles = vi.fn(async () => (order.push('files'), FILES));
+    const picked = target(async () => (order.push('picker'), new MemoryDirectory('Downloads')));
+    expect(await saveExportBundle(getFiles, picked)).toMatchObject({ kind: 'folder' });
+    expect(order).toEqual(['picker', 'files']);
+    const cancelled = vi.fn(async () => FILES);
+    const abort = target(async () => {
+      throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+    });
+    expect(await saveExportBundle(cancelled, abort)).toEqual({ kind: 'cancelled' });
+    expect(cancelled).not.toHaveBeenCalled();
+    const once = vi.fn(async () => FILES);
+    const full = target(async () => new MemoryDirectory('USB', true));
+    expect(await saveExportBundle(once, full)).toMatchObject({ kind: 'zip', reason: expect.stringMatching(/USB failed/) });
+    expect(once).toHaveBeenCalledTimes(1);
+  });
+
   it('refuses an incomplete export before any dialog opens', async () => {
     const pick = vi.fn(async () => new MemoryDirectory('x'));
     await expect(saveExportBundle({ 'config.json': '{}' }, target(pick))).rejects.toThrow(/lacks model.safetensors, tokenizer.json/);
