@@ -83,7 +83,7 @@ export function pretokenize(text: string): string[] {
 }
 
 function pushPieces(out: string[], word: string): void {
-  // At most one code point per UTF-16 unit: a short word cannot exceed the limit.
+  // A word has at most as many code points as UTF-16 units: a short one cannot exceed the limit.
   if (word.length <= MAX_PIECE_CODE_POINTS) {
     out.push(word);
     return;

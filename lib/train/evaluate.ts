@@ -4,8 +4,8 @@
  * All in nats/token over the same fixed windows.
  *
  * Every read is asynchronous (`data()`, never `dataSync()`): the page's worker calls these during a
- * fine-tune, and on WebGPU a synchronous read after an asynchronous one breaks. In Node the async read
- * costs a microtask per batch against a forward pass, so no synchronous variant is kept.
+ * fine-tune, and on WebGPU a synchronous read after an asynchronous one breaks. The Node scripts await the
+ * same functions (one read per batch of 16 windows, next to a forward pass): no synchronous variant is kept.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { a3Loss, arLoss } from '../a3/likelihood';
