@@ -76,11 +76,11 @@ async function main(): Promise<void> {
   }
   const length = model.config.maxLen;
   const windows = evalWindows(val.tokens, EVAL_COUNT, length);
-  const evaluate = (m: A3Model): Record<string, number> =>
-    VARIANT === 'mdlm' ? { 'diffusion bound': mdlmBound(m, windows) } : a3NllTable(m, windows, EVAL_GROUPINGS);
+  const evaluate = async (m: A3Model): Promise<Record<string, number>> =>
+    VARIANT === 'mdlm' ? { 'diffusion bound': await mdlmBound(m, windows) } : a3NllTable(m, windows, EVAL_GROUPINGS);
 
   if (results.length === 0 && !latest) {
-    const start = { ...(VARIANT === 'mdlm' ? { 'diffusion bound': mdlmBound(model, windows) } : a3NllTable(model, windows, EVAL_GROUPINGS)), 'AR (content stream)': arNll(model, windows) };
+    const start = { ...(await evaluate(model)), 'AR (content stream)': await arNll(model, windows) };
     console.log('before adaptation:', start);
     results.push({ stage: 'base (before adaptation)', steps: 0, tokens: 0, wallTimeSec: 0, finalTrainLoss: NaN, val: start });
   }
@@ -112,7 +112,7 @@ async function runStage(
   index: number,
   curriculum: Curriculum,
   trainTokens: Int32Array,
-  evaluate: (m: A3Model) => Record<string, number>,
+  evaluate: (m: A3Model) => Promise<Record<string, number>>,
   resume: TrainerState | undefined,
 ): Promise<StageResult | null> {
   const length = model.config.maxLen;
@@ -148,7 +148,7 @@ async function runStage(
     return null;
   }
   const tail = trainer.history.slice(-25);
-  const val = evaluate(model);
+  const val = await evaluate(model);
   console.log(`after ${stage.name}:`, val);
   return {
     stage: stage.name,

@@ -55,7 +55,7 @@ async function baseModelNll(): Promise<{ natsPerToken: number; windows: number; 
   const { model } = await loadModel(fileSource(dir));
   const length = model.config.maxLen;
   const windows = evalWindows(val.tokens, Number.MAX_SAFE_INTEGER, length);
-  return { natsPerToken: arNll(model, windows), windows: windows.length, length };
+  return { natsPerToken: await arNll(model, windows), windows: windows.length, length };
 }
 
 const model = await baseModelNll();

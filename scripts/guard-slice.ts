@@ -21,7 +21,7 @@ export async function writeGuard(dir: string, kind: GuardSlice['kind']): Promise
   const length = model.config.maxLen;
   const windows = evalWindows(val.tokens, GUARD_WINDOWS, length);
   const tokens = Int32Array.from(windows.flatMap((w) => Array.from(w.tokens)));
-  const guard: GuardSlice = { kind, length, tokens: Array.from(tokens), loss: guardLoss(model, kind, tokens, length) };
+  const guard: GuardSlice = { kind, length, tokens: Array.from(tokens), loss: await guardLoss(model, kind, tokens, length) };
   const path = join(dir, 'training.json');
   const training = JSON.parse(readFileSync(path, 'utf8'));
   writeFileSync(path, JSON.stringify({ ...training, guard }, null, 2));

@@ -65,8 +65,8 @@ async function main(): Promise<void> {
       tokensPerStep: BATCH * length,
       batchAt: (step) => randomWindows(train.tokens, BATCH, length, stepSeed(SEED, step)),
       loss: (m, b) => arLoss(m, b),
-      evaluate: (m) => {
-        const valLoss = arNll(m, valWindows);
+      evaluate: async (m) => {
+        const valLoss = await arNll(m, valWindows);
         return { valLoss, valBitsPerByte: valLoss / Math.LN2 / bytesPerToken };
       },
       evalEvery: 100,
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const history = trainer.history;
   const tail = history.slice(-50);
   const finalTrainLoss = tail.reduce((s, h) => s + h.loss, 0) / Math.max(1, tail.length);
-  const valLoss = arNll(model, valWindows);
+  const valLoss = await arNll(model, valWindows);
   const training = {
     stage: 'pretrain (left-to-right AR, content stream only; w untouched)',
     backend,

@@ -1,9 +1,9 @@
 /**
  * Export / import of a model as Hugging Face files: `model.safetensors` (float32, HF LLaMA tensor names,
- * matrices [out, in]), `config.json` (LlamaConfig fields plus an `a3` block) and the tokenizer.json the
- * studio already uses. The content stream is a plain LLaMA (RMSNorm, rotate-half RoPE, SwiGLU), so
- * `LlamaForCausalLM` can load these files as a left-to-right model; `query_embed` (A3's vector w) is the
- * one extra tensor.
+ * matrices [out, in]), `config.json` (LlamaConfig fields plus an `a3` block) and `tokenizer.json` in HF's
+ * `tokenizers` format (hf-tokenizer.ts). The content stream is a plain LLaMA (RMSNorm, rotate-half RoPE,
+ * SwiGLU), so `LlamaForCausalLM` can load these files as a left-to-right model; `query_embed` (A3's vector w)
+ * is the one extra tensor.
  *
  * safetensors (https://github.com/huggingface/safetensors): 8-byte little-endian header length N, N bytes
  * of UTF-8 JSON `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?: {string: string}}`,
@@ -13,15 +13,14 @@
  * Pure TS + tfjs: no DOM, runs in Node, a Worker and the page.
  */
 import { headDim, validateConfig, type ModelConfig } from './config';
+import { CONFIG_FILE, SAFETENSORS_FILE, TOKENIZER_FILE, type ExportFiles } from './export-bundle';
+import { hfTokenizerFile } from './hf-tokenizer';
 import { createModel, namedParams, parameterSpecs, type A3Model } from './model';
-import { SPECIAL_TOKENS } from './tokenizer';
+import { SPECIAL_TOKENS, type Tokenizer } from './tokenizer';
 import { exportTensor, transposeHost } from './weights';
 
-export const SAFETENSORS_FILE = 'model.safetensors';
-export const CONFIG_FILE = 'config.json';
-export const TOKENIZER_FILE = 'tokenizer.json';
-/** The files an export consists of, in the order the page lists them. */
-export const EXPORT_FILES = [SAFETENSORS_FILE, CONFIG_FILE, TOKENIZER_FILE] as const;
+// The file names live in the tf-free export-bundle.ts (the page needs them without tfjs).
+export { CONFIG_FILE, EXPORT_FILES, SAFETENSORS_FILE, TOKENIZER_FILE } from './export-bundle';
 
 /** The `a3` block's format tag and version: what an importer checks before anything else. */
 export const A3_FORMAT = 'a3-studio';
@@ -291,6 +290,15 @@ export async function exportSafetensors(model: A3Model): Promise<{ [SAFETENSORS_
   // format "pt": transformers refuses safetensors files without it.
   const weights = encodeSafetensors(tensors, { format: 'pt', producer: `${A3_FORMAT} v${A3_VERSION}` });
   return { [SAFETENSORS_FILE]: weights, [CONFIG_FILE]: JSON.stringify(hfConfig(model.config), null, 2) };
+}
+
+/** The whole export: model.safetensors, config.json and tokenizer.json in HF's `tokenizers` format. */
+export async function exportHfFiles(model: A3Model, tokenizer: Tokenizer): Promise<ExportFiles> {
+  if (tokenizer.vocabSize !== model.config.vocabSize) {
+    throw new Error(`the tokenizer has ${tokenizer.vocabSize} tokens, the model ${model.config.vocabSize}: they do not belong together`);
+  }
+  const tokenizerText = hfTokenizerFile(tokenizer); // first: it may refuse, and then no weights were read
+  return { ...(await exportSafetensors(model)), [TOKENIZER_FILE]: tokenizerText };
 }
 
 /**

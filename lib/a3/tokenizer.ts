@@ -24,12 +24,14 @@ export const FIRST_MERGE_ID = BYTE_OFFSET + 256;
 export const PRETOKENIZE_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
 /**
- * Pre-tokens are cut into pieces of at most this many UTF-16 units: bounds
+ * Pre-tokens are cut into pieces of at most this many code points: bounds
  * the quadratic merge loop on pathological input (a megabyte without spaces)
  * and the size of cache entries. Decoding concatenates bytes, so the cut
- * never affects round-tripping.
+ * never affects round-tripping. Counted in code points (not UTF-16 units) so
+ * that a regex engine can express the same cut (`[\s\S]{1,128}`): the
+ * Hugging Face export relies on it (see hf-tokenizer.ts).
  */
-const MAX_PIECE_CHARS = 128;
+export const MAX_PIECE_CODE_POINTS = 128;
 /** Cache entries are cheap, but stop growing the cache on huge inputs. */
 const MAX_CACHE_ENTRIES = 200_000;
 
@@ -57,7 +59,8 @@ export interface DecodeOptions {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: false });
+// ignoreBOM: a leading U+FEFF is text like any other (by default TextDecoder would drop it).
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /** Pair key; ids stay far below 2^21, so the product is an exact integer. */
 function pairKey(a: number, b: number): number {
@@ -80,21 +83,29 @@ export function pretokenize(text: string): string[] {
 }
 
 function pushPieces(out: string[], word: string): void {
-  if (word.length <= MAX_PIECE_CHARS) {
+  // A word has at most as many code points as UTF-16 units: a short one cannot exceed the limit.
+  if (word.length <= MAX_PIECE_CODE_POINTS) {
     out.push(word);
     return;
   }
-  for (let i = 0; i < word.length; ) {
-    let end = Math.min(i + MAX_PIECE_CHARS, word.length);
-    // Do not cut a surrogate pair (it would become two U+FFFD).
-    if (end < word.length && isHighSurrogate(word.charCodeAt(end - 1))) end -= 1;
-    out.push(word.slice(i, end));
-    i = end;
+  let start = 0;
+  let codePoints = 0;
+  for (let i = 0; i < word.length; codePoints++) {
+    if (codePoints === MAX_PIECE_CODE_POINTS) {
+      out.push(word.slice(start, i));
+      start = i;
+      codePoints = 0;
+    }
+    i += isSurrogatePair(word, i) ? 2 : 1;
   }
+  out.push(word.slice(start));
 }
 
-function isHighSurrogate(c: number): boolean {
-  return c >= 0xd800 && c <= 0xdbff;
+/** A high surrogate followed by a low one: one code point in two units (a lone surrogate counts as one). */
+function isSurrogatePair(s: string, i: number): boolean {
+  const hi = s.charCodeAt(i);
+  const lo = s.charCodeAt(i + 1);
+  return hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff;
 }
 
 /** Byte ids of a piece before any merge. */

@@ -78,7 +78,7 @@ export function stageTrainer(o: FinetuneOptions, stageIndex: number, resume?: Tr
         return { ...b, groupIds: batchGroupIds(stage.grouping, o.batch, length, plan.groupingPer, stepSeed(seed + 1, step)) };
       },
       loss: (m, b) => a3Loss(m, b),
-      evaluate: (m) => ({ valLoss: a3Nll(m, windows, stage.grouping) }),
+      evaluate: async (m) => ({ valLoss: await a3Nll(m, windows, stage.grouping) }),
       evalEvery: o.evalEvery,
       checkpoint: o.checkpoint,
       checkpointEvery: o.checkpointEvery,

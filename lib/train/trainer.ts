@@ -1,11 +1,12 @@
 /**
  * The one training loop, used by the Node scripts and by the browser worker:
- * AdamW, warm-up + cosine schedule, clipping, a non-finite guard, periodic
+ * AdamW, warm-up + cosine schedule, clipping, a non-finite guard, a divergence stop (divergence.ts), periodic
  * evaluation and checkpoints, resume, and a stream of typed events.
  * No Node-only or DOM-only imports: storage is the caller's `checkpoint` hook.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { trainableVariables, type A3Model } from '../a3/model';
+import { divergenceWarning, nonFiniteWarning } from './divergence';
 import { AdamW, type AdamWOptions, type AdamWState } from './optim';
 import { learningRate, type LrSchedule } from './schedule';
 
@@ -14,7 +15,8 @@ export type TrainEvent =
   | { type: 'eval'; stage: string; step: number; metrics: Record<string, number> }
   | { type: 'skip'; stage: string; step: number; reason: string }
   | { type: 'checkpoint'; stage: string; step: number }
-  | { type: 'done'; stage: string; step: number; reason: 'finished' | 'stopped' | 'diverged' };
+  /** `warning`: why a diverged run stopped, for the page. */
+  | { type: 'done'; stage: string; step: number; reason: 'finished' | 'stopped' | 'diverged'; warning?: string };
 
 export interface StepLog {
   step: number;
@@ -99,6 +101,7 @@ export class Trainer<B> {
     const elapsedBefore = this.state.elapsedSec;
     const startStep = this.state.step;
     let reason: 'finished' | 'stopped' | 'diverged' = 'finished';
+    let warning: string | undefined;
 
     while (this.state.step < job.steps) {
       if (job.shouldStop?.()) {
@@ -114,6 +117,7 @@ export class Trainer<B> {
         emit({ type: 'skip', stage: job.stage, step, reason: `non-finite loss ${result.loss} / gradient norm ${result.gradNorm}; step skipped, weights untouched` });
         if (nonFinite >= maxNonFinite) {
           reason = 'diverged';
+          warning = nonFiniteWarning(nonFinite);
           break;
         }
         this.state.step += 1;
@@ -138,6 +142,12 @@ export class Trainer<B> {
         etaSec: ((job.steps - this.state.step) * elapsed) / done,
         elapsedSec: this.state.elapsedSec,
       });
+      // Before evaluating or saving: a diverged state is never checkpointed.
+      warning = divergenceWarning(this.state.history) ?? undefined;
+      if (warning) {
+        reason = 'diverged';
+        break;
+      }
       const last = this.state.step === job.steps;
       if (job.evaluate && job.evalEvery && (this.state.step % job.evalEvery === 0 || last)) await this.evaluate();
       if (job.checkpoint && job.checkpointEvery && this.state.step % job.checkpointEvery === 0 && !last) await this.saveCheckpoint();
@@ -145,7 +155,7 @@ export class Trainer<B> {
     }
     // A diverged run keeps its last good checkpoint: never save over it.
     if (reason !== 'diverged' && job.checkpoint) await this.saveCheckpoint();
-    const event = { type: 'done' as const, stage: job.stage, step: this.state.step, reason };
+    const event = { type: 'done' as const, stage: job.stage, step: this.state.step, reason, ...(warning ? { warning } : {}) };
     emit(event);
     return event;
   }

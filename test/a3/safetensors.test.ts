@@ -11,11 +11,15 @@ import {
   configFromHf,
   decodeSafetensors,
   encodeSafetensors,
+  exportHfFiles,
   exportSafetensors,
+  EXPORT_FILES,
   hfConfig,
   importSafetensors,
   type HostTensor,
 } from '@/lib/a3/safetensors';
+import { parseTokenizerJSON } from '@/lib/a3/hf-tokenizer';
+import { Tokenizer } from '@/lib/a3/tokenizer';
 import { randomModel, tiny, useCpu } from '../helpers/tf';
 
 // Distinct V, d and ffn so [out, in] vs [in, out] cannot be confused.
@@ -214,5 +218,22 @@ describe('safetensors export / import', () => {
     const nan = exportedTensors().map(([n, t]): [string, HostTensor] => [n, n === 'query_embed' ? { shape: t.shape, data: new Float32Array(t.data.length).fill(NaN) } : t]);
     importError(encodeSafetensors(nan));
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('exportHfFiles writes the three files; the HF tokenizer.json and the weights import back', async () => {
+    const tok = Tokenizer.train('the cat sat on the mat. the cat ran. '.repeat(20), 12);
+    const m = randomModel({ ...odd, vocabSize: tok.vocabSize }, 5, 0.3);
+    const before = tf.memory().numTensors;
+    const files = await exportHfFiles(m, tok);
+    expect(Object.keys(files).sort()).toEqual([...EXPORT_FILES].sort());
+    const tokJson = JSON.parse(files['tokenizer.json'] as string);
+    expect(tokJson.model.type).toBe('BPE');
+    expect(parseTokenizerJSON(tokJson).toJSON()).toEqual(tok.toJSON());
+    const back = importSafetensors(files['model.safetensors'] as ArrayBuffer, files['config.json'] as string);
+    await expectBitExact(m, back);
+    disposeModel(back);
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(exportHfFiles(model, tok)).rejects.toThrow(/the tokenizer has \d+ tokens, the model 11/);
+    disposeModel(m);
   });
 });

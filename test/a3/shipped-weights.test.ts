@@ -29,7 +29,7 @@ describe('shipped weights', () => {
     expect(training.guard, `${name}/training.json has no guard slice: run scripts/guard-slice.ts`).toBeDefined();
     const { model } = await loadModel(fileSource(join(WEIGHTS, name)));
     const { kind, tokens, length, loss } = training.guard;
-    const recomputed = guardLoss(model, kind, Int32Array.from(tokens), length);
+    const recomputed = await guardLoss(model, kind, Int32Array.from(tokens), length);
     disposeModel(model);
     expect(Math.abs(recomputed - loss)).toBeLessThan(2e-3);
   }, 60_000);

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRng } from '@/lib/a3/random';
-import { FIRST_MERGE_ID, SPECIAL_TOKENS, Tokenizer, type TokenizerJSON } from '@/lib/a3/tokenizer';
+import { FIRST_MERGE_ID, MAX_PIECE_CODE_POINTS, SPECIAL_TOKENS, Tokenizer, pretokenize, type TokenizerJSON } from '@/lib/a3/tokenizer';
 
 const ROOT = join(__dirname, '../..');
 const fixtureText =
@@ -80,6 +80,21 @@ describe('Tokenizer (trained on fixtures)', () => {
     const ids = tok.encode(fixtureText);
     expect(ids.length).toBeLessThan(new TextEncoder().encode(fixtureText).length * 0.8);
     expect(tok.decode(ids)).toBe(fixtureText);
+  });
+
+  it('keeps a leading byte-order mark: U+FEFF is text like any other', () => {
+    expectRoundTrip(tok, '\ufeffhello');
+  });
+
+  it('cuts long pre-tokens every 128 code points (not UTF-16 units), never inside a surrogate pair', () => {
+    expect(MAX_PIECE_CODE_POINTS).toBe(128);
+    const codePoints = (pieces: string[]) => pieces.map((p) => [...p].length);
+    expect(codePoints(pretokenize('😀'.repeat(300)))).toEqual([128, 128, 44]);
+    expect(codePoints(pretokenize(' '.repeat(300)))).toEqual([128, 128, 44]);
+    // 127 letters and an astral letter (two units) make one 128-code-point piece of 129 units.
+    const word = 'a'.repeat(127) + '𝒜𝒜';
+    expect(pretokenize(word)).toEqual(['a'.repeat(127) + '𝒜', '𝒜']);
+    expect(pretokenize('a'.repeat(128))).toEqual(['a'.repeat(128)]);
   });
 
   it('replaces lone surrogates (not valid UTF-16) by U+FFFD', () => {

@@ -218,11 +218,39 @@ describe('Trainer', () => {
     );
     const done = await trainer.run();
     expect(done.reason).toBe('diverged');
+    expect(done.warning).toMatch(/^the loss diverged: 3 steps in a row had a non-finite loss or gradient/);
     expect(events.filter((e) => e.type === 'skip').map((e) => e.step)).toEqual([4, 5, 6]);
     expect(hook.map((h) => h.step)).toEqual([2, 4]);
     expect(events.filter((e) => e.type === 'checkpoint').map((e) => e.step)).toEqual([2, 4]);
     // the last checkpoint's weights are the model's weights: the bad steps changed nothing
     expect(same(hook[1].weights, snapshot(model))).toBe(true);
+    trainer.dispose();
+    disposeModel(model);
+  });
+
+  it('stops as diverged when the loss climbs far above its start: no evaluation, no checkpoint of that state', async () => {
+    const model = initModel(tiny, 9);
+    // 3 nats for ten steps, then 20: the 10-step mean passes 3 + 3 at the second bad step (index 11).
+    const script = (step: number) => (step < 10 ? 3 : 20);
+    const saved: number[] = [];
+    const events: TrainEvent[] = [];
+    const trainer = new Trainer(
+      job(model, 30, {
+        loss: (m, b) => tf.tidy(() => tf.add(tf.mul(arLoss(m, b), 0), script(b.step)) as tf.Scalar),
+        checkpointEvery: 5,
+        checkpoint: async (s) => void saved.push(s.step),
+        evalEvery: 4,
+        evaluate: () => ({ valLoss: 0 }),
+        onEvent: (e) => events.push(e),
+      }),
+    );
+    const done = await trainer.run();
+    expect(done).toMatchObject({ type: 'done', reason: 'diverged', step: 12 });
+    expect(done.warning).toMatch(/^the loss diverged: 6\.40 nats\/token over the last 10 steps, against 3\.00 at the start of the stage/);
+    expect(saved).toEqual([5, 10]);
+    expect(events.filter((e) => e.type === 'eval').map((e) => e.step)).toEqual([4, 8]);
+    expect(stepEvents(events).at(-1)).toMatchObject({ step: 12, loss: 20 });
+    expect(events.at(-1)).toEqual(done);
     trainer.dispose();
     disposeModel(model);
   });
