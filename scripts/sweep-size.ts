@@ -112,9 +112,9 @@ async function run(args: Map<string, string>): Promise<void> {
     tokensPerStep: batch * length,
     batchAt,
     loss: arLoss,
-    evaluate: (m) => {
+    evaluate: async (m) => {
       const started = performance.now();
-      const metrics = { val128: arNll(m, val128), val256: arNll(m, val256) };
+      const metrics = { val128: await arNll(m, val128), val256: await arNll(m, val256) };
       evalSec += (performance.now() - started) / 1000;
       return metrics;
     },
