@@ -7,7 +7,8 @@ import { a3Loss, arLoss } from '../a3/likelihood';
 import { corrupt, mdlmLoss } from '../a3/mdlm';
 import type { A3Model } from '../a3/model';
 import { stackBatches, type TokenBatch } from './batches';
-import { batchGroupIds, groupingLabel, type Grouping } from './curriculum';
+import { groupingLabel, type GroupingSpec } from '../a3/groups';
+import { stageBatchGrouping } from './curriculum';
 
 const EVAL_BATCH = 16;
 
@@ -28,12 +29,17 @@ function scalar(t: { dataSync(): ArrayLike<number>; dispose(): void }): number {
   return v;
 }
 
-/** Exact A3 NLL with every sequence under `grouping` (random ones seeded per window). */
-export function a3Nll(model: A3Model, windows: TokenBatch[], grouping: Grouping, seed = 7): number {
+/**
+ * Exact A3 NLL with every sequence under `grouping` (random ones seeded per
+ * window). Span infilling scores the spans given the context (group 0 is given).
+ */
+export function a3Nll(model: A3Model, windows: TokenBatch[], grouping: GroupingSpec, seed = 7): number {
+  const stage = { name: 'eval', steps: 1, lr: 1, warmup: 0, grouping };
   return meanOver(windows, (b, i) => {
     const length = b.tokens.length / b.batch;
-    const groupIds = batchGroupIds(grouping, b.batch, length, 'sequence', seed + i * EVAL_BATCH);
-    return { loss: scalar(a3Loss(model, { batch: b.batch, tokens: b.tokens, groupIds })), count: b.tokens.length };
+    const { groupIds, given } = stageBatchGrouping(stage, b.batch, length, 'sequence', seed + i * EVAL_BATCH);
+    const count = given ? given.reduce((n, g) => n + (g ? 0 : 1), 0) : b.tokens.length;
+    return { loss: scalar(a3Loss(model, { batch: b.batch, tokens: b.tokens, groupIds }, given)), count };
   });
 }
 
@@ -59,7 +65,7 @@ export function mdlmBound(model: A3Model, windows: TokenBatch[], samples = 8, se
 }
 
 /** A3 NLL under each evaluation grouping, keyed by its label. */
-export function a3NllTable(model: A3Model, windows: TokenBatch[], groupings: Grouping[]): Record<string, number> {
+export function a3NllTable(model: A3Model, windows: TokenBatch[], groupings: GroupingSpec[]): Record<string, number> {
   return Object.fromEntries(groupings.map((g) => [groupingLabel(g), a3Nll(model, windows, g)]));
 }
 
