@@ -1,6 +1,6 @@
 /**
  * `npm run eval -- [--quick] [--out DIR] [--stories N] [--questions N] [--gap-windows N] [--seed S] [--stand-in]
- *                 [--backend wasm|cpu] [--base DIR] [--a3 DIR] [--mdlm DIR]`
+ *                 [--backend wasm|cpu] [--base DIR] [--a3 DIR] [--mdlm DIR] [--only gap,infill,choice,generation]`
  *
  * 0. Gap likelihood (lib/eval/gap-nll.ts): exact NLL of the true middle
  *    sentence of every held-out 5-sentence window, and of one random 1-32
@@ -20,7 +20,8 @@
  *    numbers of forwards, scored by the base model's perplexity and distinct-n
  *    (scripts/lib/eval-generation.ts) -> <out>/eval-generation.json and the
  *    plot <out>/quality-vs-forwards.svg.
- * Then <out>/eval-run.json: the command, seed and whole run's wall time.
+ * Then <out>/eval-run.json: the command, seed and whole run's wall time
+ * (written only when every section ran; --only runs the named sections).
  * Quick: 12 stories and the first 40 questions of each task (prefixes keep the
  * answer positions balanced), 8 gap stories and 8 span windows per context;
  * full: 60 stories, every question, every gap story that fits, 64 span windows.
@@ -58,6 +59,11 @@ const args = parseArgs(process.argv.slice(2));
 const quick = args.has('quick');
 const seed = Number(args.get('seed') ?? 2026);
 const numStories = Number(args.get('stories') ?? (quick ? 12 : 60));
+const SECTIONS = ['gap', 'infill', 'choice', 'generation'] as const;
+const only = args.get('only')?.split(',');
+const unknownSection = only?.find((x) => !(SECTIONS as readonly string[]).includes(x));
+if (unknownSection) throw new Error(`--only ${unknownSection}: sections are ${SECTIONS.join(', ')}`);
+const runs = (section: (typeof SECTIONS)[number]) => !only || only.includes(section);
 const numGapWindows = Number(args.get('gap-windows') ?? (quick ? 8 : 64));
 const numQuestions = args.has('questions') ? Number(args.get('questions')) : quick ? 40 : Infinity;
 const standIn = args.has('stand-in');
@@ -155,8 +161,8 @@ async function gapSection() {
     task: 'exact NLL (nats/token) of the tokens of a gap given its context: held-out story middles and random spans of held-out text',
     scorers: GAP_SCORERS,
     definitions: {
-      mean: 'token-weighted: Σ NLL over every gap token of the set / Σ gap tokens',
-      interval: `paired bootstrap 95% percentile interval of (scorer − AR prefix only) per token, resampling problems; ${BOOTSTRAP.resamples} resamples, seed ${BOOTSTRAP.seed}`,
+      mean: 'meanNll: each problem\'s gap NLL / its length, averaged over problems (every window counts once); tokenWeightedNll: Σ NLL / Σ gap tokens',
+      interval: `paired bootstrap 95% percentile interval of (scorer − AR prefix only) in nats/token, resampling problems, for both means; ${BOOTSTRAP.resamples} resamples, seed ${BOOTSTRAP.seed}`,
       a3: 'exact, via sequenceLogProb with given = context (group 0); the gap a fixed span-infill GroupingSpec',
       ar: 'the base model\'s causal content stream, prefix only (never sees the suffix)',
       mdlm: `minus the MDLM ELBO with both sides visible, only gap positions masked, ${MDLM_RATIOS} stratified ratios (a bound, not exact)`,
@@ -308,16 +314,16 @@ async function multipleChoiceSection() {
 }
 
 // ---- run ------------------------------------------------------------------------
-const gap = await gapSection();
-const infill = await storyInfillSection();
-const choice = await multipleChoiceSection();
+const gap = runs('gap') ? await gapSection() : [];
+const infill = runs('infill') ? await storyInfillSection() : { stories: 0, rows: [] };
+const choice = runs('choice') ? await multipleChoiceSection() : [];
 // 3. Generation quality vs forwards: writes <out>/eval-generation.json and <out>/quality-vs-forwards.svg.
-const generation = await runGenerationEval({ models: { ...models, base }, tokenizer, seed, quick, outDir });
-for (const file of Object.values(generation.files)) written.push(shown(file));
+const generation = runs('generation') ? await runGenerationEval({ models: { ...models, base }, tokenizer, seed, quick, outDir }) : null;
+for (const file of Object.values(generation?.files ?? {})) written.push(shown(file));
 
 // The whole run's wall time, for the README ("the full run's wall time is stated").
 const wallSec = (performance.now() - started) / 1000;
-writeJson('eval-run.json', { command: ['npm run eval', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '), seed, quick, backend, wallSec, files: [...written] });
+if (!only) writeJson('eval-run.json', { command: ['npm run eval', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '), seed, quick, backend, wallSec, files: [...written] });
 
 // ---- summary ----------------------------------------------------------------
 const pct = (x: number) => (100 * x).toFixed(1).padStart(5);
@@ -329,11 +335,13 @@ for (const set of gap) {
   console.log(`\nGap NLL, ${set.set} @${set.context} (${set.counts.problems} problems, ${set.gapTokens} gap tokens; nats/token, Δ vs AR prefix only [95% CI])`);
   for (const r of set.rows) {
     const d = r.minusArPrefix;
-    console.log(`${r.name.padEnd(44)} ${r.ran ? r.meanNll!.toFixed(3) : 'skipped'}${d ? `  ${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(3)} [${d.low.toFixed(3)}, ${d.high.toFixed(3)}]` : ''}`);
+    console.log(`${r.name.padEnd(44)} ${r.meanNll?.toFixed(3) ?? 'skipped'}${d ? `  ${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(3)} [${d.low.toFixed(3)}, ${d.high.toFixed(3)}]` : ''}`);
   }
 }
-console.log(`\nStory infilling (${infill.stories} stories, greedy, ROUGE F1 x100)`);
-console.log('decoder                            R-1   R-2   R-L   NFE');
+if (runs('infill')) {
+  console.log(`\nStory infilling (${infill.stories} stories, greedy, ROUGE F1 x100)`);
+  console.log('decoder                            R-1   R-2   R-L   NFE');
+}
 for (const r of infill.rows) {
   if (!r.ran) console.log(`${r.decoder.padEnd(33)} skipped: ${r.skipped}`);
   else console.log(`${r.decoder.padEnd(33)} ${pct(r.rougeF1!.rouge1)} ${pct(r.rougeF1!.rouge2)} ${pct(r.rougeF1!.rougeL)} ${r.meanNfe!.toFixed(1).padStart(5)}${r.weights === 'base (stand-in)' ? '  [base stand-in]' : ''}`);
@@ -346,7 +354,9 @@ for (const t of choice) {
     else console.log(`${r.scorer.padEnd(31)} ${pct(r.perToken.accuracy)}% [${pct(r.perToken.ci95.low)}, ${pct(r.perToken.ci95.high)}]   ${pct(r.total.accuracy)}%`);
   }
 }
-console.log(`\nGeneration quality (${generation.config.length} tokens per sample)`);
-console.log(generationTable(generation));
+if (generation) {
+  console.log(`\nGeneration quality (${generation.config.length} tokens per sample)`);
+  console.log(generationTable(generation));
+}
 for (const n of notes) console.log(`note: ${n}`);
 console.log(`\nbackend ${backend}, wall ${wallSec.toFixed(1)} s; wrote ${written.join(', ')}`);

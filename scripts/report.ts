@@ -228,7 +228,7 @@ function findingsSection(): string[] {
     '',
     ...(gap
       ? [
-          `**Gap likelihood** (\`npm run eval${gap.quick ? ' -- --quick' : ''}\`, section 0; \`results/eval-gap.json\`): exact NLL in nats/token of the true tokens of a gap, token-weighted over the set; in brackets (scorer − AR prefix only) with a paired bootstrap 95% interval (${gap.bootstrap?.resamples} resamples). Story middles: sentence 3 of held-out 5-sentence windows; random spans: one span of 1-32 tokens (log-uniform) per test-split window. The diffusion row is a bound.`,
+          `**Gap likelihood** (\`npm run eval${gap.quick ? ' -- --quick' : ''}\`, section 0; \`results/eval-gap.json\`): exact NLL in nats/token of the true tokens of a gap (each gap's NLL per token, averaged over gaps; token-weighted means in the JSON); in brackets (scorer − AR prefix only) with a paired bootstrap 95% interval (${gap.bootstrap?.resamples} resamples). Story middles: sentence 3 of held-out 5-sentence windows; random spans: one span of 1-32 tokens (log-uniform) per test-split window. The diffusion row is a bound.`,
           '',
           ...gapTable(gap),
           '',

@@ -20,9 +20,11 @@
  * the one exact scorer (likelihood.ts); the groupings are GroupingSpecs with
  * the gap as a fixed span (groups.ts).
  *
- * Means are token-weighted: Σ NLL over every gap token of the set / Σ gap
- * tokens, in nats/token. Intervals are paired bootstrap 95% percentile
- * intervals of (scorer − ar-prefix), resampling problems (fixed seed).
+ * Means, in nats/token: the main figure is per problem (each gap's NLL / its
+ * length, averaged over problems: every window counts once, as the issue's
+ * figures do); the token-weighted mean (Σ NLL / Σ gap tokens) is reported
+ * beside it. Intervals are paired bootstrap 95% percentile intervals of
+ * (scorer − ar-prefix), resampling problems (fixed seed), for both means.
  */
 import { groupIdsFor, drawSpanLength, SPAN_LENGTHS } from '../a3/groups';
 import { sequenceLogProb } from '../a3/likelihood';
@@ -152,27 +154,28 @@ export interface PairedInterval {
 }
 
 /**
- * Token-weighted mean of (a − b) per token, Σ(a_i − b_i) / Σ n_i, with a
- * paired bootstrap 95% percentile interval over problems (a, b are total NLLs
- * per problem, n its token count). Deterministic in `seed`.
+ * Weighted mean of (a_i − b_i) with a paired bootstrap 95% percentile interval
+ * over problems; a, b are per-token NLLs of problem i under two scorers.
+ * weights = 1: every problem counts once; weights = gap lengths: the
+ * token-weighted mean Σ(A_i − B_i) / Σ n_i. Deterministic in `seed`.
  */
-export function pairedBootstrap(a: number[], b: number[], tokens: number[], resamples = 2000, seed = 1): PairedInterval {
+export function pairedBootstrap(a: number[], b: number[], weights: number[], resamples = 2000, seed = 1): PairedInterval {
   const n = a.length;
-  if (n === 0 || b.length !== n || tokens.length !== n) throw new Error('paired bootstrap needs equal, non-empty lists');
-  const diff = a.map((x, i) => x - b[i]);
+  if (n === 0 || b.length !== n || weights.length !== n) throw new Error('paired bootstrap needs equal, non-empty lists');
+  const wd = a.map((x, i) => weights[i] * (x - b[i]));
   const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
-  const mean = sum(diff) / sum(tokens);
+  const mean = sum(wd) / sum(weights);
   const rng = makeRng(seed);
   const stats = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
     let d = 0;
-    let t = 0;
+    let w = 0;
     for (let k = 0; k < n; k++) {
       const i = Math.floor(rng() * n);
-      d += diff[i];
-      t += tokens[i];
+      d += wd[i];
+      w += weights[i];
     }
-    stats[r] = d / t;
+    stats[r] = d / w;
   }
   stats.sort();
   const at = (q: number) => stats[Math.min(resamples - 1, Math.max(0, Math.floor(q * resamples)))];
@@ -186,10 +189,14 @@ export interface GapRow {
   exact: boolean;
   ran: boolean;
   skipped?: string;
-  /** nats/token over every gap token of the set. */
+  /** nats/token per problem, averaged over problems (the main figure). */
   meanNll?: number;
-  /** (this scorer − ar-prefix) in nats/token, paired bootstrap 95% interval. */
+  /** Σ NLL / Σ gap tokens. */
+  tokenWeightedNll?: number;
+  /** (this scorer − ar-prefix) per problem, averaged, with a paired bootstrap 95% interval. */
   minusArPrefix?: PairedInterval;
+  /** The same, token-weighted. */
+  minusArPrefixTokenWeighted?: PairedInterval;
 }
 
 export interface GapSetScores {
@@ -207,16 +214,26 @@ export function scoreGapSet(models: GapModels, problems: GapProblem[], options: 
     return { id: p.id, gapLength: p.gap.length, nll };
   });
   const tokens = perProblem.map((p) => p.gapLength);
+  const ones = tokens.map(() => 1);
   const gapTokens = tokens.reduce((s, x) => s + x, 0);
-  const column = (id: GapScorerId) => perProblem.map((p) => p.nll[id] as number);
+  const perToken = (id: GapScorerId) => perProblem.map((p) => (p.nll[id] as number) / p.gapLength);
+  const mean = (xs: number[], w: number[]) => xs.reduce((a, x, i) => a + w[i] * x, 0) / w.reduce((a, x) => a + x, 0);
   const haveAr = models.base !== undefined && problems.length > 0;
   const rows = GAP_SCORERS.map((s): GapRow => {
     const base = { scorer: s.id, name: s.name, model: s.model, exact: s.exact };
     if (!models[s.model]) return { ...base, ran: false, skipped: `no ${s.model} model` };
     if (problems.length === 0) return { ...base, ran: false, skipped: 'no problems' };
-    const meanNll = column(s.id).reduce((a, x) => a + x, 0) / gapTokens;
-    const vsAr = haveAr && s.id !== 'ar-prefix' ? { minusArPrefix: pairedBootstrap(column(s.id), column('ar-prefix'), tokens, options.resamples, options.seed) } : {};
-    return { ...base, ran: true, meanNll, ...vsAr };
+    const x = perToken(s.id);
+    const figures = { meanNll: mean(x, ones), tokenWeightedNll: mean(x, tokens) };
+    if (!haveAr || s.id === 'ar-prefix') return { ...base, ran: true, ...figures };
+    const ar = perToken('ar-prefix');
+    return {
+      ...base,
+      ran: true,
+      ...figures,
+      minusArPrefix: pairedBootstrap(x, ar, ones, options.resamples, options.seed),
+      minusArPrefixTokenWeighted: pairedBootstrap(x, ar, tokens, options.resamples, options.seed),
+    };
   });
   return { rows, gapTokens, problems: perProblem };
 }

@@ -76,7 +76,7 @@ describe('gapLogProbs on a hand-built problem', () => {
 describe('scoreGapSet', () => {
   const problems: GapProblem[] = [problem, { id: 'b', prefix: [1], gap: [4, 4], suffix: [6, 7, 8] }, { id: 'c', prefix: [2, 2, 2], gap: [9], suffix: [] }];
 
-  it('is deterministic, leaks no tensors, and its rows are token-weighted means of the per-problem NLLs', () => {
+  it('is deterministic, leaks no tensors; rows are per-problem and token-weighted means of the per-problem NLLs', () => {
     const before = tf.memory().numTensors;
     const first = scoreGapSet({ base, a3, mdlm }, problems, { seed: 5, resamples: 300 });
     const again = scoreGapSet({ base, a3, mdlm }, problems, { seed: 5, resamples: 300 });
@@ -84,14 +84,21 @@ describe('scoreGapSet', () => {
     expect(again).toEqual(first);
     expect(first.gapTokens).toBe(8);
     expect(first.rows.map((r) => r.scorer)).toEqual(GAP_SCORERS.map((s) => s.id));
+    const ar = first.rows[0];
     for (const row of first.rows) {
       expect(row.ran).toBe(true);
-      const total = first.problems.reduce((s, p) => s + (p.nll[row.scorer] ?? NaN), 0);
-      expect(row.meanNll).toBeCloseTo(total / 8, 10);
-      if (row.scorer === 'ar-prefix') expect(row.minusArPrefix).toBeUndefined();
-      else {
-        const d = row.minusArPrefix;
-        expect(d?.mean).toBeCloseTo((row.meanNll ?? NaN) - (first.rows[0].meanNll ?? NaN), 10);
+      const nll = first.problems.map((p) => p.nll[row.scorer] ?? NaN);
+      expect(row.meanNll).toBeCloseTo((nll[0] / 5 + nll[1] / 2 + nll[2] / 1) / 3, 10);
+      expect(row.tokenWeightedNll).toBeCloseTo((nll[0] + nll[1] + nll[2]) / 8, 10);
+      if (row.scorer === 'ar-prefix') {
+        expect(row.minusArPrefix).toBeUndefined();
+        continue;
+      }
+      for (const [d, m, arM] of [
+        [row.minusArPrefix, row.meanNll, ar.meanNll],
+        [row.minusArPrefixTokenWeighted, row.tokenWeightedNll, ar.tokenWeightedNll],
+      ] as const) {
+        expect(d?.mean).toBeCloseTo((m ?? NaN) - (arM ?? NaN), 10);
         expect(d && d.low <= d.mean && d.mean <= d.high).toBe(true);
       }
     }
@@ -107,12 +114,20 @@ describe('scoreGapSet', () => {
 });
 
 describe('pairedBootstrap', () => {
-  it('a constant per-token difference gives a zero-width interval at that value', () => {
-    const tokens = [3, 5, 2, 8];
-    const r = pairedBootstrap(tokens.map((n) => 2 * n + 1), tokens.map((n) => 1.5 * n + 1), tokens, 500, 3);
-    expect(r.mean).toBeCloseTo(0.5, 12);
-    expect(r.low).toBeCloseTo(0.5, 12);
-    expect(r.high).toBeCloseTo(0.5, 12);
+  it('a constant difference gives a zero-width interval at that value, with either weighting', () => {
+    const a = [4.5, 3.1, 5.0, 2.2];
+    const b = a.map((x) => x - 0.5);
+    for (const w of [[1, 1, 1, 1], [3, 5, 2, 8]]) {
+      const r = pairedBootstrap(a, b, w, 500, 3);
+      for (const v of [r.mean, r.low, r.high]) expect(v).toBeCloseTo(0.5, 12);
+    }
+  });
+
+  it('weights: ones = mean of differences, gap lengths = the token-weighted difference', () => {
+    const a = [1, 2, 6];
+    const b = [0, 0, 0];
+    expect(pairedBootstrap(a, b, [1, 1, 1], 10).mean).toBeCloseTo(3, 12);
+    expect(pairedBootstrap(a, b, [1, 1, 2], 10).mean).toBeCloseTo((1 + 2 + 12) / 4, 12);
   });
 
   it('is deterministic in its seed, brackets the mean, and narrows with more problems', () => {
@@ -121,18 +136,17 @@ describe('pairedBootstrap', () => {
       return () => ((s = (s * 16807) % 2147483647) / 2147483647);
     })();
     const make = (n: number) => {
-      const t = Array.from({ length: n }, () => 5 + Math.floor(rng() * 20));
-      const b = t.map((x) => 4 * x);
-      const a = t.map((x) => 4 * x - 0.2 * x + (rng() - 0.5) * x);
-      return { a, b, t };
+      const b = Array.from({ length: n }, () => 4 + rng());
+      const a = b.map((x) => x - 0.2 + (rng() - 0.5));
+      return { a, b, w: b.map(() => 1) };
     };
     const small = make(20);
     const big = make(400);
-    const r = pairedBootstrap(small.a, small.b, small.t, 1000, 9);
-    expect(pairedBootstrap(small.a, small.b, small.t, 1000, 9)).toEqual(r);
+    const r = pairedBootstrap(small.a, small.b, small.w, 1000, 9);
+    expect(pairedBootstrap(small.a, small.b, small.w, 1000, 9)).toEqual(r);
     expect(r.low).toBeLessThan(r.mean);
     expect(r.high).toBeGreaterThan(r.mean);
-    const rb = pairedBootstrap(big.a, big.b, big.t, 1000, 9);
+    const rb = pairedBootstrap(big.a, big.b, big.w, 1000, 9);
     expect(rb.high - rb.low).toBeLessThan((r.high - r.low) / 2);
     expect(rb.high).toBeLessThan(0); // -0.2 nats/token, clearly separated with 400 problems
     expect(() => pairedBootstrap([], [], [])).toThrow(/non-empty/);
