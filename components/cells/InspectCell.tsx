@@ -6,6 +6,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { AttentionMap, AttentionMatrix, GroupOrder, MaskMatrix, displayToken, maskCounts, stepColor, textOn } from '@/components/views';
+import { PRESETS, textLengthLimit } from '@/lib/a3/config';
 import { describeGrouping, groupIdsFor, type GroupingKind, type GroupingSpec } from '@/lib/a3/groups';
 import { Cell } from '../notebook/Cell';
 import { useStudio, useStudioActions, useStudioStore } from '../notebook/StudioProvider';
@@ -20,6 +21,7 @@ const PLAN_KINDS: { kind: GroupingKind; label: string }[] = [
 export function InspectCell({ index }: { index: number }) {
   const inspect = useStudio((s) => s.inspect);
   const modelReady = useStudio((s) => s.models.a3.status === 'loaded');
+  const context = useStudio((s) => s.models.a3.info?.config.maxLen ?? PRESETS.base.maxLen);
   const a = useStudioActions();
   const store = useStudioStore();
   const readState = store.getState;
@@ -95,7 +97,7 @@ export function InspectCell({ index }: { index: number }) {
       >
         <label className="grow">
           <span className="label">Text</span>
-          <input type="text" value={inspect.text} maxLength={400} onChange={(e) => a.setInspectText(e.target.value)} data-testid="inspect-text" />
+          <input type="text" value={inspect.text} maxLength={textLengthLimit({ maxLen: context })} onChange={(e) => a.setInspectText(e.target.value)} data-testid="inspect-text" />
         </label>
         <button type="submit" disabled={!modelReady || inspect.status === 'running'} data-testid="inspect-run">
           {inspect.status === 'running' ? 'Tokenising…' : 'Tokenise & inspect'}
