@@ -118,6 +118,11 @@ const base = (await load('base'))!;
 const models: InfillModels = { base, a3: (await load('a3')) ?? (standIn ? base : undefined), mdlm: (await load('mdlm')) ?? (standIn ? base : undefined) };
 const maxLen = base.config.maxLen;
 
+/** What every section's JSON records about the run: seed, mode, backend, its wall time since t0, the models. */
+function runFields(t0: number) {
+  return { seed, quick, backend, wallSec: (performance.now() - t0) / 1000, models: modelInfo, notes };
+}
+
 // ---- 0. gap likelihood ----------------------------------------------------------
 /** 128 keeps figures comparable with the first models; 256 is the longer context (issue 13). */
 const GAP_CONTEXTS = [128, 256];
@@ -173,12 +178,7 @@ async function gapSection() {
     contexts: GAP_CONTEXTS,
     modelContext,
     bootstrap: BOOTSTRAP,
-    seed,
-    quick,
-    backend,
-    wallSec: (performance.now() - t0) / 1000,
-    models: modelInfo,
-    notes,
+    ...runFields(t0),
     sets,
   });
   return sets;
@@ -301,13 +301,8 @@ async function multipleChoiceSection() {
       context: 'cut from the left if context + longest option exceeds maxLen; options are scored as " " + option',
       answerPositions: 'balanced: each block of 4 consecutive questions puts the answer once at each position (seeded order), so every prefix is balanced',
     },
-    seed,
-    quick,
     chance: 0.25,
-    backend,
-    wallSec: (performance.now() - t0) / 1000,
-    models: modelInfo,
-    notes,
+    ...runFields(t0),
     tasks,
   });
   return tasks;
