@@ -117,6 +117,32 @@ function adaptSection(): string[] {
   return lines;
 }
 
+/** The span-infill / joint comparison (issue 13): final figures of every variant that has run, side by side. */
+function variantSection(): string[] {
+  const variants = ['a3', 'a3-infill', 'a3-then-infill', 'joint'];
+  const runs = variants.map((v) => read(`results/adapt-${v}.json`)).filter((r) => r && r.variant !== undefined) as Json[];
+  if (!runs.some((r) => r.variant !== 'a3')) return [];
+  const cols = ['left-to-right s=1', 'random s=4', 'span-infill s=1', 'AR (content stream)', 'gap: A3 both sides s=1', 'gap: AR (content stream) prefix only'];
+  const lines = [
+    '### Span infilling and joint training (`npm run adapt -- --variant a3-infill|a3-then-infill|joint`)',
+    '',
+    'Final figures of each run, nats/token: exact validation NLL under a grouping, span infilling (spans given the context), the content stream as an AR model, and gap NLL of the held-out story middles (A3 with both sides; the same model\'s content stream with the prefix only). — = not measured by that run.',
+    '',
+    `| variant (command) | ${cols.join(' | ')} | tokens | wall time |`,
+    `|---|${cols.map(() => '---').join('|')}|---|---|`,
+  ];
+  for (const run of runs) {
+    const last = (run.stages as Json[]).at(-1);
+    const tokens = (run.stages as Json[]).reduce((n: number, x: Json) => n + x.tokens, 0);
+    const wall = (run.stages as Json[]).reduce((n: number, x: Json) => n + x.wallTimeSec, 0);
+    const stopped = run.stoppedAt ? ` (stopped at ${run.stoppedAt.minutes} min in ${run.stoppedAt.stage})` : '';
+    const val = run.stoppedAt?.val ?? last?.val ?? {};
+    lines.push(`| ${run.variant} (\`${run.command ?? `npm run adapt -- --variant ${run.variant}`}\`)${stopped} | ${cols.map((c) => f(val[c])).join(' | ')} | ${tokens.toLocaleString('en-US')} | ${minutes(wall)} |`);
+  }
+  lines.push('');
+  return lines;
+}
+
 function decodeSection(): string[] {
   const d = read('results/decode-bench.json');
   if (!d) return [];
@@ -241,7 +267,7 @@ function findingsSection(): string[] {
   ];
 }
 
-const body = [...baseSection(), ...tokenizerSection(), ...benchSection(), ...adaptSection(), ...decodeSection(), ...evalSection(), ...generationSection(), ...findingsSection(), ...pageSpeedSection()].join('\n');
+const body = [...baseSection(), ...tokenizerSection(), ...benchSection(), ...adaptSection(), ...variantSection(), ...decodeSection(), ...evalSection(), ...generationSection(), ...findingsSection(), ...pageSpeedSection()].join('\n');
 const readmePath = join(ROOT, 'README.md');
 const readme = readFileSync(readmePath, 'utf8');
 const start = readme.indexOf(BEGIN);

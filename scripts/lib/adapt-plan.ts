@@ -8,7 +8,7 @@
  */
 import { PRESETS, type ModelConfig } from '@/lib/a3/config';
 import { createModel, disposeModel, initModel, namedParams, type A3Model } from '@/lib/a3/model';
-import { gapLogProbs, problemLength, type GapProblem } from '@/lib/eval/gap-nll';
+import { problemLength, scoreGapSet, type GapProblem, type GapScorerId } from '@/lib/eval/gap-nll';
 import { evalWindows, type TokenBatch } from '@/lib/train/batches';
 import {
   defaultCurriculum,
@@ -121,7 +121,7 @@ export function fittingProblems(problems: GapProblem[], maxLen: number, count?: 
 /**
  * The figures after every stage (nats/token). Keys without a suffix are at
  * 128 tokens (or the whole context if shorter), keys ending `@<len>` at the
- * model's longer context. Gap figures: token-weighted NLL of the story middles.
+ * model's longer context. Gap figures: NLL per gap token of the story middles, averaged over gaps.
  */
 export function stageMetrics(model: A3Model, o: StageEvalInputs): Record<string, number> {
   const out: Record<string, number> = {};
@@ -138,20 +138,18 @@ export function stageMetrics(model: A3Model, o: StageEvalInputs): Record<string,
   return out;
 }
 
-/** Gap NLL of the story middles under this one model: A3 both sides / prefix only, and its own content stream as AR. */
+/**
+ * Gap NLL of the story middles under this one model, as `npm run eval` reports
+ * it (per gap, averaged): A3 with both sides / the prefix only, and its own
+ * content stream as the AR model with the prefix only.
+ */
 function gapMetrics(model: A3Model, problems: GapProblem[]): Record<string, number> {
-  let tokens = 0;
-  const sums = { both: 0, prefix: 0, ar: 0 };
-  for (const p of problems) {
-    const lp = gapLogProbs({ base: model, a3: model }, p);
-    tokens += p.gap.length;
-    sums.both -= lp['a3-both-s1'] ?? NaN;
-    sums.prefix -= lp['a3-prefix'] ?? NaN;
-    sums.ar -= lp['ar-prefix'] ?? NaN;
-  }
+  // One bootstrap resample: only the means are kept here (eval reports the intervals).
+  const { rows } = scoreGapSet({ base: model, a3: model }, problems, { seed: 1, resamples: 1 });
+  const mean = (id: GapScorerId) => rows.find((r) => r.scorer === id)?.meanNll ?? NaN;
   return {
-    'gap: A3 both sides s=1': sums.both / tokens,
-    'gap: A3 prefix only': sums.prefix / tokens,
-    'gap: AR (content stream) prefix only': sums.ar / tokens,
+    'gap: A3 both sides s=1': mean('a3-both-s1'),
+    'gap: A3 prefix only': mean('a3-prefix'),
+    'gap: AR (content stream) prefix only': mean('ar-prefix'),
   };
 }
