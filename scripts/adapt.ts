@@ -1,50 +1,74 @@
 /**
- * `npm run adapt -- [--variant a3|ablation|mdlm] [--steps-per-stage N] [--resume]`
- * Adapts public/weights/base:
- *   a3        the progressive curriculum (stages 1, 2a, 2b, 3a, 3b) -> public/weights/a3
- *   ablation  stage 3 only, same total budget -> results only
- *   mdlm      the masked-diffusion baseline, same token budget -> public/weights/mdlm
- * Every stage is evaluated on fixed validation windows under fixed groupings;
+ * `npm run adapt -- [--variant V] [--steps-per-stage N] [--max-tokens N] [--max-minutes M] [--resume]
+ *                  [--init base|fresh] [--max-len L] [--infill-p P] [--ar-warmup N] [--gap-windows N] [--out DIR]`
+ * Adapts public/weights/base (variants: scripts/lib/adapt-plan.ts):
+ *   a3              the progressive curriculum (stages 1, 2a, 2b, 3a, 3b) -> public/weights/a3
+ *   ablation        stage 3 only, same total budget -> results only
+ *   mdlm            the masked-diffusion baseline, same token budget -> public/weights/mdlm
+ *   a3-infill       the paper stages, 3a/3b mixed with span infilling (p = --infill-p, 0.5), same budget
+ *   a3-then-infill  the paper stages, then one span-infill stage (one stage more)
+ *   joint           AR + A3 loss on every batch through the a3-infill stages (--init fresh
+ *                   starts from scratch; --ar-warmup N first runs N steps of AR alone)
+ * The candidates (a3-infill, a3-then-infill, joint) go to checkpoints/adapt-<variant>/final.
+ * --max-tokens scales every stage so the whole run sees that many tokens
+ * (equal-token comparisons); --max-minutes stops at that wall time with a
+ * checkpoint (--resume continues) and records the figures at the stop.
+ * --max-len adapts at another context (RoPE tables rebuilt). Every stage is
+ * evaluated on fixed validation windows under fixed groupings, span infilling,
+ * the content stream's AR NLL and gap NLL on held-out story middles;
  * results go to results/adapt-<variant>.json. Resumable after a kill.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { a3Loss } from '@/lib/a3/likelihood';
+import { dirname, join, relative, resolve } from 'node:path';
 import { corrupt, mdlmLoss } from '@/lib/a3/mdlm';
 import { disposeModel, type A3Model } from '@/lib/a3/model';
 import { loadModel } from '@/lib/a3/weights';
 import { fileSource, saveModelToDir } from '@/lib/a3/weights-node';
-import { evalWindows, randomWindows, stepSeed } from '@/lib/train/batches';
-import { batchGroupIds, defaultCurriculum, EVAL_GROUPINGS, stage3OnlyCurriculum, type Curriculum, type Stage } from '@/lib/train/curriculum';
-import { a3NllTable, arNll, mdlmBound } from '@/lib/train/evaluate';
+import { randomWindows, sentenceEndIds, sentenceStarts, stepSeed } from '@/lib/train/batches';
+import { stageBatchGrouping, stageGroupingLabel, type Curriculum, type Stage } from '@/lib/train/curriculum';
+import { stageLoss } from '@/lib/train/objectives';
 import { Trainer, type TrainerState } from '@/lib/train/trainer';
+import { storyGapProblem } from '@/lib/eval/gap-nll';
+import type { StoryWindow } from '@/lib/eval/story-infill';
+import { defaultOut, evalWindowSets, fittingProblems, freshModel, parseVariant, stageMetrics, variantCurriculum, withContext } from './lib/adapt-plan';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './lib/checkpoints';
 import { loadTokenizer, ROOT, tokenizeSplit } from './lib/data';
 import { writeGuard } from './guard-slice';
 import { useNodeBackend } from './lib/node-backend';
 import { parseArgs, progressPrinter } from './lib/progress';
 
-type Variant = 'a3' | 'ablation' | 'mdlm';
 const args = parseArgs(process.argv.slice(2));
-const VARIANT = (args.get('variant') ?? 'a3') as Variant;
-if (!['a3', 'ablation', 'mdlm'].includes(VARIANT)) throw new Error(`unknown variant ${VARIANT}: use a3, ablation or mdlm`);
+const VARIANT = parseVariant(args.get('variant'));
 const STEPS_PER_STAGE = Number(args.get('steps-per-stage') ?? 150);
 const BATCH = Number(args.get('batch') ?? 16);
 const LR = Number(args.get('lr') ?? 1e-3);
 const SEED = Number(args.get('seed') ?? 4321);
 const EVAL_COUNT = Number(args.get('eval-windows') ?? 32);
-const CKPT_DIR = join(ROOT, args.get('checkpoints') ?? `checkpoints/adapt-${VARIANT}`);
-const RESULTS = join(ROOT, args.get('results') ?? `results/adapt-${VARIANT}.json`);
-const BASE_DIR = join(ROOT, args.get('base') ?? 'public/weights/base');
-const OUT_DIR = args.get('out') ?? { a3: 'public/weights/a3', ablation: null, mdlm: 'public/weights/mdlm' }[VARIANT];
+const CKPT_DIR = resolve(ROOT, args.get('checkpoints') ?? `checkpoints/adapt-${VARIANT}`);
+const RESULTS = resolve(ROOT, args.get('results') ?? `results/adapt-${VARIANT}.json`);
+const BASE_DIR = resolve(ROOT, args.get('base') ?? 'public/weights/base');
+const OUT_DIR = args.get('out') ?? defaultOut(VARIANT);
+const MAX_TOKENS = args.has('max-tokens') ? Number(args.get('max-tokens')) : undefined;
+/** Training wall time of the whole run, all stages and resumes together (evaluation not counted). */
+const MAX_MINUTES = args.has('max-minutes') ? Number(args.get('max-minutes')) : Infinity;
+const INIT = args.get('init') ?? 'base';
+if (INIT !== 'base' && INIT !== 'fresh') throw new Error(`--init ${INIT}: use base or fresh`);
+/** Training wall time of the whole run (finished stages + the current one, across resumes) against --max-minutes. */
+const budget = { priorSec: 0, currentSec: 0, spent: () => budget.priorSec + budget.currentSec >= MAX_MINUTES * 60 };
+let contextLength = 0;
 
-function plan(): Curriculum {
-  const a3 = defaultCurriculum(STEPS_PER_STAGE, LR);
-  const total = a3.stages.reduce((s, st) => s + st.steps, 0);
-  if (VARIANT === 'a3') return a3;
-  if (VARIANT === 'ablation') return stage3OnlyCurriculum(total, LR);
-  // Diffusion: one stage, the same token budget; its grouping field is unused.
-  return { name: 'MDLM baseline', groupingPer: 'batch', stages: [{ name: 'mdlm', steps: total, lr: LR, warmup: 50, grouping: { kind: 'left-to-right' } }] };
+function plan(length: number): Curriculum {
+  const infillP = Number(args.get('infill-p') ?? 0.5);
+  const arWarmup = Number(args.get('ar-warmup') ?? 0);
+  return variantCurriculum(VARIANT, { stepsPerStage: STEPS_PER_STAGE, lr: LR, infillP, arWarmup, maxTokens: MAX_TOKENS, tokensPerStep: BATCH * length });
+}
+
+function heldOutStories(tokenizer: ReturnType<typeof loadTokenizer>) {
+  const windows: StoryWindow[] = readFileSync(join(ROOT, 'data', 'heldout-stories.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
+  return windows.map((w) => storyGapProblem(w, tokenizer));
 }
 
 interface StageResult {
@@ -61,9 +85,9 @@ async function main(): Promise<void> {
   const tokenizer = loadTokenizer();
   const train = tokenizeSplit('train', tokenizer);
   const val = tokenizeSplit('val', tokenizer);
-  const curriculum = plan();
   const prior = existsSync(RESULTS) && args.has('resume') ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as { stages: StageResult[] }).stages : [];
   const results: StageResult[] = [...prior];
+  budget.priorSec = results.reduce((n, r) => n + r.wallTimeSec, 0);
 
   let model: A3Model;
   let resume: TrainerState | undefined;
@@ -71,32 +95,44 @@ async function main(): Promise<void> {
   if (latest) {
     ({ model, state: resume } = await loadCheckpoint(latest));
     console.log(`resuming from ${latest} (${resume.stage}, step ${resume.step})`);
+  } else if (INIT === 'fresh') {
+    model = freshModel(tokenizer.vocabSize, Number(args.get('max-len') ?? 128), SEED);
   } else {
     ({ model } = await loadModel(fileSource(BASE_DIR)));
+    if (args.has('max-len')) model = withContext(model, Number(args.get('max-len')));
   }
   const length = model.config.maxLen;
-  const windows = evalWindows(val.tokens, EVAL_COUNT, length);
-  const evaluate = async (m: A3Model): Promise<Record<string, number>> =>
-    VARIANT === 'mdlm' ? { 'diffusion bound': await mdlmBound(m, windows) } : a3NllTable(m, windows, EVAL_GROUPINGS);
+  contextLength = length;
+  const curriculum = plan(length);
+  const gapWindows = args.has('gap-windows') ? Number(args.get('gap-windows')) : undefined;
+  const evalInputs = { variant: VARIANT, windowsByLength: evalWindowSets(val.tokens, EVAL_COUNT, length), gapProblems: fittingProblems(heldOutStories(tokenizer), length, gapWindows) };
+  const evaluate = (m: A3Model): Promise<Record<string, number>> => stageMetrics(m, evalInputs);
 
   if (results.length === 0 && !latest) {
-    const start = { ...(await evaluate(model)), 'AR (content stream)': await arNll(model, windows) };
+    const start = await evaluate(model);
     console.log('before adaptation:', start);
-    results.push({ stage: 'base (before adaptation)', steps: 0, tokens: 0, wallTimeSec: 0, finalTrainLoss: NaN, val: start });
+    results.push({ stage: INIT === 'fresh' ? 'fresh init' : 'base (before adaptation)', steps: 0, tokens: 0, wallTimeSec: 0, finalTrainLoss: NaN, val: start });
   }
-  console.log(`${curriculum.name} on ${backend}: ${curriculum.stages.map((s) => `${s.name} x${s.steps}`).join(', ')}`);
+  console.log(`${curriculum.name} on ${backend}: ${curriculum.stages.map((s) => `${s.name} x${s.steps} [${s.objective ?? 'a3'}: ${stageGroupingLabel(s)}]`).join(', ')}`);
+  const ends = sentenceEndIds(tokenizer.vocabSize, (id) => tokenizer.decode([id]));
 
   for (const [index, stage] of curriculum.stages.entries()) {
     if (results.some((r) => r.stage === stage.name)) continue; // finished before a restart
     const stageResume = resume?.stage === stage.name ? resume : undefined;
-    const result = await runStage(model, stage, index, curriculum, train.tokens, evaluate, stageResume);
-    if (!result) return; // stopped: rerun with --resume
+    const result = await runStage(model, stage, index, curriculum, train.tokens, evaluate, stageResume, ends);
+    if (!result) {
+      // Stopped (a signal or --max-minutes): the checkpoint is saved; record where and what it measures.
+      if (budget.spent()) writeResults(curriculum, results, backend, { stage: stage.name, minutes: MAX_MINUTES, val: await evaluate(model) });
+      return; // rerun with --resume
+    }
     results.push(result);
+    budget.priorSec += result.wallTimeSec;
+    budget.currentSec = 0;
     writeResults(curriculum, results, backend);
   }
   writeResults(curriculum, results, backend);
   if (OUT_DIR) {
-    const out = join(ROOT, OUT_DIR);
+    const out = resolve(ROOT, OUT_DIR);
     await saveModelToDir(model, out, { training: 'training.json' });
     writeFileSync(join(out, 'config.json'), JSON.stringify(model.config, null, 2));
     writeFileSync(join(out, 'training.json'), JSON.stringify(summary(curriculum, results, backend), null, 2));
@@ -114,14 +150,17 @@ async function runStage(
   trainTokens: Int32Array,
   evaluate: (m: A3Model) => Promise<Record<string, number>>,
   resume: TrainerState | undefined,
+  sentenceEnds: Set<number>,
 ): Promise<StageResult | null> {
   const length = model.config.maxLen;
   const seed = SEED + 7919 * (index + 1);
+  const printProgress = progressPrinter(10);
   const batchAt = (step: number) => {
     const b = randomWindows(trainTokens, BATCH, length, stepSeed(seed, step));
+    const starts = (row: number) => sentenceStarts(b.tokens.subarray(row * length, (row + 1) * length), sentenceEnds);
     return {
       ...b,
-      groupIds: batchGroupIds(stage.grouping, BATCH, length, curriculum.groupingPer, stepSeed(seed + 1, step)),
+      ...stageBatchGrouping(stage, BATCH, length, curriculum.groupingPer, stepSeed(seed + 1, step), starts),
       maskSeed: stepSeed(seed + 2, step),
     };
   };
@@ -134,10 +173,14 @@ async function runStage(
       optimizer: { weightDecay: 0.01 },
       tokensPerStep: BATCH * length,
       batchAt,
-      loss: (m, b) => (VARIANT === 'mdlm' ? mdlmLoss(m, b.batch, b.tokens, corrupt(b.tokens, b.batch, b.maskSeed)) : a3Loss(m, b)),
+      loss: (m, b) => (VARIANT === 'mdlm' ? mdlmLoss(m, b.batch, b.tokens, corrupt(b.tokens, b.batch, b.maskSeed)) : stageLoss(stage.objective, m, b)),
+      shouldStop: budget.spent,
       checkpoint: (state) => saveCheckpoint(CKPT_DIR, model, state).then(() => undefined),
       checkpointEvery: 50,
-      onEvent: progressPrinter(10),
+      onEvent: (e) => {
+        if (e.type === 'step') budget.currentSec = e.elapsedSec;
+        printProgress(e);
+      },
     },
     resume,
   );
@@ -160,9 +203,21 @@ async function runStage(
   };
 }
 
-function summary(curriculum: Curriculum, stages: StageResult[], backend: string) {
+/** Where a --max-minutes run stopped and the figures of the weights at that point. */
+interface StoppedAt {
+  stage: string;
+  minutes: number;
+  val: Record<string, number>;
+}
+
+function summary(curriculum: Curriculum, stages: StageResult[], backend: string, stoppedAt?: StoppedAt) {
   return {
     variant: VARIANT,
+    command: ['npm run adapt', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+    init: INIT === 'fresh' ? 'fresh init' : relative(ROOT, BASE_DIR),
+    maxLen: contextLength,
+    ...(MAX_TOKENS !== undefined ? { maxTokens: MAX_TOKENS } : {}),
+    ...(stoppedAt ? { stoppedAt } : {}),
     curriculum,
     backend,
     batch: BATCH,
@@ -175,9 +230,9 @@ function summary(curriculum: Curriculum, stages: StageResult[], backend: string)
   };
 }
 
-function writeResults(curriculum: Curriculum, stages: StageResult[], backend: string): void {
+function writeResults(curriculum: Curriculum, stages: StageResult[], backend: string, stoppedAt?: StoppedAt): void {
   mkdirSync(dirname(RESULTS), { recursive: true });
-  writeFileSync(RESULTS, JSON.stringify(summary(curriculum, stages, backend), null, 2));
+  writeFileSync(RESULTS, JSON.stringify(summary(curriculum, stages, backend, stoppedAt), null, 2));
 }
 
 main().catch((e) => {

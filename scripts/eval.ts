@@ -1,6 +1,16 @@
 /**
- * `npm run eval -- [--quick] [--out DIR] [--stories N] [--questions N] [--seed S] [--stand-in] [--backend wasm|cpu]`
+ * `npm run eval -- [--quick] [--out DIR] [--stories N] [--questions N] [--gap-windows N] [--seed S] [--stand-in]
+ *                 [--backend wasm|cpu] [--base DIR] [--a3 DIR] [--mdlm DIR] [--only gap,infill,choice,generation]`
  *
+ * 0. Gap likelihood (lib/eval/gap-nll.ts): exact NLL of the true middle
+ *    sentence of every held-out 5-sentence window, and of one random 1-32
+ *    token span in each of N test-split windows, under AR (prefix only), A3
+ *    (prefix only; both sides with the gap in singletons, 2s, 4s, one group)
+ *    and the MDLM bound (both sides); paired bootstrap intervals against AR;
+ *    at contexts of 128 and 256 tokens (windows that do not fit are counted
+ *    as skipped, a context longer than the models' is reported as not run)
+ *    -> <out>/eval-gap.json. --gap-windows N: span windows per context (with
+ *    --quick also the number of gap stories; a full run scores every story that fits).
  * 1. Story infilling (middle sentence of held-out 5-sentence windows, ROUGE-1/2/L)
  *    -> <out>/eval-infill.json.
  * 2. Multiple choice, 4 options, accuracy with a 95% Wilson interval, one
@@ -10,16 +20,19 @@
  *    numbers of forwards, scored by the base model's perplexity and distinct-n
  *    (scripts/lib/eval-generation.ts) -> <out>/eval-generation.json and the
  *    plot <out>/quality-vs-forwards.svg.
- * Then <out>/eval-run.json: the command, seed and whole run's wall time.
+ * Then <out>/eval-run.json: the command, seed and whole run's wall time
+ * (written only when every section ran; --only runs the named sections).
  * Quick: 12 stories and the first 40 questions of each task (prefixes keep the
- * answer positions balanced); full: 60 stories and every question.
+ * answer positions balanced), 8 gap stories and 8 span windows per context;
+ * full: 60 stories, every question, every gap story that fits, 64 span windows.
  *
  * <out> defaults to results/. The question sets (deterministic in --seed) are
  * written to data/eval/*.jsonl, the committed copies, only then; with another
  * --out they go to <out>/questions/ so a CI run never touches tracked files.
  *
  * Models: public/weights/base (required), public/weights/a3 and
- * public/weights/mdlm (rows skipped with a note when absent; --stand-in runs
+ * public/weights/mdlm (--base/--a3/--mdlm DIR evaluate other weights, e.g. an
+ * adapt variant's checkpoints/adapt-<variant>/final; rows skipped with a note when absent; --stand-in runs
  * them on the base weights instead, flagged in the JSON — a pipeline check,
  * not a result: base's query-stream `w` is untrained).
  */
@@ -32,9 +45,12 @@ import { fileSource } from '@/lib/a3/weights-node';
 import { answerPositionCounts, type ChoiceQuestion } from '@/lib/eval/choice-questions';
 import { a3OptionLogProbs, arOptionLogProbs, evaluateChoice, makeEndingQuestions, mdlmOptionElbos, type ChoiceResult, type OptionScorer } from '@/lib/eval/multiple-choice';
 import { meanRouge } from '@/lib/eval/rouge';
+import { GAP_SCORERS, HEADLINE, MDLM_RATIOS, problemLength, randomSpanProblems, scoreGapSet, storyGapProblem, type GapModels } from '@/lib/eval/gap-nll';
+import { SPAN_LENGTHS } from '@/lib/a3/groups';
+import { evalWindows } from '@/lib/train/batches';
 import { fitsContext, infillStory, INFILL_DECODERS, INFILL_SAMPLING, type InfillDecoder, type InfillModels, type InfillResult, type StoryWindow } from '@/lib/eval/story-infill';
 import { generationTable, runGenerationEval } from './lib/eval-generation';
-import { loadTokenizer, ROOT } from './lib/data';
+import { loadTokenizer, ROOT, tokenizeSplit } from './lib/data';
 import { useNodeBackend } from './lib/node-backend';
 import { parseArgs } from './lib/progress';
 import { wordnetQuestionSets } from './lib/wordnet';
@@ -43,6 +59,12 @@ const args = parseArgs(process.argv.slice(2));
 const quick = args.has('quick');
 const seed = Number(args.get('seed') ?? 2026);
 const numStories = Number(args.get('stories') ?? (quick ? 12 : 60));
+const SECTIONS = ['gap', 'infill', 'choice', 'generation'] as const;
+const only = args.get('only')?.split(',');
+const unknownSection = only?.find((x) => !(SECTIONS as readonly string[]).includes(x));
+if (unknownSection) throw new Error(`--only ${unknownSection}: sections are ${SECTIONS.join(', ')}`);
+const runs = (section: (typeof SECTIONS)[number]) => !only || only.includes(section);
+const numGapWindows = Number(args.get('gap-windows') ?? (quick ? 8 : 64));
 const numQuestions = args.has('questions') ? Number(args.get('questions')) : quick ? 40 : Infinity;
 const standIn = args.has('stand-in');
 const outDir = resolve(args.get('out') ?? join(ROOT, 'results'));
@@ -79,10 +101,10 @@ const windows: StoryWindow[] = readFileSync(join(ROOT, 'data', 'heldout-stories.
 const notes: string[] = [];
 const modelInfo: Record<string, { dir: string; present: boolean; standIn?: boolean }> = {};
 async function load(name: 'base' | 'a3' | 'mdlm'): Promise<A3Model | undefined> {
-  const dir = join('public', 'weights', name);
-  const present = existsSync(join(ROOT, dir, 'manifest.json'));
+  const dir = args.get(name) ?? join('public', 'weights', name);
+  const present = existsSync(join(resolve(ROOT, dir), 'manifest.json'));
   modelInfo[name] = { dir, present };
-  if (present) return (await loadModel(fileSource(join(ROOT, dir)))).model;
+  if (present) return (await loadModel(fileSource(resolve(ROOT, dir)))).model;
   if (name === 'base') throw new Error(`${dir} is missing: the base model is required`);
   if (standIn) {
     modelInfo[name].standIn = true;
@@ -95,6 +117,72 @@ async function load(name: 'base' | 'a3' | 'mdlm'): Promise<A3Model | undefined> 
 const base = (await load('base'))!;
 const models: InfillModels = { base, a3: (await load('a3')) ?? (standIn ? base : undefined), mdlm: (await load('mdlm')) ?? (standIn ? base : undefined) };
 const maxLen = base.config.maxLen;
+
+/** What every section's JSON records about the run: seed, mode, backend, its wall time since t0, the models. */
+function runFields(t0: number) {
+  return { seed, quick, backend, wallSec: (performance.now() - t0) / 1000, models: modelInfo, notes };
+}
+
+// ---- 0. gap likelihood ----------------------------------------------------------
+/** 128 keeps figures comparable with the first models; 256 is the longer context (issue 13). */
+const GAP_CONTEXTS = [128, 256];
+const BOOTSTRAP = { resamples: 2000, seed };
+
+async function gapSection() {
+  const t0 = performance.now();
+  const gapModels: GapModels = models;
+  const present = [base, models.a3, models.mdlm].filter((m): m is A3Model => m !== undefined);
+  const modelContext = Math.min(...present.map((m) => m.config.maxLen));
+  const stories = windows.map((w) => storyGapProblem(w, tokenizer));
+  const testTokens = tokenizeSplit('test', tokenizer).tokens;
+  const sets = [];
+  for (const context of GAP_CONTEXTS) {
+    const fits = stories.filter((p) => problemLength(p) <= context);
+    const order = randomPermutation(fits.length, makeRng(seed));
+    const chosen = quick ? Array.from(order.slice(0, Math.min(numGapWindows, fits.length)), (i) => fits[i]) : fits;
+    const storyCounts = { problems: chosen.length, fit: fits.length, skippedLongerThanContext: stories.length - fits.length, windows: stories.length };
+    const spanSource = `one random span per window: ${numGapWindows} windows of ${context} tokens spread over the test split; length ${SPAN_LENGTHS.law} over ${SPAN_LENGTHS.min}-${SPAN_LENGTHS.max}`;
+    const notRun = context > modelContext ? `the models' context is ${modelContext} tokens, shorter than ${context}` : null;
+    const spans = notRun ? [] : randomSpanProblems(evalWindows(testTokens, numGapWindows, context).map((w) => w.tokens), seed + context);
+    for (const [set, source, problems, counts] of [
+      ['stories', 'true middle sentence of held-out 5-sentence windows (data/heldout-stories.jsonl)', chosen, storyCounts],
+      ['random-spans', spanSource, spans, { problems: spans.length, split: 'test', windowLength: context }],
+    ] as const) {
+      if (notRun) {
+        sets.push({ set, context, source, ran: false, skipped: notRun, counts });
+        console.log(`gap ${set} @${context}: not run (${notRun})`);
+        continue;
+      }
+      const scores = scoreGapSet(gapModels, [...problems], { seed, resamples: BOOTSTRAP.resamples });
+      sets.push({ set, context, source, ran: true, counts, ...scores });
+      const row = scores.rows.find((r) => r.scorer === HEADLINE.scorer);
+      const d = row?.minusArPrefix;
+      console.log(`gap ${set} @${context}: ${problems.length} problems, ${scores.gapTokens} tokens${d ? `; A3 both sides − AR prefix only ${d.mean.toFixed(3)} [${d.low.toFixed(3)}, ${d.high.toFixed(3)}]` : ''}`);
+    }
+  }
+  const headSet = sets.find((x) => x.set === 'stories' && x.context === 128 && x.ran);
+  const headRow = headSet && 'rows' in headSet ? headSet.rows.find((r) => r.scorer === HEADLINE.scorer) : undefined;
+  writeJson('eval-gap.json', {
+    task: 'exact NLL (nats/token) of the tokens of a gap given its context: held-out story middles and random spans of held-out text',
+    scorers: GAP_SCORERS,
+    definitions: {
+      mean: 'meanNll: each problem\'s gap NLL / its length, averaged over problems (every window counts once); tokenWeightedNll: Σ NLL / Σ gap tokens',
+      interval: `paired bootstrap 95% percentile interval of (scorer − AR prefix only) in nats/token, resampling problems, for both means; ${BOOTSTRAP.resamples} resamples, seed ${BOOTSTRAP.seed}`,
+      a3: 'exact, via sequenceLogProb with given = context (group 0); the gap a fixed span-infill GroupingSpec',
+      ar: 'the base model\'s causal content stream, prefix only (never sees the suffix)',
+      mdlm: `minus the MDLM ELBO with both sides visible, only gap positions masked, ${MDLM_RATIOS} stratified ratios (a bound, not exact)`,
+      tokenisation: 'stories: prefix, " " + middle and " " + suffix encoded separately (as story infilling); spans: token windows of the split, cut at token edges',
+      skipped: 'problems longer than the context are not scored and are counted; a context longer than the models\' is reported as not run',
+    },
+    headline: headRow?.minusArPrefix ? { set: 'stories', context: 128, scorer: HEADLINE.scorer, baseline: HEADLINE.baseline, ...headRow.minusArPrefix, problems: headSet?.counts?.problems } : null,
+    contexts: GAP_CONTEXTS,
+    modelContext,
+    bootstrap: BOOTSTRAP,
+    ...runFields(t0),
+    sets,
+  });
+  return sets;
+}
 
 // ---- 1. story infilling -------------------------------------------------------
 async function storyInfillSection() {
@@ -213,33 +301,42 @@ async function multipleChoiceSection() {
       context: 'cut from the left if context + longest option exceeds maxLen; options are scored as " " + option',
       answerPositions: 'balanced: each block of 4 consecutive questions puts the answer once at each position (seeded order), so every prefix is balanced',
     },
-    seed,
-    quick,
     chance: 0.25,
-    backend,
-    wallSec: (performance.now() - t0) / 1000,
-    models: modelInfo,
-    notes,
+    ...runFields(t0),
     tasks,
   });
   return tasks;
 }
 
 // ---- run ------------------------------------------------------------------------
-const infill = await storyInfillSection();
-const choice = await multipleChoiceSection();
+const gap = runs('gap') ? await gapSection() : [];
+const infill = runs('infill') ? await storyInfillSection() : { stories: 0, rows: [] };
+const choice = runs('choice') ? await multipleChoiceSection() : [];
 // 3. Generation quality vs forwards: writes <out>/eval-generation.json and <out>/quality-vs-forwards.svg.
-const generation = await runGenerationEval({ models: { ...models, base }, tokenizer, seed, quick, outDir });
-for (const file of Object.values(generation.files)) written.push(shown(file));
+const generation = runs('generation') ? await runGenerationEval({ models: { ...models, base }, tokenizer, seed, quick, outDir }) : null;
+for (const file of Object.values(generation?.files ?? {})) written.push(shown(file));
 
 // The whole run's wall time, for the README ("the full run's wall time is stated").
 const wallSec = (performance.now() - started) / 1000;
-writeJson('eval-run.json', { command: ['npm run eval', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '), seed, quick, backend, wallSec, files: [...written] });
+if (!only) writeJson('eval-run.json', { command: ['npm run eval', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '), seed, quick, backend, wallSec, files: [...written] });
 
 // ---- summary ----------------------------------------------------------------
 const pct = (x: number) => (100 * x).toFixed(1).padStart(5);
-console.log(`\nStory infilling (${infill.stories} stories, greedy, ROUGE F1 x100)`);
-console.log('decoder                            R-1   R-2   R-L   NFE');
+for (const set of gap) {
+  if (!set.ran || !('rows' in set)) {
+    console.log(`\nGap NLL, ${set.set} @${set.context}: not run (${'skipped' in set ? set.skipped : ''})`);
+    continue;
+  }
+  console.log(`\nGap NLL, ${set.set} @${set.context} (${set.counts.problems} problems, ${set.gapTokens} gap tokens; nats/token, Δ vs AR prefix only [95% CI])`);
+  for (const r of set.rows) {
+    const d = r.minusArPrefix;
+    console.log(`${r.name.padEnd(44)} ${r.meanNll?.toFixed(3) ?? 'skipped'}${d ? `  ${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(3)} [${d.low.toFixed(3)}, ${d.high.toFixed(3)}]` : ''}`);
+  }
+}
+if (runs('infill')) {
+  console.log(`\nStory infilling (${infill.stories} stories, greedy, ROUGE F1 x100)`);
+  console.log('decoder                            R-1   R-2   R-L   NFE');
+}
 for (const r of infill.rows) {
   if (!r.ran) console.log(`${r.decoder.padEnd(33)} skipped: ${r.skipped}`);
   else console.log(`${r.decoder.padEnd(33)} ${pct(r.rougeF1!.rouge1)} ${pct(r.rougeF1!.rouge2)} ${pct(r.rougeF1!.rougeL)} ${r.meanNfe!.toFixed(1).padStart(5)}${r.weights === 'base (stand-in)' ? '  [base stand-in]' : ''}`);
@@ -252,7 +349,9 @@ for (const t of choice) {
     else console.log(`${r.scorer.padEnd(31)} ${pct(r.perToken.accuracy)}% [${pct(r.perToken.ci95.low)}, ${pct(r.perToken.ci95.high)}]   ${pct(r.total.accuracy)}%`);
   }
 }
-console.log(`\nGeneration quality (${generation.config.length} tokens per sample)`);
-console.log(generationTable(generation));
+if (generation) {
+  console.log(`\nGeneration quality (${generation.config.length} tokens per sample)`);
+  console.log(generationTable(generation));
+}
 for (const n of notes) console.log(`note: ${n}`);
 console.log(`\nbackend ${backend}, wall ${wallSec.toFixed(1)} s; wrote ${written.join(', ')}`);

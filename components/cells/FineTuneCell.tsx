@@ -15,7 +15,8 @@ import { useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import { LossChart } from '@/components/views';
 import { readUploadText } from '@/lib/store/text-checks';
 import { formatDuration } from '@/lib/store/training';
-import { defaultCurriculum, validateCurriculum, type Curriculum, type Grouping, type Stage } from '@/lib/train/curriculum';
+import { groupSize, type GroupingSpec } from '@/lib/a3/groups';
+import { defaultCurriculum, validateCurriculum, type Curriculum, type Stage } from '@/lib/train/curriculum';
 import { Cell, formatBytes } from '../notebook/Cell';
 import { useStudio, useStudioActions } from '../notebook/StudioProvider';
 
@@ -30,8 +31,12 @@ interface ExportLink {
   bytes: number;
 }
 
-function groupingOf(kind: Grouping['kind'], size: number): Grouping {
-  return kind === 'left-to-right' ? { kind } : { kind, size: Math.max(1, size) };
+/** The kinds this plan editor offers. */
+type EditableKind = 'left-to-right' | 'contiguous' | 'random';
+
+function groupingOf(kind: GroupingSpec['kind'], size: number): GroupingSpec {
+  const k: EditableKind = kind === 'contiguous' || kind === 'random' ? kind : 'left-to-right';
+  return k === 'left-to-right' ? { kind: k } : { kind: k, size: Math.max(1, size) };
 }
 
 export function FineTuneCell({ index }: { index: number }) {
@@ -235,7 +240,7 @@ export function FineTuneCell({ index }: { index: number }) {
                     <input type="number" step="any" value={s.lr} onChange={(e) => patchStage(i, { lr: Number(e.target.value) })} />
                   </td>
                   <td>
-                    <select value={s.grouping.kind} onChange={(e) => patchStage(i, { grouping: groupingOf(e.target.value as Grouping['kind'], 'size' in s.grouping ? s.grouping.size : 2) })}>
+                    <select value={s.grouping.kind} onChange={(e) => patchStage(i, { grouping: groupingOf(e.target.value as EditableKind, 'size' in s.grouping ? s.grouping.size : 2) })}>
                       <option value="left-to-right">left to right</option>
                       <option value="contiguous">contiguous</option>
                       <option value="random">random</option>
@@ -245,7 +250,7 @@ export function FineTuneCell({ index }: { index: number }) {
                     {s.grouping.kind === 'left-to-right' ? (
                       '1'
                     ) : (
-                      <input type="number" min={1} value={s.grouping.size} onChange={(e) => patchStage(i, { grouping: groupingOf(s.grouping.kind, Math.floor(Number(e.target.value))) })} />
+                      <input type="number" min={1} value={groupSize(s.grouping)} onChange={(e) => patchStage(i, { grouping: groupingOf(s.grouping.kind, Math.floor(Number(e.target.value))) })} />
                     )}
                   </td>
                   <td>

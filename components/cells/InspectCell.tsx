@@ -6,25 +6,27 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { AttentionMap, AttentionMatrix, GroupOrder, MaskMatrix, displayToken, maskCounts, stepColor, textOn } from '@/components/views';
-import { describePlan, planGroupIds, type GroupPlan, type GroupPlanKind } from '@/lib/store/group-plan';
+import { PRESETS, textLengthLimit } from '@/lib/a3/config';
+import { describeGrouping, groupIdsFor, type GroupingKind, type GroupingSpec } from '@/lib/a3/groups';
 import { Cell } from '../notebook/Cell';
 import { useStudio, useStudioActions, useStudioStore } from '../notebook/StudioProvider';
 
-const PLAN_KINDS: { kind: GroupPlanKind; label: string }[] = [
+const PLAN_KINDS: { kind: GroupingKind; label: string }[] = [
   { kind: 'left-to-right', label: 'left to right' },
   { kind: 'contiguous', label: 'contiguous blocks' },
   { kind: 'random', label: 'random subsets' },
-  { kind: 'custom', label: 'custom (click tokens)' },
+  { kind: 'explicit', label: 'custom (click tokens)' },
 ];
 
 export function InspectCell({ index }: { index: number }) {
   const inspect = useStudio((s) => s.inspect);
   const modelReady = useStudio((s) => s.models.a3.status === 'loaded');
+  const context = useStudio((s) => s.models.a3.info?.config.maxLen ?? PRESETS.base.maxLen);
   const a = useStudioActions();
   const store = useStudioStore();
   const readState = store.getState;
   const [size, setSize] = useState(inspect.plan.kind === 'contiguous' || inspect.plan.kind === 'random' ? inspect.plan.size : 2);
-  const [seed, setSeed] = useState(inspect.plan.kind === 'random' ? inspect.plan.seed : 0);
+  const [seed, setSeed] = useState(inspect.plan.kind === 'random' ? (inspect.plan.seed ?? 0) : 0);
   const { snapshot, plan } = inspect;
 
   // First look as soon as a model is there; afterwards a plan change re-runs the (one-forward) inspection.
@@ -45,15 +47,15 @@ export function InspectCell({ index }: { index: number }) {
     return () => clearTimeout(t);
   }, [plan, tokensKnown, a, readState]);
 
-  const choose = (kind: GroupPlanKind, s = size, sd = seed) => {
-    const next: GroupPlan =
+  const choose = (kind: GroupingKind, s = size, sd = seed) => {
+    const next: GroupingSpec =
       kind === 'left-to-right'
         ? { kind }
         : kind === 'contiguous'
           ? { kind, size: s }
           : kind === 'random'
             ? { kind, size: s, seed: sd }
-            : { kind: 'custom', gids: a.currentGroupIds() ?? [] };
+            : { kind: 'explicit', gids: a.currentGroupIds() ?? [] };
     a.setInspectPlan(next);
   };
 
@@ -61,7 +63,7 @@ export function InspectCell({ index }: { index: number }) {
   const gids = snapshot?.groupIds ?? [];
   const n = labels.length;
   const counts = useMemo(() => (n ? maskCounts(gids) : null), [gids, n]);
-  const planned = tokensKnown ? planGroupIds(plan, inspect.tokenCache!.labels.length) : null;
+  const planned = tokensKnown ? Array.from(groupIdsFor(plan, inspect.tokenCache!.labels.length)) : null;
   const maxGroup = Math.max(0, ...(planned ?? gids));
   const layers = snapshot?.weights.length ?? 0;
   const heads = snapshot?.weights[0]?.length ?? 0;
@@ -95,7 +97,7 @@ export function InspectCell({ index }: { index: number }) {
       >
         <label className="grow">
           <span className="label">Text</span>
-          <input type="text" value={inspect.text} maxLength={400} onChange={(e) => a.setInspectText(e.target.value)} data-testid="inspect-text" />
+          <input type="text" value={inspect.text} maxLength={textLengthLimit({ maxLen: context })} onChange={(e) => a.setInspectText(e.target.value)} data-testid="inspect-text" />
         </label>
         <button type="submit" disabled={!modelReady || inspect.status === 'running'} data-testid="inspect-run">
           {inspect.status === 'running' ? 'Tokenising…' : 'Tokenise & inspect'}
@@ -145,8 +147,8 @@ export function InspectCell({ index }: { index: number }) {
             </label>
           ) : null}
         </div>
-        <p className="muted small">{describePlan(plan)}</p>
-        {plan.kind === 'custom' && planned ? (
+        <p className="muted small">{describeGrouping(plan)}</p>
+        {plan.kind === 'explicit' && planned ? (
           <div className="custom-groups">
             <label className="inline">
               clicking a token puts it in group

@@ -82,3 +82,14 @@ export function parameterCount(cfg: ModelConfig): number {
   const head = cfg.tieEmbeddings ? 0 : cfg.vocabSize * d;
   return cfg.vocabSize * d + cfg.nLayers * perLayer + d /* final norm */ + head + d /* w */;
 }
+
+/**
+ * Characters a text box accepts for a model of this context: 4 per token,
+ * above the tokenizer's ~3 bytes per token of English, so every text that
+ * fits the context is accepted; a longer one reaches the worker, which says
+ * it is longer than the context. The page takes its limits from here, never
+ * from a number written for one context.
+ */
+export function textLengthLimit(cfg: Pick<ModelConfig, 'maxLen'>): number {
+  return 4 * cfg.maxLen;
+}

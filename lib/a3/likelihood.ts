@@ -6,7 +6,7 @@
  * `scoredPositions` + `weightedCrossEntropySum`, so they cannot disagree.
  */
 import * as tf from '@tensorflow/tfjs';
-import { arForward, forward, type A3Model, type SequenceBatch } from './model';
+import { arForward, forward, forwardRows, logitsFromStates, twoStreamRows, type A3Model, type SequenceBatch } from './model';
 import { flatTargetIndex, weightedCrossEntropySum } from './ops';
 
 /**
@@ -96,4 +96,64 @@ function sumPerSequence(seq: SequenceBatch, values: ArrayLike<number>, weights: 
   const out = new Float64Array(seq.batch);
   for (let i = 0; i < values.length; i++) out[Math.floor(i / length)] += weights[i] * values[i];
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// Joint training: the content stream's next-token loss and the query stream's
+// A3 loss from one batch (issue 13: one set of weights serving both roles).
+
+/** Weights of the two terms of jointLoss (default 1 and 1). */
+export interface JointWeights {
+  ar?: number;
+  a3?: number;
+}
+
+/**
+ * True when every row's group ids rise strictly along positions: a monotone
+ * relabelling of arange, so the content mask is exactly causal (A3.md §6.1).
+ */
+export function isLeftToRightGrouping(seq: { batch: number; groupIds: Int32Array }): boolean {
+  const length = seq.groupIds.length / seq.batch;
+  for (let b = 0; b < seq.batch; b++) {
+    for (let t = b * length + 1; t < (b + 1) * length; t++) if (seq.groupIds[t] <= seq.groupIds[t - 1]) return false;
+  }
+  return true;
+}
+
+/**
+ * ar · arLoss(seq) + a3 · a3Loss(seq, given), each a mean over its own scored
+ * positions (the AR term scores every next token: `given` only marks A3 context).
+ *
+ * How many forwards: the content stream with gid = arange is the AR model
+ * (A3.md §6.2), so for a left-to-right grouping ONE two-stream forward gives
+ * both terms: its content rows' logits are the AR next-token logits and its
+ * query rows' are the A3 ones. Under any other grouping the content rows see
+ * their own group both ways (gid[j] <= gid[i]) — not causal, so not the AR
+ * model — and a second, content-only causal forward (arForward) supplies the
+ * AR term. Stacking both into one batched call would cost more rows (the AR
+ * half's query rows are wasted), so two calls it is.
+ */
+export function jointLoss(model: A3Model, seq: SequenceBatch, given?: ArrayLike<boolean | number>, weights: JointWeights = {}): tf.Scalar {
+  const arWeight = weights.ar ?? 1;
+  const a3Weight = weights.a3 ?? 1;
+  const { targets, weights: arScored } = shiftedTargets(seq);
+  const arCount = scoredCount(arScored);
+  const a3Scored = scoredPositions(seq, given);
+  const a3Count = scoredCount(a3Scored);
+  return tf.tidy(() => {
+    let arLogits: tf.Tensor2D;
+    let a3Logits: tf.Tensor2D;
+    if (isLeftToRightGrouping(seq)) {
+      const out = forwardRows(model, twoStreamRows(seq), { contentOutput: true });
+      // Non-null: contentOutput asks forwardRows to run the last layer's content rows.
+      arLogits = logitsFromStates(model, out.content!);
+      a3Logits = logitsFromStates(model, out.query);
+    } else {
+      arLogits = arForward(model, seq).logits;
+      a3Logits = forward(model, seq).logits;
+    }
+    const ar = tf.div(crossEntropySum(arLogits, targets, arScored), arCount);
+    const a3 = tf.div(crossEntropySum(a3Logits, seq.tokens, a3Scored), a3Count);
+    return tf.add(tf.mul(ar, arWeight), tf.mul(a3, a3Weight)) as tf.Scalar;
+  });
 }

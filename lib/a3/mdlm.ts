@@ -83,3 +83,36 @@ export function mdlmLoss(model: A3Model, batch: number, clean: Int32Array, corru
     return tf.div(weightedCrossEntropySum(logits, idx, tf.tensor1d(corruption.weights)), clean.length) as tf.Scalar;
   });
 }
+
+/**
+ * Minus the MDLM ELBO of the tokens at `open` given every other position (a
+ * lower bound on log P(x_open | x_rest), not exact), from `ratios` stratified
+ * masking ratios t_k = (k + 0.5)/K: each open position masked with probability
+ * t_k (at least one), weight 1/t_k, averaged over the K draws; one batched
+ * forward. `seed` fixes the masks. Positions outside `open` are never masked.
+ */
+export function maskedElbo(model: A3Model, tokens: ArrayLike<number>, open: number[], ratios = 4, seed = 0): number {
+  if (open.length === 0) throw new Error('nothing to score: no open positions');
+  const V = model.config.vocabSize;
+  const T = tokens.length;
+  const rng = makeRng(seed);
+  const input = new Int32Array(ratios * T);
+  const weights: number[] = [];
+  const idx: number[] = [];
+  for (let k = 0; k < ratios; k++) {
+    const t = (k + 0.5) / ratios;
+    const row = k * T;
+    input.set(Array.from(tokens), row);
+    const masked = open.filter(() => rng() < t);
+    if (masked.length === 0) masked.push(open[Math.floor(rng() * open.length)]);
+    for (const pos of masked) {
+      input[row + pos] = MASK_TOKEN;
+      idx.push((row + pos) * V + tokens[pos]);
+      weights.push(1 / t);
+    }
+  }
+  const logp = tf.tidy(() => tf.gather(tf.logSoftmax(bidirectionalLogits(model, ratios, input)).reshape([-1]), tf.tensor1d(idx, 'int32')).dataSync() as Float32Array);
+  let sum = 0;
+  for (let k = 0; k < logp.length; k++) sum += weights[k] * logp[k];
+  return sum / ratios;
+}

@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { sequenceLogProb } from '../a3/likelihood';
-import { bidirectionalLogits, MASK_TOKEN } from '../a3/mdlm';
+import { maskedElbo } from '../a3/mdlm';
 import { arForward, type A3Model } from '../a3/model';
 import { makeRng, randomPermutation } from '../a3/random';
 import { SPECIAL_TOKENS, type Tokenizer } from '../a3/tokenizer';
@@ -141,31 +141,9 @@ export function arOptionLogProbs(model: A3Model, context: number[], options: num
 
 /** Minus the MDLM ELBO of each option given the context (a lower bound on log P); see the file comment. */
 export function mdlmOptionElbos(model: A3Model, context: number[], options: number[][], ratios = 4, seed = 0): number[] {
-  const V = model.config.vocabSize;
   return options.map((opt, o) => {
-    const T = context.length + opt.length;
-    const rng = makeRng((Math.imul(seed, 7919) + o) >>> 0);
-    const input = new Int32Array(ratios * T);
-    const weights: number[] = [];
-    const idx: number[] = [];
-    for (let k = 0; k < ratios; k++) {
-      const t = (k + 0.5) / ratios;
-      const row = k * T;
-      input.set(context, row);
-      input.set(opt, row + context.length);
-      const masked = opt.flatMap((_, j) => (rng() < t ? [j] : []));
-      if (masked.length === 0) masked.push(Math.floor(rng() * opt.length));
-      for (const j of masked) {
-        const at = row + context.length + j;
-        input[at] = MASK_TOKEN;
-        idx.push(at * V + opt[j]);
-        weights.push(1 / t);
-      }
-    }
-    const logp = tf.tidy(() => tf.gather(tf.logSoftmax(bidirectionalLogits(model, ratios, input)).reshape([-1]), tf.tensor1d(idx, 'int32')).dataSync() as Float32Array);
-    let sum = 0;
-    for (let k = 0; k < logp.length; k++) sum += weights[k] * logp[k];
-    return sum / ratios;
+    const open = opt.map((_, j) => context.length + j);
+    return maskedElbo(model, [...context, ...opt], open, ratios, (Math.imul(seed, 7919) + o) >>> 0);
   });
 }
 

@@ -1,7 +1,6 @@
 /** The studio's state: framework-free zustand vanilla stores and their helpers. */
 export * from './studio-store';
 export * from './training';
-export * from './group-plan';
 export * from './url-params';
 export * from './url-sync';
 export * from './text-checks';

@@ -13,7 +13,7 @@ import type { Curriculum } from '../train/curriculum';
 import type { FaultKind } from '../train/fallback';
 import type { AttentionSnapshot, LoadedModel, ModelKind, WorkerCommand, WorkerEvent } from '../train/protocol';
 import type { CheckpointSummary } from '../train/storage';
-import { DEFAULT_PLAN, planGroupIds, type GroupPlan } from './group-plan';
+import { groupIdsFor, type GroupingSpec } from '../a3/groups';
 import { beginRun, initialTraining, reduceTrainEvent, type TrainingState } from './training';
 import { parseUrlState, type InspectParams, type PlaygroundParams } from './url-params';
 
@@ -210,7 +210,7 @@ export interface StudioActions {
   loadA3(): Promise<void>;
 
   setInspectText(text: string): void;
-  setInspectPlan(plan: GroupPlan): void;
+  setInspectPlan(plan: GroupingSpec): void;
   setInspectView(v: Partial<Pick<InspectState, 'layer' | 'head' | 'position' | 'brush'>>): void;
   /** Custom plan: position `pos` joins the brush group (switches the plan to custom, starting from the current ids). */
   assignGroup(pos: number, group?: number): void;
@@ -480,15 +480,15 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
         const { inspect } = get();
         const n = inspect.tokenCache?.labels.length ?? 0;
         if (pos < 0 || pos >= n) return;
-        const base = get().currentGroupIds() ?? planGroupIds(DEFAULT_PLAN, n);
+        const base = get().currentGroupIds() ?? Array.from(groupIdsFor({ kind: 'left-to-right' }, n));
         const gids = [...base];
         gids[pos] = group ?? inspect.brush;
-        patchInspect({ plan: { kind: 'custom', gids } });
+        patchInspect({ plan: { kind: 'explicit', gids } });
       },
       currentGroupIds() {
         const { tokenCache, plan, text } = get().inspect;
         if (!tokenCache || tokenCache.text !== text) return null;
-        return planGroupIds(plan, tokenCache.labels.length);
+        return Array.from(groupIdsFor(plan, tokenCache.labels.length));
       },
 
       async runInspect() {

@@ -7,7 +7,7 @@
  */
 import type { DecodeRequest, DecodeStrategy } from '../a3/decode/request';
 import type { CommitScore } from '../a3/decode/dynamic';
-import type { GroupPlan } from './group-plan';
+import type { GroupingSpec } from '../a3/groups';
 
 /** The decoder's own names, so a shared link is exactly a decode request. */
 export type Strategy = DecodeStrategy;
@@ -71,7 +71,7 @@ export const DEFAULT_PLAYGROUND: PlaygroundParams = {
 
 export interface InspectParams {
   text: string;
-  plan: GroupPlan;
+  plan: GroupingSpec;
 }
 
 export const DEFAULT_INSPECT: InspectParams = {
@@ -116,21 +116,27 @@ const num = (v: string | null, min: number, max: number, int: boolean): number |
 const oneOf = <T extends string>(v: string | null, options: readonly T[]): T | undefined =>
   v != null && (options as readonly string[]).includes(v) ? (v as T) : undefined;
 
-/** `plan` values: `ltr`, `contig:4`, `random:4:7` (size, seed), `custom:0.1.1.2` (group ids). */
-export function encodePlan(plan: GroupPlan): string {
+/**
+ * `plan` values: `ltr`, `contig:4`, `random:4:7` (size, seed), `custom:0.1.1.2`
+ * (explicit group ids; the word stays `custom` so older links keep working),
+ * `span:1:ltr:7` (span infilling: size, order ltr|random, seed; drawn spans).
+ */
+export function encodePlan(plan: GroupingSpec): string {
   switch (plan.kind) {
     case 'left-to-right':
       return 'ltr';
     case 'contiguous':
       return `contig:${plan.size}`;
     case 'random':
-      return `random:${plan.size}:${plan.seed}`;
-    case 'custom':
+      return `random:${plan.size}:${plan.seed ?? 0}`;
+    case 'explicit':
       return `custom:${plan.gids.join('.')}`;
+    case 'span-infill':
+      return `span:${plan.size}:${plan.order === 'random' ? 'random' : 'ltr'}:${plan.seed ?? 0}`;
   }
 }
 
-export function decodePlan(v: string | null): GroupPlan | undefined {
+export function decodePlan(v: string | null): GroupingSpec | undefined {
   if (v == null) return undefined;
   const [kind, ...rest] = v.split(':');
   const int = (s: string | undefined, min: number) => num(s ?? null, min, 1e6, true);
@@ -145,9 +151,15 @@ export function decodePlan(v: string | null): GroupPlan | undefined {
     return size === undefined || seed === undefined ? undefined : { kind: 'random', size, seed };
   }
   if (kind === 'custom' && rest.length === 1) {
-    if (rest[0] === '') return { kind: 'custom', gids: [] };
+    if (rest[0] === '') return { kind: 'explicit', gids: [] };
     const gids = rest[0].split('.').map((s) => int(s, 0));
-    return gids.some((g) => g === undefined) ? undefined : { kind: 'custom', gids: gids as number[] };
+    return gids.some((g) => g === undefined) ? undefined : { kind: 'explicit', gids: gids as number[] };
+  }
+  if (kind === 'span' && rest.length === 3) {
+    const size = int(rest[0], 1);
+    const order = rest[1] === 'ltr' ? 'left-to-right' : rest[1] === 'random' ? 'random' : undefined;
+    const seed = int(rest[2], 0);
+    return size === undefined || order === undefined || seed === undefined ? undefined : { kind: 'span-infill', size, order, seed };
   }
   return undefined;
 }

@@ -48,3 +48,22 @@ export function stackBatches(items: TokenBatch[], size: number): TokenBatch[] {
   }
   return out;
 }
+
+/** Ids whose text ends a sentence: ".", "!" or "?", optionally followed by closing quotes or brackets. */
+export function sentenceEndIds(vocabSize: number, decode: (id: number) => string): Set<number> {
+  const ends = new Set<number>();
+  for (let id = 0; id < vocabSize; id++) if (/[.!?]["'”’)\]]*$/.test(decode(id))) ends.add(id);
+  return ends;
+}
+
+/**
+ * Sentence boundaries inside one window, for span-infill sentence spans
+ * (groups.ts DrawOptions.sentenceStarts): every position right after a
+ * sentence end. The window's first and last sentences are usually cut, so
+ * neither 0 nor the length counts as a boundary unless a sentence ends there.
+ */
+export function sentenceStarts(row: ArrayLike<number>, ends: Set<number>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < row.length; i++) if (ends.has(row[i])) out.push(i + 1);
+  return out;
+}

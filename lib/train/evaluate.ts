@@ -12,7 +12,8 @@ import { a3Loss, arLoss } from '../a3/likelihood';
 import { corrupt, mdlmLoss } from '../a3/mdlm';
 import type { A3Model } from '../a3/model';
 import { stackBatches, type TokenBatch } from './batches';
-import { batchGroupIds, groupingLabel, type Grouping } from './curriculum';
+import { groupingLabel, type GroupingSpec } from '../a3/groups';
+import { stageBatchGrouping } from './curriculum';
 
 const EVAL_BATCH = 16;
 
@@ -38,12 +39,17 @@ async function scalar(t: tf.Scalar): Promise<number> {
   }
 }
 
-/** Exact A3 NLL with every sequence under `grouping` (random ones seeded per window). */
-export function a3Nll(model: A3Model, windows: TokenBatch[], grouping: Grouping, seed = 7): Promise<number> {
+/**
+ * Exact A3 NLL with every sequence under `grouping` (random ones seeded per
+ * window). Span infilling scores the spans given the context (group 0 is given).
+ */
+export function a3Nll(model: A3Model, windows: TokenBatch[], grouping: GroupingSpec, seed = 7): Promise<number> {
+  const stage = { name: 'eval', steps: 1, lr: 1, warmup: 0, grouping };
   return meanOver(windows, (b, i) => {
     const length = b.tokens.length / b.batch;
-    const groupIds = batchGroupIds(grouping, b.batch, length, 'sequence', seed + i * EVAL_BATCH);
-    return { loss: a3Loss(model, { batch: b.batch, tokens: b.tokens, groupIds }), count: b.tokens.length };
+    const { groupIds, given } = stageBatchGrouping(stage, b.batch, length, 'sequence', seed + i * EVAL_BATCH);
+    const count = given ? given.reduce((n, g) => n + (g ? 0 : 1), 0) : b.tokens.length;
+    return { loss: a3Loss(model, { batch: b.batch, tokens: b.tokens, groupIds }, given), count };
   });
 }
 
@@ -69,7 +75,7 @@ export async function mdlmBound(model: A3Model, windows: TokenBatch[], samples =
 }
 
 /** A3 NLL under each evaluation grouping, keyed by its label. */
-export async function a3NllTable(model: A3Model, windows: TokenBatch[], groupings: Grouping[]): Promise<Record<string, number>> {
+export async function a3NllTable(model: A3Model, windows: TokenBatch[], groupings: GroupingSpec[]): Promise<Record<string, number>> {
   const table: Record<string, number> = {};
   for (const g of groupings) table[groupingLabel(g)] = await a3Nll(model, windows, g);
   return table;

@@ -3,12 +3,12 @@
  * tokenise, hold out the tail for validation, and run a curriculum's stages
  * one after another through the one Trainer.
  */
-import { a3Loss } from '../a3/likelihood';
 import type { A3Model } from '../a3/model';
 import { SPECIAL_TOKENS, type Tokenizer } from '../a3/tokenizer';
 import { evalWindows, randomWindows, stepSeed } from './batches';
-import { batchGroupIds, validateCurriculum, type Curriculum } from './curriculum';
+import { stageBatchGrouping, validateCurriculum, type Curriculum } from './curriculum';
 import { a3Nll } from './evaluate';
+import { stageLoss, type TrainBatch } from './objectives';
 import { Trainer, type TrainEvent, type TrainerState } from './trainer';
 
 /** Upload limits: a browser fine-tune on more than this is a job for `npm run adapt`. */
@@ -60,7 +60,7 @@ export interface FinetuneOptions {
 }
 
 /** One Trainer per stage; the caller resumes a stage by passing its state. */
-export function stageTrainer(o: FinetuneOptions, stageIndex: number, resume?: TrainerState): Trainer<{ batch: number; tokens: Int32Array; groupIds: Int32Array }> {
+export function stageTrainer(o: FinetuneOptions, stageIndex: number, resume?: TrainerState): Trainer<TrainBatch> {
   const plan = validateCurriculum(o.plan);
   const stage = plan.stages[stageIndex];
   const { length } = o.data;
@@ -75,9 +75,9 @@ export function stageTrainer(o: FinetuneOptions, stageIndex: number, resume?: Tr
       tokensPerStep: o.batch * length,
       batchAt: (step) => {
         const b = randomWindows(o.data.train, o.batch, length, stepSeed(seed, step));
-        return { ...b, groupIds: batchGroupIds(stage.grouping, o.batch, length, plan.groupingPer, stepSeed(seed + 1, step)) };
+        return { ...b, ...stageBatchGrouping(stage, o.batch, length, plan.groupingPer, stepSeed(seed + 1, step)) };
       },
-      loss: (m, b) => a3Loss(m, b),
+      loss: (m, b) => stageLoss(stage.objective, m, b),
       evaluate: async (m) => ({ valLoss: await a3Nll(m, windows, stage.grouping) }),
       evalEvery: o.evalEvery,
       checkpoint: o.checkpoint,

@@ -28,6 +28,7 @@ export interface FindingInputs {
   adaptA3?: Json; // results/adapt-a3.json
   adaptAblation?: Json; // results/adapt-ablation.json
   decodeBench?: Json; // results/decode-bench.json
+  gap?: Json; // results/eval-gap.json
 }
 
 interface Interval {
@@ -190,8 +191,56 @@ function speedRow(inputs: FindingInputs): Finding {
   };
 }
 
+/** Issue 13's target for the headline: A3 with both sides at least this far below AR with the prefix only. */
+export const GAP_TARGET = -0.25;
+
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
+const showDelta = (d: Json) => `${signed(d.mean)} [${signed(d.low)}, ${signed(d.high)}]`;
+
+function gapSets(gap: Json): Json[] {
+  return ((gap?.sets ?? []) as Json[]).filter((s) => s.ran);
+}
+
+function gapRow(inputs: FindingInputs): Finding {
+  const claim = 'A3 uses the right-hand side: with both sides it predicts a held-out gap better than AR with the prefix only';
+  const paper = `infilling: A3-8B above LLaMA-3.1-8B on ROUGE (no likelihood figure); issue 13 target Δ ≤ ${GAP_TARGET} nats/token, 95% interval excluding 0`;
+  const set = gapSets(inputs.gap).find((s) => s.set === 'stories' && s.context === 128);
+  const a3 = set?.rows?.find((r: Json) => r.scorer === 'a3-both-s1' && r.ran);
+  const ar = set?.rows?.find((r: Json) => r.scorer === 'ar-prefix' && r.ran);
+  if (!a3?.minusArPrefix || !ar) return { claim, paper, ours: 'not run (`npm run eval`)', verdict: '—' };
+  const d = a3.minusArPrefix;
+  const direction = d.high < 0 ? 'holds (interval below 0)' : d.low > 0 ? 'reversed (interval above 0)' : 'not separable (interval includes 0)';
+  const target = d.mean <= GAP_TARGET && d.high < 0 ? 'target met' : `target missed by ${(d.mean - GAP_TARGET).toFixed(2)} nats/token`;
+  return {
+    claim,
+    paper,
+    ours: `A3 both sides (gap left to right) ${f2(a3.meanNll)} vs AR prefix only ${f2(ar.meanNll)} nats/token on ${set.counts.problems} held-out story middles of windows ≤ ${set.context} tokens: Δ ${showDelta(d)}`,
+    verdict: `${direction}; ${target}`,
+  };
+}
+
+/** The gap-NLL table (README, first in Findings): nats/token per scorer and set, Δ vs AR prefix only with its interval. */
+export function gapTable(gap: Json): string[] {
+  const sets = gapSets(gap);
+  if (sets.length === 0) return [];
+  const title = (s: Json) => `${s.set === 'stories' ? 'story middles' : 'random spans'}, ≤ ${s.context} (${s.counts.problems}; ${s.gapTokens} tok)`;
+  const lines = [`| scorer | ${sets.map(title).join(' | ')} |`, `|---|${sets.map(() => '---').join('|')}|`];
+  for (const scorer of (gap.scorers ?? []) as Json[]) {
+    const cells = sets.map((s) => {
+      const r = (s.rows as Json[]).find((x) => x.scorer === scorer.id);
+      if (!r?.ran) return '—';
+      return `${f2(r.meanNll)}${r.minusArPrefix ? ` (${showDelta(r.minusArPrefix)})` : ''}`;
+    });
+    lines.push(`| ${scorer.name} | ${cells.join(' | ')} |`);
+  }
+  const notRun = ((gap.sets ?? []) as Json[]).filter((s) => !s.ran).map((s) => `${s.set} at ${s.context} (${s.skipped})`);
+  const skipped = sets.filter((s) => s.counts?.skippedLongerThanContext > 0).map((s) => `${s.counts.skippedLongerThanContext} of ${s.counts.windows} story windows are longer than ${s.context} tokens and are skipped at that context`);
+  return [...lines, ...(notRun.length || skipped.length ? ['', [...skipped, ...(notRun.length ? [`Not run: ${notRun.join('; ')}`] : [])].join('. ') + '.'] : [])];
+}
+
 export function findings(inputs: FindingInputs): Finding[] {
   return [
+    gapRow(inputs),
     ...choiceRows(inputs, 'A3 beats the diffusion LM on multiple choice', 'A3-8B above Dream-7B and DiffuLLaMA-7B on QA/commonsense (HellaSwag 58.4, PIQA 78.1)', ['A3 left-to-right', 'A3 (left-to-right)'], ['MDLM', 'diffusion (ELBO)']),
     ...choiceRows(inputs, 'A3 stays below its AR parent on multiple choice', 'A3-8B below LLaMA-3.1-8B except on infilling', ['base AR', 'base AR'], ['A3 left-to-right', 'A3 (left-to-right)']),
     infillRow(inputs),

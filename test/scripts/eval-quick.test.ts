@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GAP_SCORERS } from '@/lib/eval/gap-nll';
 import { INFILL_DECODERS } from '@/lib/eval/story-infill';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -46,6 +47,38 @@ describe('npm run eval -- --quick --out <dir>', () => {
 
   it('leaves results/ and data/eval/ alone', () => {
     expect(snapshot()).toEqual(before);
+  });
+
+  it('gap likelihood: both sets at contexts 128 and 256, every scorer, paired intervals vs AR, skipped windows counted, the headline', () => {
+    const j = json('eval-gap.json');
+    expect(j).toMatchObject({ seed: 2026, quick: true, backend: 'wasm', contexts: [128, 256], bootstrap: { resamples: 2000, seed: 2026 } });
+    expect(j.wallSec).toBeGreaterThan(0);
+    expect(j.scorers.map((s: { id: string }) => s.id)).toEqual(GAP_SCORERS.map((s) => s.id));
+    expect(j.sets.map((s: { set: string; context: number }) => `${s.set}@${s.context}`)).toEqual(['stories@128', 'random-spans@128', 'stories@256', 'random-spans@256']);
+    for (const set of j.sets) {
+      if (set.context > j.modelContext) {
+        expect(set.ran).toBe(false);
+        expect(set.skipped).toMatch(/context is \d+ tokens, shorter than 256/);
+        continue;
+      }
+      expect(set.ran).toBe(true);
+      expect(set.counts.problems).toBeGreaterThan(0);
+      expect(set.problems).toHaveLength(set.counts.problems);
+      expect(set.gapTokens).toBe(set.problems.reduce((n: number, p: { gapLength: number }) => n + p.gapLength, 0));
+      expect(set.rows.map((r: { scorer: string }) => r.scorer)).toEqual(GAP_SCORERS.map((s) => s.id));
+      for (const r of set.rows) {
+        expect(r.ran).toBe(true);
+        expect(r.meanNll).toBeGreaterThan(0);
+        if (r.scorer === 'ar-prefix') continue;
+        expect(r.minusArPrefix.low).toBeLessThanOrEqual(r.minusArPrefix.mean);
+        expect(r.minusArPrefix.high).toBeGreaterThanOrEqual(r.minusArPrefix.mean);
+      }
+    }
+    const stories = j.sets.filter((s: { set: string }) => s.set === 'stories');
+    for (const s of stories) expect(s.counts.fit + s.counts.skippedLongerThanContext).toBe(s.counts.windows);
+    expect(stories[0].counts.skippedLongerThanContext).toBeGreaterThan(0); // today's 128 context: most windows do not fit, and say so
+    expect(j.headline).toMatchObject({ set: 'stories', context: 128, scorer: 'a3-both-s1', baseline: 'ar-prefix' });
+    expect(j.headline.mean).toBeCloseTo(stories[0].rows.find((r: { scorer: string }) => r.scorer === 'a3-both-s1').minusArPrefix.mean, 10);
   });
 
   it('story infilling: every decoder with ROUGE-1/2/L, forwards and ms; seed and wall time', () => {

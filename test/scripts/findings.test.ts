@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareIntervals, findings, findingsTable } from '@/scripts/lib/findings';
+import { compareIntervals, findings, findingsTable, gapTable } from '@/scripts/lib/findings';
 
 const acc = (accuracy: number, low: number, high: number) => ({ perToken: { accuracy, ci95: { low, high } }, total: { accuracy } });
 
@@ -37,6 +37,50 @@ const fixture = {
   },
   decodeBench: { rows: [{ name: 'AR (group-wise s=1, cached)', ms: 100 }, { name: 'group-wise s=2 (cached)', ms: 60 }, { name: 'group-wise s=4 (cached)', ms: 40 }] },
 };
+
+const gapRows = (a3: number, d: [number, number, number]) => [
+  { scorer: 'ar-prefix', ran: true, meanNll: 4.0 },
+  { scorer: 'a3-both-s1', ran: true, meanNll: a3, minusArPrefix: { mean: d[0], low: d[1], high: d[2] } },
+  { scorer: 'mdlm-both', ran: false, skipped: 'no mdlm model' },
+];
+const gap = {
+  quick: false,
+  bootstrap: { resamples: 2000 },
+  scorers: [
+    { id: 'ar-prefix', name: 'AR (base), prefix only', exact: true },
+    { id: 'a3-both-s1', name: 'A3, both sides, gap left to right (s=1)', exact: true },
+    { id: 'mdlm-both', name: 'MDLM bound, both sides', exact: false },
+  ],
+  sets: [
+    { set: 'stories', context: 128, ran: true, counts: { problems: 90, fit: 90, skippedLongerThanContext: 112, windows: 202 }, gapTokens: 2000, rows: gapRows(3.6, [-0.4, -0.5, -0.3]) },
+    { set: 'random-spans', context: 128, ran: true, counts: { problems: 64 }, gapTokens: 500, rows: gapRows(4.1, [0.1, -0.05, 0.2]) },
+    { set: 'stories', context: 256, ran: false, skipped: "the models' context is 128 tokens, shorter than 256", counts: { problems: 202 } },
+  ],
+};
+
+describe('gap likelihood (first in Findings)', () => {
+  it('the headline row: A3 both sides vs AR prefix only, its interval and the issue target', () => {
+    const row = findings({ gap })[0];
+    expect(row.claim).toMatch(/^A3 uses the right-hand side/);
+    expect(row.ours).toBe('A3 both sides (gap left to right) 3.60 vs AR prefix only 4.00 nats/token on 90 held-out story middles of windows ≤ 128 tokens: Δ −0.40 [−0.50, −0.30]');
+    expect(row.verdict).toBe('holds (interval below 0); target met');
+    const worse = { ...gap, sets: [{ ...gap.sets[0], rows: gapRows(4.24, [0.24, 0.18, 0.3]) }] };
+    expect(findings({ gap: worse })[0].verdict).toBe('reversed (interval above 0); target missed by 0.49 nats/token');
+    const unsure = { ...gap, sets: [{ ...gap.sets[0], rows: gapRows(3.9, [-0.1, -0.2, 0.05]) }] };
+    expect(findings({ gap: unsure })[0].verdict).toBe('not separable (interval includes 0); target missed by 0.15 nats/token');
+    expect(findings({})[0]).toMatchObject({ ours: 'not run (`npm run eval`)', verdict: '—' });
+  });
+
+  it('the table: one column per set that ran, Δ with intervals, skipped windows and sets not run said in words', () => {
+    const t = gapTable(gap);
+    expect(t[0]).toBe('| scorer | story middles, ≤ 128 (90; 2000 tok) | random spans, ≤ 128 (64; 500 tok) |');
+    expect(t[2]).toBe('| AR (base), prefix only | 4.00 | 4.00 |');
+    expect(t[3]).toBe('| A3, both sides, gap left to right (s=1) | 3.60 (−0.40 [−0.50, −0.30]) | 4.10 (+0.10 [−0.05, +0.20]) |');
+    expect(t[4]).toBe('| MDLM bound, both sides | — | — |');
+    expect(t.at(-1)).toBe("112 of 202 story windows are longer than 128 tokens and are skipped at that context. Not run: stories at 256 (the models' context is 128 tokens, shorter than 256).");
+    expect(gapTable(null)).toEqual([]);
+  });
+});
 
 describe('findings table', () => {
   it('compares 95% intervals conservatively', () => {

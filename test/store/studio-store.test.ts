@@ -98,7 +98,7 @@ describe('studio store', () => {
     // Custom: clicking a token assigns the brush group.
     store.getState().setInspectView({ brush: 0 });
     store.getState().assignGroup(3);
-    expect(store.getState().inspect.plan).toEqual({ kind: 'custom', gids: [0, 1, 2, 0] });
+    expect(store.getState().inspect.plan).toEqual({ kind: 'explicit', gids: [0, 1, 2, 0] });
     // Errors.
     store.getState().setInspectText('');
     await store.getState().runInspect();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_INSPECT, DEFAULT_PLAYGROUND, STRATEGIES, decodePlan, encodePlan, parseUrlState, writeUrlState, type UrlState } from '@/lib/store';
-import { bindUrl, createStudioStore, planGroupIds } from '@/lib/store';
+import { bindUrl, createStudioStore } from '@/lib/store';
+import { groupIdsFor } from '@/lib/a3/groups';
 
 describe('URL state', () => {
   it('defaults give an empty query and round-trip', () => {
@@ -57,12 +58,15 @@ describe('URL state', () => {
       { kind: 'left-to-right' as const },
       { kind: 'contiguous' as const, size: 4 },
       { kind: 'random' as const, size: 2, seed: 0 },
-      { kind: 'custom' as const, gids: [0, 2, 1, 1] },
+      { kind: 'explicit' as const, gids: [0, 2, 1, 1] },
+      { kind: 'span-infill' as const, size: 2, order: 'random' as const, seed: 5 },
     ]) {
       expect(decodePlan(encodePlan(plan))).toEqual(plan);
     }
     expect(decodePlan('contig:0')).toBeUndefined();
     expect(decodePlan('custom:1.x')).toBeUndefined();
+    expect(encodePlan({ kind: 'explicit', gids: [1, 0] })).toBe('custom:1.0'); // links from before the rename still parse
+    expect(decodePlan('span:1:sideways:0')).toBeUndefined();
     expect(decodePlan('bogus')).toBeUndefined();
     expect(parseUrlState('?plan=contig:-3&s=0&temp=abc&strategy=nope').playground.groupSize).toBe(DEFAULT_PLAYGROUND.groupSize);
     expect(parseUrlState('?plan=contig:-3').inspect.plan).toEqual(DEFAULT_INSPECT.plan);
@@ -86,22 +90,23 @@ describe('URL state', () => {
     const unbind = bindUrl(store, host);
     expect(calls).toEqual([]); // already in sync
     store.getState().setPlayground({ strategy: 'dynamic', seed: 5 });
-    store.getState().setInspectPlan({ kind: 'custom', gids: [1, 0, 1] });
+    store.getState().setInspectPlan({ kind: 'explicit', gids: [1, 0, 1] });
     const again = createStudioStore({ search: host.location.search });
     expect(again.getState().playground).toEqual(store.getState().playground);
-    expect(again.getState().inspect.plan).toEqual({ kind: 'custom', gids: [1, 0, 1] });
+    expect(again.getState().inspect.plan).toEqual({ kind: 'explicit', gids: [1, 0, 1] });
     expect(again.getState().backend.requested).toBe('cpu');
     unbind();
     store.getState().setPlayground({ seed: 6 });
     expect(calls).toHaveLength(2);
   });
 
-  it('planGroupIds follows lib/a3/groups', () => {
-    expect(planGroupIds({ kind: 'left-to-right' }, 4)).toEqual([0, 1, 2, 3]);
-    expect(planGroupIds({ kind: 'contiguous', size: 2 }, 5)).toEqual([0, 0, 1, 1, 2]);
-    expect(planGroupIds({ kind: 'custom', gids: [2, 1] }, 3)).toEqual([2, 1, 0]);
-    const r = planGroupIds({ kind: 'random', size: 2, seed: 3 }, 6);
+  it('the Inspect plan is a GroupingSpec: its ids come from groupIdsFor', () => {
+    const ids = (plan: Parameters<typeof groupIdsFor>[0], n: number) => Array.from(groupIdsFor(plan, n));
+    expect(ids({ kind: 'left-to-right' }, 4)).toEqual([0, 1, 2, 3]);
+    expect(ids({ kind: 'contiguous', size: 2 }, 5)).toEqual([0, 0, 1, 1, 2]);
+    expect(ids({ kind: 'explicit', gids: [2, 1] }, 3)).toEqual([2, 1, 0]);
+    const r = ids({ kind: 'random', size: 2, seed: 3 }, 6);
     expect([...r].sort()).toEqual([0, 0, 1, 1, 2, 2]);
-    expect(planGroupIds({ kind: 'random', size: 2, seed: 3 }, 6)).toEqual(r);
+    expect(ids({ kind: 'random', size: 2, seed: 3 }, 6)).toEqual(r);
   });
 });

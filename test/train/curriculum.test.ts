@@ -3,19 +3,23 @@ import * as tf from '@tensorflow/tfjs';
 import { useCpu, tiny } from '../helpers/tf';
 import { arForward, disposeModel, forward, initModel, type A3Model } from '@/lib/a3/model';
 import { a3Loss, arLoss } from '@/lib/a3/likelihood';
-import { leftToRight, toGroups } from '@/lib/a3/groups';
+import { groupIdsFor, groupingLabel, leftToRight, toGroups, type GroupingSpec } from '@/lib/a3/groups';
 import { makeRng } from '@/lib/a3/random';
 import { randomWindows, stepSeed } from '@/lib/train/batches';
 import {
   EVAL_GROUPINGS,
   batchGroupIds,
   defaultCurriculum,
-  groupingLabel,
-  sampleGroupIds,
+  infillAfterCurriculum,
+  infillCurriculum,
+  jointCurriculum,
+  scaleCurriculum,
+  spanInfillMix,
+  stageBatchGrouping,
+  stageGroupingLabel,
   stage3OnlyCurriculum,
   validateCurriculum,
   type Curriculum,
-  type Grouping,
   type Stage,
 } from '@/lib/train/curriculum';
 import { Trainer } from '@/lib/train/trainer';
@@ -75,6 +79,44 @@ describe('curricula as data', () => {
     expect(() => validateCurriculum(withStage({ steps: 0 }))).toThrow(/stage 1/);
   });
 
+  it('validateCurriculum rejects duplicate stage names, bad mixes and objectives', () => {
+    const good = defaultCurriculum(10);
+    const twice = { ...good, stages: [good.stages[0], { ...good.stages[1], name: good.stages[0].name }] };
+    expect(() => validateCurriculum(twice)).toThrow(/stage 2 \(1: left-to-right\): another stage has the same name/);
+    const withStage = (patch: Partial<Stage>): Curriculum => ({ ...good, stages: [{ ...good.stages[0], ...patch }] });
+    expect(() => validateCurriculum(withStage({ mix: [{ p: 0, grouping: { kind: 'random', size: 4 } }] }))).toThrow(/mix probability must be in \(0, 1\]/);
+    expect(() => validateCurriculum(withStage({ mix: [{ p: 0.7, grouping: { kind: 'random', size: 4 } }, { p: 0.6, grouping: { kind: 'left-to-right' } }] }))).toThrow(/add up to 1.3/);
+    expect(() => validateCurriculum(withStage({ mix: [{ p: 0.5, grouping: { kind: 'span-infill', size: 0, order: 'random' } }] }))).toThrow(/stage 1 .*group size/);
+    expect(() => validateCurriculum(withStage({ objective: 'mdlm' as 'ar' }))).toThrow(/objective must be one of a3, ar, joint/);
+    for (const c of [infillCurriculum(10), infillAfterCurriculum(10), jointCurriculum(10), jointCurriculum(10, 1e-3, 5)]) expect(validateCurriculum(c)).toBe(c);
+  });
+
+  it('the span-infill and joint variants: the paper stages, mixed or followed by span infilling', () => {
+    const paper = defaultCurriculum(40);
+    const mixed = infillCurriculum(40, 1e-3, 0.5);
+    expect(mixed.stages.map((s) => s.steps)).toEqual(paper.stages.map((s) => s.steps)); // equal tokens by construction
+    expect(mixed.stages.slice(0, 3)).toEqual(paper.stages.slice(0, 3));
+    expect(mixed.stages.slice(3).map((s) => s.grouping)).toEqual(paper.stages.slice(3).map((s) => s.grouping));
+    expect(mixed.stages[3].mix).toEqual(spanInfillMix(0.5));
+    expect(stageGroupingLabel(mixed.stages[3])).toBe('random s=4 (50%), span-infill s=1 (17%), span-infill s=4 (17%), span-infill s=1 random order (17%)');
+    expect(stageGroupingLabel(paper.stages[0])).toBe('left-to-right s=1');
+    expect(infillAfterCurriculum(40).stages).toHaveLength(6);
+    const joint = jointCurriculum(40, 1e-3, 25);
+    expect(joint.stages[0]).toMatchObject({ objective: 'ar', steps: 25 });
+    expect(joint.stages.slice(1).every((s) => s.objective === 'joint')).toBe(true);
+    expect(jointCurriculum(40).stages.every((s) => s.objective === 'joint')).toBe(true);
+  });
+
+  it('scaleCurriculum hits a step budget exactly, keeping the proportions', () => {
+    const c = infillAfterCurriculum(100);
+    const scaled = scaleCurriculum(c, 900);
+    expect(scaled.stages.reduce((n, s) => n + s.steps, 0)).toBe(900);
+    expect(scaled.stages.map((s) => s.steps)).toEqual([150, 150, 150, 150, 150, 150]);
+    expect(scaleCurriculum(jointCurriculum(100, 1e-3, 50), 110).stages.reduce((n, s) => n + s.steps, 0)).toBe(110);
+    scaled.stages.forEach((s) => expect(s.warmup).toBeLessThanOrEqual(Math.floor(s.steps / 5)));
+    expect(() => scaleCurriculum(c, 5)).toThrow(/cannot cover 6 stages/);
+  });
+
   it('labels groupings', () => {
     expect(EVAL_GROUPINGS.map(groupingLabel)).toEqual(['left-to-right s=1', 'contiguous s=4', 'random s=4', 'random s=8']);
   });
@@ -82,12 +124,12 @@ describe('curricula as data', () => {
 
 describe('grouping samplers', () => {
   it('left-to-right gives singletons in order', () => {
-    expect(Array.from(sampleGroupIds({ kind: 'left-to-right' }, 7, 3))).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(Array.from(groupIdsFor({ kind: 'left-to-right' }, 7, { seed: 3 }))).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 
   it('contiguous gives blocks of s consecutive positions, left to right', () => {
     for (const [n, s] of [[16, 2], [16, 4], [18, 4], [5, 8]]) {
-      const gids = sampleGroupIds({ kind: 'contiguous', size: s }, n, 1);
+      const gids = groupIdsFor({ kind: 'contiguous', size: s }, n, { seed: 1 });
       const groups = toGroups(gids);
       expect(groups).toHaveLength(Math.ceil(n / s));
       groups.forEach((g, k) => {
@@ -106,7 +148,7 @@ describe('grouping samplers', () => {
       let contiguousGroups = 0;
       let groupsSeen = 0;
       for (let seed = 0; seed < seeds; seed++) {
-        const gids = sampleGroupIds({ kind: 'random', size: s }, n, seed);
+        const gids = groupIdsFor({ kind: 'random', size: s }, n, { seed });
         const groups = toGroups(gids);
         const K = Math.ceil(n / s);
         expect(groups).toHaveLength(K);
@@ -126,26 +168,66 @@ describe('grouping samplers', () => {
   });
 
   it('random groupings are deterministic per seed and differ between seeds', () => {
-    const g: Grouping = { kind: 'random', size: 4 };
-    expect(Array.from(sampleGroupIds(g, 16, 5))).toEqual(Array.from(sampleGroupIds(g, 16, 5)));
-    expect(Array.from(sampleGroupIds(g, 16, 5))).not.toEqual(Array.from(sampleGroupIds(g, 16, 6)));
+    const g: GroupingSpec = { kind: 'random', size: 4 };
+    expect(Array.from(groupIdsFor(g, 16, { seed: 5 }))).toEqual(Array.from(groupIdsFor(g, 16, { seed: 5 })));
+    expect(Array.from(groupIdsFor(g, 16, { seed: 5 }))).not.toEqual(Array.from(groupIdsFor(g, 16, { seed: 6 })));
   });
 
   it("batchGroupIds: 'batch' shares one grouping across the batch, 'sequence' draws one per sequence", () => {
-    const g: Grouping = { kind: 'random', size: 4 };
+    const g: GroupingSpec = { kind: 'random', size: 4 };
     const B = 6;
     const T = 16;
     const rows = (ids: Int32Array) => Array.from({ length: B }, (_, b) => Array.from(ids.subarray(b * T, (b + 1) * T)).join(','));
     const shared = batchGroupIds(g, B, T, 'batch', 42);
     expect(shared).toHaveLength(B * T);
     expect(new Set(rows(shared)).size).toBe(1);
-    expect(rows(shared)[0]).toBe(Array.from(sampleGroupIds(g, T, 42)).join(','));
+    expect(rows(shared)[0]).toBe(Array.from(groupIdsFor(g, T, { seed: 42 })).join(','));
     const per = batchGroupIds(g, B, T, 'sequence', 42);
     expect(new Set(rows(per)).size).toBe(B);
     expect(Array.from(batchGroupIds(g, B, T, 'sequence', 42))).toEqual(Array.from(per));
     expect(Array.from(batchGroupIds(g, B, T, 'batch', 43))).not.toEqual(Array.from(shared));
     const ltr = batchGroupIds({ kind: 'left-to-right' }, 2, 4, 'sequence', 0);
     expect(Array.from(ltr)).toEqual([0, 1, 2, 3, 0, 1, 2, 3]);
+  });
+});
+
+describe('stageBatchGrouping', () => {
+  const T = 40;
+  it('a stage without a mix gives exactly batchGroupIds (older runs replay bit for bit), no given', () => {
+    for (const stage of defaultCurriculum(10).stages) {
+      for (const per of ['batch', 'sequence'] as const) {
+        const got = stageBatchGrouping(stage, 5, T, per, 99);
+        expect(Array.from(got.groupIds)).toEqual(Array.from(batchGroupIds(stage.grouping, 5, T, per, 99)));
+        expect(got.given).toBeUndefined();
+      }
+    }
+  });
+
+  it('span-infill rows: own spans per row, context given (group 0), spans scored', () => {
+    const stage: Stage = { name: 'x', steps: 1, lr: 1, warmup: 0, grouping: { kind: 'span-infill', size: 1, order: 'left-to-right' } };
+    const { groupIds, given } = stageBatchGrouping(stage, 6, T, 'batch', 7);
+    expect(given).toBeDefined();
+    const rowsOf = (a: ArrayLike<number>) => Array.from({ length: 6 }, (_, b) => Array.from(a).slice(b * T, (b + 1) * T));
+    const g = rowsOf(groupIds);
+    expect(new Set(g.map((r) => r.join())).size).toBe(6);
+    rowsOf(given ?? []).forEach((r, b) => r.forEach((x, i) => expect(x).toBe(g[b][i] === 0 ? 1 : 0)));
+  });
+
+  it('a mix draws each grouping about as often as its probability, seeded', () => {
+    const stage = infillCurriculum(10, 1e-3, 0.5).stages[3];
+    let spanBatches = 0;
+    const draws = 600;
+    for (let seed = 0; seed < draws; seed++) if (stageBatchGrouping(stage, 2, T, 'batch', seed).given) spanBatches++;
+    expect(Math.abs(spanBatches / draws - 0.5)).toBeLessThan(0.07);
+    expect(Array.from(stageBatchGrouping(stage, 2, T, 'batch', 3).groupIds)).toEqual(Array.from(stageBatchGrouping(stage, 2, T, 'batch', 3).groupIds));
+    // Per sequence: rows of one batch can differ in kind.
+    const mixedRows = Array.from({ length: 50 }, (_, seed) => stageBatchGrouping(stage, 8, T, 'sequence', seed)).filter((b) => {
+      const ctx = b.given;
+      if (!ctx) return false;
+      const rowsWithContext = Array.from({ length: 8 }, (_, r) => ctx.subarray(r * T, (r + 1) * T).some((x) => x === 1));
+      return rowsWithContext.some(Boolean) && !rowsWithContext.every(Boolean);
+    });
+    expect(mixedRows.length).toBeGreaterThan(10);
   });
 });
 

@@ -84,10 +84,10 @@ describe('cells (jsdom)', () => {
     expect(div.querySelector('[data-view="group-order"] svg')).not.toBeNull();
     expect(sent.filter((c) => c.type === 'inspect')).toHaveLength(2);
 
-    await act(async () => (q(div, 'plan-custom') as HTMLInputElement).click());
+    await act(async () => (q(div, 'plan-explicit') as HTMLInputElement).click());
     await act(async () => (q(div, 'token-4') as HTMLButtonElement).click()); // brush 1: position 4 joins group 1
     await act(async () => new Promise((r) => setTimeout(r, 300)));
-    expect(store.getState().inspect.plan).toEqual({ kind: 'custom', gids: [0, 0, 1, 1, 1] });
+    expect(store.getState().inspect.plan).toEqual({ kind: 'explicit', gids: [0, 0, 1, 1, 1] });
     const after = maskCounts([0, 0, 1, 1, 1]);
     expect(q(div, 'mask-counts')!.getAttribute('data-query-allowed')).toBe(String(after.query.allowed));
   });
