@@ -57,12 +57,12 @@ describe('withContext', () => {
 });
 
 describe('stageMetrics', () => {
-  it('the shortest windows give the plain keys, longer ones "@<len>"; span infilling, AR and gap figures are there', () => {
+  it('the shortest windows give the plain keys, longer ones "@<len>"; span infilling, AR and gap figures are there', async () => {
     const m = randomModel({ ...tiny, maxLen: 32 }, 5, 0.3);
     const val = Int32Array.from({ length: 400 }, (_, i) => 4 + ((i * 7) % 12));
     const windowsByLength = new Map([...evalWindowSets(val, 2, 16), ...evalWindowSets(val, 2, 32)]);
     const problems = [{ id: 'p', prefix: [4, 5, 6], gap: [7, 8], suffix: [9] }];
-    const out = stageMetrics(m, { variant: 'a3-infill', windowsByLength, gapProblems: problems });
+    const out = await stageMetrics(m, { variant: 'a3-infill', windowsByLength, gapProblems: problems });
     expect(Object.keys(out).sort()).toEqual(
       [
         'left-to-right s=1', 'contiguous s=4', 'random s=4', 'random s=8', 'span-infill s=1', 'AR (content stream)',
@@ -71,7 +71,7 @@ describe('stageMetrics', () => {
       ].sort(),
     );
     for (const v of Object.values(out)) expect(v).toBeGreaterThan(0);
-    expect(Object.keys(stageMetrics(m, { variant: 'mdlm', windowsByLength, gapProblems: problems }))).toEqual(['diffusion bound', 'diffusion bound @32']);
+    expect(Object.keys(await stageMetrics(m, { variant: 'mdlm', windowsByLength, gapProblems: problems }))).toEqual(['diffusion bound', 'diffusion bound @32']);
     expect([...evalWindowSets(val, 2, 32).keys()]).toEqual([32]); // below 128, the whole context is the plain key
     disposeModel(m);
   });
