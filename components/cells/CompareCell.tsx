@@ -8,8 +8,9 @@
  */
 import { MODEL_LABEL } from '@/lib/store/studio-store';
 import { Cell } from '../notebook/Cell';
+import { FilledText } from '../notebook/FilledText';
+import { formatMs } from '../notebook/format';
 import { useStudio, useStudioActions } from '../notebook/StudioProvider';
-import { FilledText, fmtMs } from './InfillCell';
 
 export function CompareCell({ index }: { index: number }) {
   const compare = useStudio((s) => s.compare);
@@ -76,7 +77,7 @@ export function CompareCell({ index }: { index: number }) {
                 </td>
                 <td className="num">{r.result ? r.result.trace.nfe : '—'}</td>
                 <td className="num">
-                  {r.result ? fmtMs(r.result.trace.totalMs) : '—'}
+                  {r.result ? formatMs(r.result.trace.totalMs) : '—'}
                   {r.result && r.result.trace.totalMs === fastest && compare.status === 'done' ? <span className="badge badge-ready">fastest</span> : null}
                 </td>
                 <td className="num">{r.result ? r.result.trace.tokensPerSec.toFixed(1) : '—'}</td>

@@ -8,6 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { AttentionMap, AttentionMatrix, GroupOrder, MaskMatrix, displayToken, maskCounts, stepColor, textOn } from '@/components/views';
 import { describePlan, planGroupIds, type GroupPlan, type GroupPlanKind } from '@/lib/store/group-plan';
 import { Cell } from '../notebook/Cell';
+import { NumberKnob } from '../notebook/controls';
 import { useStudio, useStudioActions, useStudioStore } from '../notebook/StudioProvider';
 
 const PLAN_KINDS: { kind: GroupPlanKind; label: string }[] = [
@@ -112,46 +113,38 @@ export function InspectCell({ index }: { index: number }) {
             </label>
           ))}
           {plan.kind === 'contiguous' || plan.kind === 'random' ? (
-            <label className="inline">
-              size s
-              <input
-                type="number"
-                min={1}
-                max={64}
-                value={size}
-                data-testid="plan-size"
-                onChange={(e) => {
-                  const s = Math.max(1, Math.floor(Number(e.target.value) || 1));
-                  setSize(s);
-                  choose(plan.kind, s);
-                }}
-              />
-            </label>
+            <NumberKnob
+              label="size s"
+              value={size}
+              min={1}
+              max={64}
+              integer
+              onCommit={(s) => {
+                setSize(s);
+                choose(plan.kind, s);
+              }}
+              testId="plan-size"
+            />
           ) : null}
           {plan.kind === 'random' ? (
-            <label className="inline">
-              seed
-              <input
-                type="number"
-                min={0}
-                value={seed}
-                data-testid="plan-seed"
-                onChange={(e) => {
-                  const sd = Math.max(0, Math.floor(Number(e.target.value) || 0));
-                  setSeed(sd);
-                  choose('random', size, sd);
-                }}
-              />
-            </label>
+            <NumberKnob
+              label="seed"
+              value={seed}
+              min={0}
+              max={2 ** 31}
+              integer
+              onCommit={(sd) => {
+                setSeed(sd);
+                choose('random', size, sd);
+              }}
+              testId="plan-seed"
+            />
           ) : null}
         </div>
         <p className="muted small">{describePlan(plan)}</p>
         {plan.kind === 'custom' && planned ? (
           <div className="custom-groups">
-            <label className="inline">
-              clicking a token puts it in group
-              <input type="number" min={0} max={63} value={inspect.brush} onChange={(e) => a.setInspectView({ brush: Math.max(0, Math.floor(Number(e.target.value) || 0)) })} data-testid="plan-brush" />
-            </label>
+            <NumberKnob label="clicking a token puts it in group" value={inspect.brush} min={0} max={63} integer onCommit={(brush) => a.setInspectView({ brush })} testId="plan-brush" />
             <div className="token-buttons">
               {inspect.tokenCache!.labels.map((l, i) => {
                 const bg = stepColor(planned[i], maxGroup + 1);

@@ -4,7 +4,8 @@ import type { MouseEvent } from 'react';
 import type { BackendName } from '@/lib/a3/backend';
 import { MODEL_LABEL } from '@/lib/store/studio-store';
 import type { ModelKind } from '@/lib/train/protocol';
-import { Cell, ProgressBar, formatBytes, formatCount } from '../notebook/Cell';
+import { Cell, ProgressBar } from '../notebook/Cell';
+import { formatBytes, formatCount } from '../notebook/format';
 import { useStudio } from '../notebook/StudioProvider';
 
 const BACKENDS: readonly (BackendName | 'auto')[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];

@@ -58,6 +58,19 @@ function type(el: HTMLInputElement | HTMLTextAreaElement, value: string) {
   Object.getOwnPropertyDescriptor(proto, 'value')!.set!.call(el, value);
   el.dispatchEvent(new Event('input', { bubbles: true }));
 }
+/** Waits (event loop turns inside act) until `done()` holds; a generous ceiling, never a fixed sleep. */
+async function until(done: () => boolean, ceilingMs = 20_000) {
+  const end = Date.now() + ceilingMs;
+  while (!done()) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await act(async () => new Promise((r) => setTimeout(r, 20)));
+  }
+}
+/** Types into a number field and commits it with Enter, as a user does. */
+function typeAndCommit(el: HTMLInputElement, value: string) {
+  type(el, value);
+  el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+}
 
 describe('InfillCell (jsdom)', () => {
   it('runs the default template, shows text, stats and the trace, and replays step by step', async () => {
@@ -108,8 +121,7 @@ describe('InfillCell (jsdom)', () => {
     await click(div, 'decode-play');
     expect(store.getState().decode.playing).toBe(true);
     expect(step().getAttribute('data-step')).toBe('2');
-    await act(async () => new Promise((r) => setTimeout(r, 400)));
-    expect(store.getState().decode.playing).toBe(false);
+    await until(() => !store.getState().decode.playing);
     expect(step().getAttribute('data-step')).toBe('3');
     // Masks on demand; export is a JSON download of request + trace.
     await act(async () => {
@@ -130,6 +142,8 @@ describe('InfillCell (jsdom)', () => {
     await click(div, 'strategy-dynamic');
     expect(store.getState().playground.strategy).toBe('dynamic');
     await act(async () => type(q(div, 'pg-k') as HTMLInputElement, '3'));
+    expect(store.getState().playground.k).toBe(2); // nothing is taken while typing
+    await act(async () => typeAndCommit(q(div, 'pg-k') as HTMLInputElement, '3'));
     expect(store.getState().playground.k).toBe(3);
     await click(div, 'preset-ar');
     expect(store.getState().playground).toMatchObject({ strategy: 'groupwise', groupSize: 1, order: 'left-to-right' });
@@ -156,11 +170,17 @@ describe('InfillCell (jsdom)', () => {
     await click(div, 'strategy-speculative');
     expect(store.getState().playground.strategy).toBe('speculative');
     expect(q(div, 'strategy-note')?.textContent).toMatch(/exactly/);
-    await act(async () => type(q(div, 'pg-draft') as HTMLInputElement, '3'));
+    await act(async () => typeAndCommit(q(div, 'pg-draft') as HTMLInputElement, '3'));
     expect(store.getState().playground.draft).toBe(3);
-    await act(async () => type(q(div, 'pg-draft') as HTMLInputElement, '999'));
-    expect(store.getState().playground.draft).toBe(64);
-    await act(async () => type(q(div, 'pg-draft') as HTMLInputElement, '3'));
+    // Out of range: the field keeps what was typed, says why, and Run waits; nothing runs with a value the field does not show.
+    await act(async () => typeAndCommit(q(div, 'pg-draft') as HTMLInputElement, '999'));
+    expect(store.getState().playground.draft).toBe(3);
+    expect((q(div, 'pg-draft') as HTMLInputElement).value).toBe('999');
+    expect(q(div, 'pg-draft-error')?.textContent).toBe('use 1 to 64');
+    expect((q(div, 'infill-run') as HTMLButtonElement).disabled).toBe(true);
+    await act(async () => typeAndCommit(q(div, 'pg-draft') as HTMLInputElement, '3'));
+    expect(q(div, 'pg-draft-error')).toBeNull();
+    expect((q(div, 'infill-run') as HTMLButtonElement).disabled).toBe(false);
     await click(div, 'infill-run');
     expect(sent.filter((c) => c.type === 'decode').at(-1)).toMatchObject({ kind: 'a3', request: { strategy: 'speculative', draft: 3 } });
     expect(q(div, 'infill-output')?.textContent).toBe('Once upon a time there was a cat.');
@@ -194,7 +214,7 @@ describe('InfillCell (jsdom)', () => {
     await act(async () => store.getState().setDecodeSpeed(8));
     await click(div, 'decode-first');
     await click(div, 'decode-play');
-    await act(async () => new Promise((r) => setTimeout(r, 500)));
+    await until(() => !store.getState().decode.playing);
     expect(store.getState().decode).toMatchObject({ playing: false, step: 3 });
     expect(q(div, 'infill-export')?.getAttribute('download')).toBe('a3-trace-speculative.json');
   });
@@ -205,10 +225,10 @@ describe('InfillCell (jsdom)', () => {
     expect((q(div, 'strategy-diffusion') as HTMLInputElement).checked).toBe(true);
     expect((q(div, 'pg-steps') as HTMLInputElement).value).toBe('4');
     expect((q(div, 'pg-block') as HTMLInputElement).value).toBe('2');
-    expect((q(div, 'pg-remasking') as HTMLSelectElement).value).toBe('random');
+    expect((q(div, 'pg-remask') as HTMLSelectElement).value).toBe('random');
     expect(q(div, 'strategy-note')?.textContent).toMatch(/only a bound/);
     expect(q(div, 'strategy-note')?.textContent).toMatch(/recomputes the whole sequence/);
-    await act(async () => type(q(div, 'pg-steps') as HTMLInputElement, '6'));
+    await act(async () => typeAndCommit(q(div, 'pg-steps') as HTMLInputElement, '6'));
     expect(store.getState().playground.steps).toBe(6);
     expect(q(div, 'mdlm-status')?.getAttribute('data-status')).toBe('idle');
     await click(div, 'infill-run');
