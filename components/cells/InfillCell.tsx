@@ -6,10 +6,11 @@
  * URL-synced `playground`.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { GroupOrder, MaskMatrix, displayToken } from '@/components/views';
+import { GroupOrder, MaskMatrix } from '@/components/views';
 import { Cell } from '../notebook/Cell';
 import { FieldChecks, hasInvalidField, useFieldChecks } from '../notebook/controls';
 import { useStudio, useStudioActions } from '../notebook/StudioProvider';
+import { useTokenTexts } from '../notebook/token-text';
 import { DecoderKnobs } from './infill/DecoderKnobs';
 import { InfillExplain } from './infill/InfillExplain';
 import { SAMPLING_KNOBS, SAMPLING_ONLY, STRATEGY_LIST, knobPatch, knobValues, strategyInfo } from './infill/knob-specs';
@@ -17,6 +18,8 @@ import { MdlmStatus } from './infill/MdlmStatus';
 import { Replay } from './infill/Replay';
 import { ResultSummary } from './infill/ResultSummary';
 import { TemplateEditor } from './infill/TemplateEditor';
+
+const NO_LABELS: readonly string[] = [];
 
 export function InfillCell({ index }: { index: number }) {
   const pg = useStudio((s) => s.playground);
@@ -37,8 +40,7 @@ export function InfillCell({ index }: { index: number }) {
   // The diffusion baseline needs only a backend and shipped MDLM weights (it loads them itself); the rest need the A3 slot.
   const modelReady = isDiffusion ? backendReady && mdlm.shipped !== false && mdlm.status !== 'missing' : a3Ready;
   const canRun = modelReady && decode.status !== 'running' && checks.invalid.size === 0;
-  const labels = result?.labels ?? [];
-  const candidateText = (_pos: number, id: number) => (tokenizer ? displayToken(tokenizer.decodeToken(id)) : `#${id}`);
+  const { labels, candidate } = useTokenTexts(result?.trace.tokens, result?.labels ?? NO_LABELS);
   const exportHref = useMemo(
     () => (result ? `data:application/json;charset=utf-8,${encodeURIComponent(JSON.stringify({ request: decode.request, ...result }, null, 1))}` : null),
     [result, decode.request],
@@ -90,7 +92,7 @@ export function InfillCell({ index }: { index: number }) {
       {result ? (
         <div data-testid="infill-result" data-strategy={decode.request?.strategy} data-trace-strategy={result.trace.strategy}>
           <ResultSummary result={result} request={decode.request} kind={decode.kind} />
-          <Replay result={result} labels={labels} candidateText={candidateText} speculative={decode.request?.strategy === 'speculative'} />
+          <Replay result={result} labels={labels} candidateText={candidate} speculative={decode.request?.strategy === 'speculative'} />
           <h3>Order of the groups</h3>
           <p className="muted small">Colour = the step that committed each token (lighter = earlier); the current step is outlined.</p>
           <GroupOrder data={{ labels, gids: result.trace.groupIds, given: result.trace.given, current: result.trace.steps[decode.step]?.groupId }} />

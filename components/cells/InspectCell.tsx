@@ -10,6 +10,7 @@ import { describePlan, planGroupIds, type GroupPlan, type GroupPlanKind } from '
 import { Cell } from '../notebook/Cell';
 import { NumberKnob } from '../notebook/controls';
 import { useStudio, useStudioActions, useStudioStore } from '../notebook/StudioProvider';
+import { useTokenTexts } from '../notebook/token-text';
 
 const PLAN_KINDS: { kind: GroupPlanKind; label: string }[] = [
   { kind: 'left-to-right', label: 'left to right' },
@@ -18,8 +19,11 @@ const PLAN_KINDS: { kind: GroupPlanKind; label: string }[] = [
   { kind: 'custom', label: 'custom (click tokens)' },
 ];
 
+const NO_LABELS: readonly string[] = [];
+
 export function InspectCell({ index }: { index: number }) {
   const inspect = useStudio((s) => s.inspect);
+  const tokenizer = useStudio((s) => s.tokenizer);
   const modelReady = useStudio((s) => s.models.a3.status === 'loaded');
   const a = useStudioActions();
   const store = useStudioStore();
@@ -27,6 +31,12 @@ export function InspectCell({ index }: { index: number }) {
   const [size, setSize] = useState(inspect.plan.kind === 'contiguous' || inspect.plan.kind === 'random' ? inspect.plan.size : 2);
   const [seed, setSeed] = useState(inspect.plan.kind === 'random' ? inspect.plan.seed : 0);
   const { snapshot, plan } = inspect;
+
+  useEffect(() => void a.loadTokenizer(), [a]);
+  // Token texts decoded across pieces (a character split over tokens shows on the token that completes it).
+  const { labels } = useTokenTexts(snapshot?.tokens, snapshot?.labels ?? NO_LABELS);
+  const cacheTokens = useMemo(() => (tokenizer && inspect.tokenCache ? tokenizer.encode(inspect.tokenCache.text) : undefined), [tokenizer, inspect.tokenCache]);
+  const { labels: buttonLabels } = useTokenTexts(cacheTokens, inspect.tokenCache?.labels ?? NO_LABELS);
 
   // First look as soon as a model is there; afterwards a plan change re-runs the (one-forward) inspection.
   const started = useRef(false);
@@ -58,7 +68,6 @@ export function InspectCell({ index }: { index: number }) {
     a.setInspectPlan(next);
   };
 
-  const labels = snapshot?.labels ?? [];
   const gids = snapshot?.groupIds ?? [];
   const n = labels.length;
   const counts = useMemo(() => (n ? maskCounts(gids) : null), [gids, n]);
@@ -146,7 +155,7 @@ export function InspectCell({ index }: { index: number }) {
           <div className="custom-groups">
             <NumberKnob label="clicking a token puts it in group" value={inspect.brush} min={0} max={63} integer onCommit={(brush) => a.setInspectView({ brush })} testId="plan-brush" />
             <div className="token-buttons">
-              {inspect.tokenCache!.labels.map((l, i) => {
+              {buttonLabels.map((l, i) => {
                 const bg = stepColor(planned[i], maxGroup + 1);
                 return (
                   <button key={i} type="button" style={{ background: bg, color: textOn(bg) }} onClick={() => a.assignGroup(i)} title={`position ${i}, group ${planned[i]}`} data-testid={`token-${i}`}>

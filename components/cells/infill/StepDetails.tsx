@@ -89,7 +89,7 @@ export function StepDetails({ step, index, labels, focus, candidateText, onSelec
                   <td className="mono">
                     {c.top.slice(0, 5).map((x, i) => (
                       <span key={i} className="cand">
-                        {candidateText(c.pos, x.token)} <span className="muted">{formatProb(x.prob)}</span>
+                        {displayToken(candidateText(c.pos, x.token))} <span className="muted">{formatProb(x.prob)}</span>
                       </span>
                     ))}
                   </td>
