@@ -147,15 +147,23 @@ export function renderTokenStrip(container: Container, data: TokenStripData, opt
     .text((d) => d.shown);
   sel.select('title').text((d) => describeToken(d, d.index));
 
+  // The hovered chip is remembered on the root: a wrapper re-renders on every hover (its onHoverToken
+  // sets state), and the read-out must survive that render instead of falling back to the hint.
   const hint = 'Hover a token for its probability.';
-  readout(root, 'readout', 0, height - 8, hint);
+  const show = (index: number | null) => {
+    const d = index === null ? undefined : placed[index];
+    root.attr('data-hover', d ? d.index : null);
+    readout(root, 'readout', 0, height - 8, d ? describeToken(d, d.index) : hint);
+  };
+  const kept = Number(root.attr('data-hover') ?? NaN);
+  show(Number.isInteger(kept) ? kept : null);
   sel
     .on('mouseenter', (_, d) => {
-      readout(root, 'readout', 0, height - 8, describeToken(d, d.index));
+      show(d.index);
       options.onHoverToken?.(d.index);
     })
     .on('mouseleave', () => {
-      readout(root, 'readout', 0, height - 8, hint);
+      show(null);
       options.onHoverToken?.(null);
     })
     .on('click', (_, d) => options.onSelectToken?.(d.index));
