@@ -5,12 +5,13 @@
  * predicted in, and where one position looks (attention) in each stream.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { AttentionMap, AttentionMatrix, GroupOrder, MaskMatrix, displayToken, maskCounts, stepColor, textOn } from '@/components/views';
+import { GroupOrder, MaskMatrix, displayToken, maskCounts, stepColor, textOn } from '@/components/views';
 import { describePlan, planGroupIds, type GroupPlan, type GroupPlanKind } from '@/lib/store/group-plan';
 import { Cell } from '../notebook/Cell';
 import { NumberKnob } from '../notebook/controls';
 import { useStudio, useStudioActions, useStudioStore } from '../notebook/StudioProvider';
 import { useTokenTexts } from '../notebook/token-text';
+import { AttentionPanel } from './inspect/AttentionPanel';
 
 const PLAN_KINDS: { kind: GroupPlanKind; label: string }[] = [
   { kind: 'left-to-right', label: 'left to right' },
@@ -73,10 +74,6 @@ export function InspectCell({ index }: { index: number }) {
   const counts = useMemo(() => (n ? maskCounts(gids) : null), [gids, n]);
   const planned = tokensKnown ? planGroupIds(plan, inspect.tokenCache!.labels.length) : null;
   const maxGroup = Math.max(0, ...(planned ?? gids));
-  const layers = snapshot?.weights.length ?? 0;
-  const heads = snapshot?.weights[0]?.length ?? 0;
-  const { layer, head, position } = inspect;
-  const w = snapshot?.weights[layer]?.[head];
 
   return (
     <Cell
@@ -186,52 +183,7 @@ export function InspectCell({ index }: { index: number }) {
           </p>
           <MaskMatrix data={{ gids, labels }} />
 
-          <h3>Attention</h3>
-          <p className="muted small">
-            What the trained weights actually do inside those masks: the share of attention each row gives to each key, for
-            one layer and head. Click a row to follow one position.
-          </p>
-          <div className="row wrap">
-            <label className="inline">
-              layer
-              <select value={layer} onChange={(e) => a.setInspectView({ layer: Number(e.target.value) })} data-testid="attn-layer">
-                {Array.from({ length: layers }, (_, i) => (
-                  <option key={i} value={i}>
-                    {i + 1}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="inline">
-              head
-              <select value={head} onChange={(e) => a.setInspectView({ head: Number(e.target.value) })} data-testid="attn-head">
-                {Array.from({ length: heads }, (_, i) => (
-                  <option key={i} value={i}>
-                    {i + 1}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="inline">
-              position
-              <select value={position} onChange={(e) => a.setInspectView({ position: Number(e.target.value) })} data-testid="attn-position">
-                {labels.map((l, i) => (
-                  <option key={i} value={i}>
-                    {i}: {displayToken(l)}
-                  </option>
-                ))}
-              </select>
-            </label>
-          </div>
-          {w ? (
-            <>
-              <AttentionMap data={{ labels, content: w[position], query: w[n + position], position, layer, head, gids }} />
-              <AttentionMatrix
-                data={{ labels, content: w.slice(0, n), query: w.slice(n, 2 * n), layer, head, gids, position }}
-                onSelectPosition={(p) => a.setInspectView({ position: p })}
-              />
-            </>
-          ) : null}
+          <AttentionPanel snapshot={snapshot} labels={labels} />
         </>
       ) : (
         <p className="muted">{modelReady ? 'Press “Tokenise & inspect”.' : 'Waiting for the model…'}</p>

@@ -12,10 +12,12 @@ export interface CellProps {
   explain?: ReactNode;
   /** Exposed as data-state for tests and styling. */
   state?: string;
+  /** false: the cell places its own <CellErrors> next to the control that caused them. */
+  errorsOnTop?: boolean;
   children: ReactNode;
 }
 
-export function Cell({ index, id, title, explain, state, children }: CellProps) {
+export function Cell({ index, id, title, explain, state, errorsOnTop = true, children }: CellProps) {
   return (
     <section className="cell" id={`cell-${id}`} aria-labelledby={`cell-${id}-title`} data-cell={id} data-state={state}>
       <header className="cell-header">
@@ -26,7 +28,7 @@ export function Cell({ index, id, title, explain, state, children }: CellProps) 
       </header>
       <div className="cell-body">
         {explain ? <div className="explain">{explain}</div> : null}
-        <CellErrors cell={id} />
+        {errorsOnTop ? <CellErrors cell={id} /> : null}
         {children}
       </div>
     </section>

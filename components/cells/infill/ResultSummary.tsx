@@ -6,6 +6,7 @@ import { MODEL_LABEL } from '@/lib/store/studio-store';
 import type { ModelKind } from '@/lib/train/protocol';
 import { FilledText } from '../../notebook/FilledText';
 import { formatMs } from '../../notebook/format';
+import { AutoLength } from './AutoLength';
 import { describeRequest } from './knob-specs';
 
 export interface ResultSummaryProps {
@@ -27,6 +28,7 @@ export function ResultSummary({ result, request, kind }: ResultSummaryProps) {
         {request ? ` · ${describeRequest(request)}` : ''}
         {kind && kind !== 'a3' ? ` · on the ${MODEL_LABEL[kind]} model` : ''}
       </p>
+      {request ? <AutoLength result={result} template={request.text} /> : null}
       {spec && typeof spec.acceptedPerForward === 'number' ? (
         <p className="counts" data-testid="decode-accepted" data-accepted-per-forward={spec.acceptedPerForward} data-rounds={rounds.length}>
           <b>{spec.acceptedPerForward.toFixed(2)}</b> accepted tokens per forward

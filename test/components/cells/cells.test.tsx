@@ -83,6 +83,11 @@ describe('cells (jsdom)', () => {
     expect(div.querySelector('[data-view="attention-map"] svg')).not.toBeNull();
     expect(div.querySelector('[data-view="group-order"] svg')).not.toBeNull();
     expect(sent.filter((c) => c.type === 'inspect')).toHaveLength(2);
+    // Layers and heads are numbered from 0, as the views' headings and the positions are.
+    const options = (id: string) => [...div.querySelectorAll(`[data-testid="${id}"] option`)].map((o) => o.textContent);
+    expect(options('attn-layer')).toEqual(['0', '1']);
+    expect(options('attn-head')).toEqual(['0', '1']);
+    expect(div.querySelector('[data-view="attention-map"]')?.textContent).toMatch(/layer 0, head 0/);
 
     await act(async () => (q(div, 'plan-custom') as HTMLInputElement).click());
     await act(async () => (q(div, 'token-4') as HTMLButtonElement).click()); // brush 1: position 4 joins group 1

@@ -261,3 +261,30 @@ describe('CompareCell (jsdom)', () => {
     expect(q(div, 'compare-a3-note')?.textContent).toMatch(/not shipped yet/);
   });
 });
+
+describe('Compare and [__?__] say things once and plainly (jsdom)', () => {
+  it('one bad template fails every row alike: the message is shown once, the rows point to it', async () => {
+    const { store } = await booted('?text=no%20gap%20here');
+    const div = await mount(store, <CompareCell index={3} />);
+    await click(div, 'compare-run');
+    const text = div.textContent ?? '';
+    expect(text.split('there is no open position to fill').length - 1).toBe(1);
+    expect(q(div, 'errors-compare')?.textContent).toMatch(/^\d decoders failed: there is no open position to fill$/);
+    expect(q(div, 'compare-ar-a3')?.textContent).toMatch(/see the error above/);
+  });
+
+  it('[__?__]: the length the model chose, and why, with the score of each length tried', async () => {
+    const { store } = await booted();
+    const div = await mount(store, <InfillCell index={2} />);
+    const result = { ...fakeDecodeResult({ strategy: 'groupwise' }), trials: [2, 4, 6].map((length) => ({ span: 0, length, logProbPerToken: length === 4 ? -2.5 : -3.5 })) };
+    await act(async () =>
+      store.setState((s) => ({ decode: { ...s.decode, status: 'done', result, request: { text: 'Once upon a time [__?__].', strategy: 'groupwise' }, kind: 'a3', step: 0 } })),
+    );
+    const auto = q(div, 'auto-length')!;
+    expect(auto.getAttribute('data-lengths')).toBe('4');
+    expect(auto.textContent).toMatch(/chose 4 tokens/);
+    expect(auto.textContent).toMatch(/2: -3\.50, 4: -2\.50, 6: -3\.50 nats per token/);
+    expect(auto.textContent).toMatch(/highest log-probability per token/);
+  });
+});
+
