@@ -12,6 +12,7 @@ import { FieldChecks, hasInvalidField, useFieldChecks } from '../notebook/contro
 import { useStudio, useStudioActions } from '../notebook/StudioProvider';
 import { useTokenTexts } from '../notebook/token-text';
 import { DecoderKnobs } from './infill/DecoderKnobs';
+import { Expectations } from './infill/Expectations';
 import { InfillExplain } from './infill/InfillExplain';
 import { SAMPLING_KNOBS, SAMPLING_ONLY, STRATEGY_LIST, knobPatch, knobValues, strategyInfo } from './infill/knob-specs';
 import { MdlmStatus } from './infill/MdlmStatus';
@@ -81,6 +82,7 @@ export function InfillCell({ index }: { index: number }) {
             </button>
           </DecoderKnobs>
         </FieldChecks>
+        <Expectations />
       </form>
 
       {decode.error ? (

@@ -78,6 +78,12 @@ describe('InfillCell (jsdom)', () => {
     const div = await mount(store, <InfillCell index={2} />);
     expect((q(div, 'infill-text') as HTMLTextAreaElement).value).toMatch(/Once upon a time, \[____\]/);
     expect(div.querySelector('.cell-number')?.textContent).toBe('2');
+    // Said once, next to Run: the model is tiny (its size from the loaded config) and often writes nonsense.
+    const expect1 = q(div, 'expectations')!;
+    expect(expect1.textContent).toMatch(/Expect nonsense often/);
+    expect(expect1.textContent).toMatch(/tiny model — 1\.05 M parameters \(4 layers, width 128, a context of 128 tokens\)/);
+    expect(q(div, 'expectations-figure')?.getAttribute('href')).toBe('/figures/quality-vs-forwards.svg');
+    expect(div.querySelectorAll('[data-testid="expectations"]')).toHaveLength(1);
     await click(div, 'infill-run');
     expect(sent.filter((c) => c.type === 'decode')).toHaveLength(1);
     expect(q(div, 'infill-output')?.textContent).toBe('Once upon a time there was a cat.');
