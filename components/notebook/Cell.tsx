@@ -1,5 +1,8 @@
 'use client';
-/** Shared cell chrome: a card with a numbered header, a plain-language explanation, and the cell's own errors inline. */
+/**
+ * Shared cell chrome: a card with a numbered header, a plain-language explanation (collapsed under
+ * "How this works", so the controls come first), and the cell's own errors inline.
+ */
 import type { ReactNode } from 'react';
 import type { CellId } from '@/lib/store/studio-store';
 import { useStudio, useStudioActions } from './StudioProvider';
@@ -27,7 +30,12 @@ export function Cell({ index, id, title, explain, state, errorsOnTop = true, chi
         <h2 id={`cell-${id}-title`}>{title}</h2>
       </header>
       <div className="cell-body">
-        {explain ? <div className="explain">{explain}</div> : null}
+        {explain ? (
+          <details className="explain" data-testid={`explain-${id}`}>
+            <summary>How this works</summary>
+            {explain}
+          </details>
+        ) : null}
         {errorsOnTop ? <CellErrors cell={id} /> : null}
         {children}
       </div>

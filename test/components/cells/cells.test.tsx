@@ -70,6 +70,12 @@ describe('cells (jsdom)', () => {
     expect(q(div, 'shipped-a3')?.textContent).toMatch(/not shipped yet/);
     expect(div.querySelector('.cell-number')?.textContent).toBe('1');
     expect(div.querySelector('section.cell')?.getAttribute('data-state')).toBe('ready');
+    // First screen: the backend and model in one glance; why, switch, shape and memory collapsed; the theory too.
+    const details = q(div, 'backend-details') as HTMLDetailsElement;
+    expect(details.open).toBe(false);
+    expect(details.contains(q(div, 'backend'))).toBe(false);
+    expect(details.contains(q(div, 'backend-reason'))).toBe(true);
+    expect((q(div, 'explain-model') as HTMLDetailsElement).open).toBe(false);
   });
 
   it('InspectCell shows the plan from the URL, counts matching maskCounts, and custom groups by clicking', async () => {
