@@ -72,40 +72,43 @@ export function CompareCell({ index }: { index: number }) {
         </p>
       ) : null}
       {compare.rows.length ? (
-        <table className="compare" data-testid="compare-table">
-          <thead>
-            <tr>
-              <th>decoder</th>
-              <th>filled text</th>
-              <th>NFE</th>
-              <th>time</th>
-              <th>tokens/s</th>
-            </tr>
-          </thead>
-          <tbody>
-            {compare.rows.map((r) => (
-              <tr key={r.key} data-testid={`compare-${r.key}`} data-status={r.status} data-nfe={r.result?.trace.nfe}>
-                <td>
-                  <b>{r.name}</b>
-                  {r.kind !== 'mdlm' ? <div className="muted small">{MODEL_LABEL[r.kind]}</div> : null}
-                </td>
-                <td>
-                  {r.result ? <FilledText result={r.result} /> : null}
-                  {r.status === 'running' ? <span className="muted">{r.note ?? 'decoding…'}</span> : null}
-                  {r.status === 'idle' ? <span className="muted">waiting…</span> : null}
-                  {r.error ? <span className="inline-error">{shared.has(r.error) ? 'failed: see the error above' : r.error}</span> : null}
-                  {r.note && r.status !== 'running' ? <p className="muted small">{r.note}</p> : null}
-                </td>
-                <td className="num">{r.result ? r.result.trace.nfe : '—'}</td>
-                <td className="num">
-                  {r.result ? formatMs(r.result.trace.totalMs) : '—'}
-                  {r.result && r.result.trace.totalMs === fastest && compare.status === 'done' ? <span className="badge badge-ready">fastest</span> : null}
-                </td>
-                <td className="num">{r.result ? r.result.trace.tokensPerSec.toFixed(1) : '—'}</td>
+        // Five columns do not fit a phone: the table scrolls sideways inside its box instead of being cut off by the cell.
+        <div className="table-scroll" data-testid="compare-scroll">
+          <table className="compare" data-testid="compare-table">
+            <thead>
+              <tr>
+                <th>decoder</th>
+                <th>filled text</th>
+                <th>NFE</th>
+                <th>time</th>
+                <th>tokens/s</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {compare.rows.map((r) => (
+                <tr key={r.key} data-testid={`compare-${r.key}`} data-status={r.status} data-nfe={r.result?.trace.nfe}>
+                  <td>
+                    <b>{r.name}</b>
+                    {r.kind !== 'mdlm' ? <div className="muted small">{MODEL_LABEL[r.kind]}</div> : null}
+                  </td>
+                  <td>
+                    {r.result ? <FilledText result={r.result} /> : null}
+                    {r.status === 'running' ? <span className="muted">{r.note ?? 'decoding…'}</span> : null}
+                    {r.status === 'idle' ? <span className="muted">waiting…</span> : null}
+                    {r.error ? <span className="inline-error">{shared.has(r.error) ? 'failed: see the error above' : r.error}</span> : null}
+                    {r.note && r.status !== 'running' ? <p className="muted small">{r.note}</p> : null}
+                  </td>
+                  <td className="num">{r.result ? r.result.trace.nfe : '—'}</td>
+                  <td className="num">
+                    {r.result ? formatMs(r.result.trace.totalMs) : '—'}
+                    {r.result && r.result.trace.totalMs === fastest && compare.status === 'done' ? <span className="badge badge-ready">fastest</span> : null}
+                  </td>
+                  <td className="num">{r.result ? r.result.trace.tokensPerSec.toFixed(1) : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : (
         <p className="muted">{modelReady ? 'Press “Compare” to run every decoder on the playground text.' : 'Waiting for the model…'}</p>
       )}

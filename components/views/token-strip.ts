@@ -3,7 +3,7 @@
  * given / open / just committed / committed earlier (the shared palette), with
  * the sampled token's probability on hover.
  */
-import { drawLegend, joinOne, legendLayout, layoutChips, readout, viewRoot, type Container } from './common';
+import { drawLegend, joinOne, legendLayout, layoutChips, readout, viewRoot, type Container, type Sized } from './common';
 import { displayToken, formatProb, textWidth } from './format';
 import { fonts, palette, stateFill, stateLabel, textOn, type TokenState } from './palette';
 import { commitInfo, stateAt, type StepRecord } from './states';
@@ -22,8 +22,8 @@ export interface TokenStripData {
   tokens: readonly TokenChip[];
 }
 
-export interface TokenStripOptions {
-  /** Wrap width in px (default 760). */
+export interface TokenStripOptions extends Sized {
+  /** Wrap width in px (default: `width`, else 760). */
   maxWidth?: number;
   /** Text shown on open positions whose text is '' (default □). */
   openText?: string;
@@ -80,7 +80,7 @@ export function describeToken(t: TokenChip, index: number): string {
 }
 
 export function renderTokenStrip(container: Container, data: TokenStripData, options: TokenStripOptions = {}): void {
-  const maxWidth = options.maxWidth ?? 760;
+  const maxWidth = options.maxWidth ?? options.width ?? 760;
   const openText = options.openText ?? '□';
   const fs = fonts.token;
   const chipH = fs + 14;
