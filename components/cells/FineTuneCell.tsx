@@ -7,7 +7,7 @@
 import { useMemo, useRef, useState } from 'react';
 import type { Upload } from '@/lib/notebook/files';
 import { sampleText } from '@/lib/notebook/sample';
-import { Cell } from '../notebook/Cell';
+import { Cell, CellErrors } from '../notebook/Cell';
 import { FieldChecks, hasInvalidField, useFieldChecks } from '../notebook/controls';
 import { useStudio, useStudioActions } from '../notebook/StudioProvider';
 import { Checkpoints } from './finetune/Checkpoints';
@@ -27,13 +27,26 @@ export function FineTuneCell({ index }: { index: number }) {
   const [upload, setUpload] = useState<Upload | null>(null);
   const [uploadError, setUploadError] = useState<string | null>(null);
   const [settings, setSettings] = useState<PlanSettings>(DEFAULT_PLAN_SETTINGS);
+  // The cell's errors appear next to the control the user last used (a run's own errors: next to Start).
+  const [errorSpot, setErrorSpot] = useState<'run' | 'files' | 'checkpoints'>('run');
+  const errorsAt = (spot: typeof errorSpot) => (errorSpot === spot ? <CellErrors cell="finetune" /> : null);
   const plan = useMemo(() => planOf(settings), [settings]);
   const idle = state === 'idle';
 
-  const startBlocked = !modelReady ? 'the model is not loaded yet' : typeof plan === 'string' ? plan : checks.invalid.size > 0 ? 'a field above has an invalid value' : null;
+  // A refused upload blocks Start until the user picks a text: it must not quietly train on the built-in one instead.
+  const startBlocked = !modelReady
+    ? 'the model is not loaded yet'
+    : uploadError
+      ? 'your upload was refused: choose another file, or the built-in text'
+      : typeof plan === 'string'
+        ? plan
+        : checks.invalid.size > 0
+          ? 'a field above has an invalid value'
+          : null;
 
   const start = async () => {
-    if (typeof plan === 'string' || hasInvalidField(form.current)) return;
+    setErrorSpot('run');
+    if (startBlocked || typeof plan === 'string' || hasInvalidField(form.current)) return;
     let text: string;
     if (source === 'upload') {
       if (!upload) return a.pushError('finetune', 'choose a .txt file first, or use the built-in sample');
@@ -54,6 +67,7 @@ export function FineTuneCell({ index }: { index: number }) {
       id="finetune"
       title="Fine-tune in the browser"
       state={state}
+      errorsOnTop={false}
       explain={
         <p>
           Training nudges every weight a little to make the text more likely: each <b>step</b> takes a few random windows of the text, measures the <b>loss</b>{' '}
@@ -69,11 +83,16 @@ export function FineTuneCell({ index }: { index: number }) {
             source={source}
             upload={upload}
             uploadError={uploadError}
-            onSource={setSource}
+            onSource={(s) => {
+              setSource(s);
+              if (s === 'sample') setUploadError(null); // an explicit choice of the built-in text
+            }}
             onUpload={(r) => {
               if ('error' in r) {
+                // The user meant their own text: keep that choice (so picking the built-in one is a deliberate click).
                 setUpload(null);
                 setUploadError(r.error);
+                setSource('upload');
               } else {
                 setUpload(r.upload);
                 setUploadError(null);
@@ -90,9 +109,10 @@ export function FineTuneCell({ index }: { index: number }) {
         </fieldset>
       </div>
       <RunControls onStart={() => void start()} startBlocked={startBlocked} />
+      {errorsAt('run')}
       <TrainingProgress />
-      <Checkpoints />
-      <ExportImport />
+      <Checkpoints onAct={() => setErrorSpot('checkpoints')} errors={errorsAt('checkpoints')} />
+      <ExportImport onAct={() => setErrorSpot('files')} errors={errorsAt('files')} />
     </Cell>
   );
 }

@@ -7,8 +7,8 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { GroupOrder, MaskMatrix } from '@/components/views';
-import { Cell } from '../notebook/Cell';
-import { FieldChecks, hasInvalidField, useFieldChecks } from '../notebook/controls';
+import { Cell, CellErrors } from '../notebook/Cell';
+import { FieldChecks, hasInvalidField, runShortcut, useFieldChecks } from '../notebook/controls';
 import { useStudio, useStudioActions } from '../notebook/StudioProvider';
 import { useTokenTexts } from '../notebook/token-text';
 import { DecoderKnobs } from './infill/DecoderKnobs';
@@ -51,10 +51,11 @@ export function InfillCell({ index }: { index: number }) {
   };
 
   return (
-    <Cell index={index} id="infill" title="Infill playground" state={decode.status} explain={<InfillExplain />}>
+    <Cell index={index} id="infill" title="Infill playground" state={decode.status} explain={<InfillExplain />} errorsOnTop={false}>
       <form
         ref={form}
         noValidate
+        onKeyDown={runShortcut(run)}
         onSubmit={(e) => {
           e.preventDefault();
           run();
@@ -77,19 +78,14 @@ export function InfillCell({ index }: { index: number }) {
             onARPreset={() => a.setPlayground({ strategy: 'groupwise', groupSize: 1, order: 'left-to-right' })}
             status={isDiffusion ? <MdlmStatus /> : null}
           >
-            <button type="submit" className="primary" disabled={!canRun} data-testid="infill-run">
+            <button type="submit" className="primary" disabled={!canRun} title="Run (Ctrl+Enter or ⌘+Enter)" data-testid="infill-run">
               {decode.status === 'running' ? 'Decoding…' : 'Run'}
             </button>
           </DecoderKnobs>
         </FieldChecks>
+        <CellErrors cell="infill" />
         <Expectations />
       </form>
-
-      {decode.error ? (
-        <p className="inline-error" data-testid="infill-error">
-          {decode.error}
-        </p>
-      ) : null}
 
       {result ? (
         <div data-testid="infill-result" data-strategy={decode.request?.strategy} data-trace-strategy={result.trace.strategy}>

@@ -219,7 +219,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     // An error stays in the cell: a gap of 0 tokens.
     await page.fill('[data-testid="infill-text"]', 'Emma [__0__] rich.');
     await page.click('[data-testid="infill-run"]');
-    await page.waitForSelector('[data-testid="infill-error"]', { timeout: 30_000 });
+    await page.waitForSelector('[data-testid="errors-infill"]', { timeout: 30_000 });
     expect(await page.textContent('[data-testid="errors-infill"]')).toMatch(/gap/);
     await page.fill('[data-testid="infill-text"]', template);
 

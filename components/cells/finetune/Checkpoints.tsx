@@ -1,8 +1,15 @@
 'use client';
 /** The checkpoints saved in this browser (IndexedDB): restore one into the A3 slot, or delete it. */
+import type { ReactNode } from 'react';
 import { useStudio, useStudioActions } from '../../notebook/StudioProvider';
 
-export function Checkpoints() {
+export interface CheckpointsProps {
+  /** Called before a restore or delete (the cell then shows its errors here). */
+  onAct?: () => void;
+  errors?: ReactNode;
+}
+
+export function Checkpoints({ onAct, errors }: CheckpointsProps) {
   const checkpoints = useStudio((s) => s.training.checkpoints);
   const idle = useStudio((s) => s.training.state === 'idle');
   const a = useStudioActions();
@@ -10,6 +17,7 @@ export function Checkpoints() {
     <>
       <h3>Checkpoints</h3>
       <p className="muted small">Saved in this browser (IndexedDB) every 10 steps and at the end of each stage; they survive a reload.</p>
+      {errors}
       {checkpoints.length === 0 ? (
         <p className="muted" data-testid="checkpoint-empty">
           No checkpoints yet.
@@ -22,10 +30,16 @@ export function Checkpoints() {
                 <b>{c.label}</b> <span className="muted">· {new Date(c.savedAt).toLocaleString()}</span>
               </span>
               <span>
-                <button type="button" onClick={() => void a.restoreCheckpoint(c.key)} disabled={!idle}>
+                <button type="button" onClick={() => {
+                    onAct?.();
+                    void a.restoreCheckpoint(c.key);
+                  }} disabled={!idle}>
                   Restore
                 </button>
-                <button type="button" className="link" onClick={() => void a.deleteCheckpoint(c.key)}>
+                <button type="button" className="link" onClick={() => {
+                    onAct?.();
+                    void a.deleteCheckpoint(c.key);
+                  }}>
                   Delete
                 </button>
               </span>

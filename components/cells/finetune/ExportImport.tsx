@@ -5,12 +5,19 @@
  * an import that takes the same files back in one multi-select (the shipped manifest.json +
  * weights-*.bin also work). File reading and download links: lib/notebook/files.
  */
-import { useEffect, useState, type ChangeEvent } from 'react';
+import { useEffect, useState, type ChangeEvent, type ReactNode } from 'react';
 import { downloadLinks, readModelFiles, revokeLinks, type DownloadLink } from '@/lib/notebook/files';
 import { formatBytes } from '../../notebook/format';
 import { useStudio, useStudioActions } from '../../notebook/StudioProvider';
 
-export function ExportImport() {
+export interface ExportImportProps {
+  /** Called before an export or import starts (the cell then shows its errors here). */
+  onAct?: () => void;
+  /** The errors, shown right under the buttons. */
+  errors?: ReactNode;
+}
+
+export function ExportImport({ onAct, errors }: ExportImportProps) {
   const modelReady = useStudio((s) => s.models.a3.status === 'loaded');
   const idle = useStudio((s) => s.training.state === 'idle');
   const a = useStudioActions();
@@ -19,6 +26,7 @@ export function ExportImport() {
   useEffect(() => () => revokeLinks(links), [links]);
 
   const doExport = async () => {
+    onAct?.();
     setBusy('export');
     const files = await a.exportModel();
     setBusy(null);
@@ -28,6 +36,7 @@ export function ExportImport() {
     const list = Array.from(e.target.files ?? []);
     e.target.value = '';
     if (list.length === 0) return;
+    onAct?.();
     setBusy('import');
     try {
       await a.importModel(await readModelFiles(list));
@@ -54,6 +63,7 @@ export function ExportImport() {
           <input type="file" multiple accept=".safetensors,.json,.bin" onChange={(e) => void doImport(e)} disabled={!idle || busy !== null} data-testid="ft-import" />
         </label>
       </div>
+      {errors}
       {links.length ? (
         <ul className="downloads" data-testid="ft-downloads">
           {links.map((l) => (

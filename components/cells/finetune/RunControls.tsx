@@ -22,6 +22,11 @@ export function RunControls({ onStart, startBlocked }: RunControlsProps) {
           Start
         </button>
       ) : null}
+      {idle && startBlocked ? (
+        <span className="muted small" data-testid="ft-start-blocked">
+          {startBlocked}
+        </span>
+      ) : null}
       {state === 'running' ? (
         <button type="button" onClick={a.pauseTraining} data-testid="ft-pause">
           Pause

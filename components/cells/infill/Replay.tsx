@@ -2,8 +2,9 @@
 /**
  * The replay of a decode: step controls and speed, the token strip at the chosen step, what that
  * forward did (StepDetails) and the commit timeline. Reads the replay position from the store.
+ * Keyboard: with focus anywhere in the replay, ← / → step, Home / End jump to the first / last step.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, type KeyboardEvent } from 'react';
 import { CommitTimeline, TokenStrip, tokenStripAt } from '@/components/views';
 import type { DecodeResult } from '@/lib/a3/decode/request';
 import type { SpeculativeTrace } from '@/lib/a3/decode/speculative';
@@ -46,8 +47,17 @@ export function Replay({ result, labels, candidateText, speculative }: ReplayPro
   const rounds = speculative ? (result.trace as Partial<SpeculativeTrace>).rounds : undefined;
   const round = rounds && stepNames ? rounds[stepNames.slice(0, t + 1).filter((n) => n === 'draft').length - 1] : undefined;
 
+  const onKey = (e: KeyboardEvent<HTMLElement>) => {
+    // A select (speed) keeps its own arrow keys.
+    if (e.target instanceof HTMLSelectElement || e.altKey || e.ctrlKey || e.metaKey) return;
+    const move = { ArrowLeft: -1, ArrowRight: 1, Home: -T, End: T }[e.key];
+    if (move === undefined) return;
+    e.preventDefault();
+    a.stepDecode(move);
+  };
+
   return (
-    <>
+    <section className="replay" tabIndex={0} onKeyDown={onKey} aria-label="Replay: ← and → step through the forwards" data-testid="replay">
       <h3>Replay</h3>
       <div className="row wrap controls step-controls">
         <button type="button" onClick={() => a.stepDecode(-T)} disabled={t <= 0} aria-label="first step" title="first step" data-testid="decode-first">
@@ -76,7 +86,7 @@ export function Replay({ result, labels, candidateText, speculative }: ReplayPro
           </select>
         </label>
         <span className="step-readout" data-testid="decode-step" data-step={t} data-given={counts.given} data-open={counts.open} data-current={counts.current} data-earlier={counts.earlier}>
-          step {T ? t + 1 : 0} of {T} · {counts.current} just committed, {counts.earlier} earlier, {counts.open} still open
+          step {T ? t + 1 : 0} of {T} · {counts.current} just committed, {counts.earlier} earlier, {counts.open} still open · ← → to step
         </span>
       </div>
       <TokenStrip data={strip} onSelectToken={(i) => setSelected((s) => (s === i ? null : i))} onHoverToken={setHovered} />
@@ -84,6 +94,6 @@ export function Replay({ result, labels, candidateText, speculative }: ReplayPro
         <StepDetails step={current} index={t} labels={labels} focus={hovered ?? selected} candidateText={candidateText} onSelect={setSelected} name={stepNames?.[t]} round={round} />
       ) : null}
       <CommitTimeline data={{ length: labels.length, given: result.trace.given, steps, current: t, labels, stepNames }} onSelectStep={(s) => a.setDecodeStep(s)} />
-    </>
+    </section>
   );
 }

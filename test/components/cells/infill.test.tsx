@@ -165,8 +165,10 @@ describe('InfillCell (jsdom)', () => {
 
     await act(async () => type(ta, 'no gap here'));
     await click(div, 'infill-run');
-    expect(q(div, 'infill-error')?.textContent).toMatch(/no open position/);
+    // One message, in one place: next to the Run button that caused it.
     expect(q(div, 'errors-infill')?.textContent).toMatch(/no open position/);
+    expect(div.textContent!.split('there is no open position to fill').length - 1).toBe(1);
+    expect(q(div, 'errors-infill')?.previousElementSibling?.contains(q(div, 'infill-run'))).toBe(true);
     expect(div.querySelector('section.cell')?.getAttribute('data-state')).toBe('error');
   });
 
