@@ -61,7 +61,18 @@ export function InfillCell({ index }: { index: number }) {
           run();
         }}
       >
-        <TemplateEditor text={pg.text} onChange={(text) => a.setPlayground({ text })} tokenizer={tokenizer} />
+        <TemplateEditor text={pg.text} onChange={(text) => a.setPlayground({ text })} tokenizer={tokenizer}>
+          <button type="submit" className="primary" disabled={!canRun} title="Run (Ctrl+Enter or ⌘+Enter)" data-testid="infill-run">
+            {decode.status === 'running' ? 'Decoding…' : 'Run'}
+          </button>
+          {checks.invalid.size ? (
+            <span className="field-error" data-testid="infill-run-blocked">
+              Run waits: fix the highlighted value below
+            </span>
+          ) : null}
+        </TemplateEditor>
+        <CellErrors cell="infill" />
+        <Expectations />
         <FieldChecks checks={checks}>
           <DecoderKnobs
             strategies={STRATEGY_LIST}
@@ -77,14 +88,8 @@ export function InfillCell({ index }: { index: number }) {
             isAR={isAR}
             onARPreset={() => a.setPlayground({ strategy: 'groupwise', groupSize: 1, order: 'left-to-right' })}
             status={isDiffusion ? <MdlmStatus /> : null}
-          >
-            <button type="submit" className="primary" disabled={!canRun} title="Run (Ctrl+Enter or ⌘+Enter)" data-testid="infill-run">
-              {decode.status === 'running' ? 'Decoding…' : 'Run'}
-            </button>
-          </DecoderKnobs>
+          />
         </FieldChecks>
-        <CellErrors cell="infill" />
-        <Expectations />
       </form>
 
       {result ? (

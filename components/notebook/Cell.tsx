@@ -1,9 +1,9 @@
 'use client';
 /**
- * Shared cell chrome: a card with a numbered header, a plain-language explanation (collapsed under
- * "How this works", so the controls come first), and the cell's own errors inline.
+ * Shared cell chrome: a card with a numbered header, a plain-language explanation (collapsed behind a
+ * "How this works" toggle in the header, so the controls come first), and the cell's own errors inline.
  */
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { CellId } from '@/lib/store/studio-store';
 import { useStudio, useStudioActions } from './StudioProvider';
 
@@ -21,6 +21,7 @@ export interface CellProps {
 }
 
 export function Cell({ index, id, title, explain, state, errorsOnTop = true, children }: CellProps) {
+  const [explained, setExplained] = useState(false);
   return (
     <section className="cell" id={`cell-${id}`} aria-labelledby={`cell-${id}-title`} data-cell={id} data-state={state}>
       <header className="cell-header">
@@ -28,13 +29,24 @@ export function Cell({ index, id, title, explain, state, errorsOnTop = true, chi
           {index}
         </span>
         <h2 id={`cell-${id}-title`}>{title}</h2>
+        {explain ? (
+          <button
+            type="button"
+            className="link explain-toggle"
+            aria-expanded={explained}
+            aria-controls={`cell-${id}-explain`}
+            onClick={() => setExplained((x) => !x)}
+            data-testid={`explain-${id}`}
+          >
+            {explained ? 'Hide how this works' : 'How this works'}
+          </button>
+        ) : null}
       </header>
       <div className="cell-body">
-        {explain ? (
-          <details className="explain" data-testid={`explain-${id}`}>
-            <summary>How this works</summary>
+        {explain && explained ? (
+          <div className="explain" id={`cell-${id}-explain`}>
             {explain}
-          </details>
+          </div>
         ) : null}
         {errorsOnTop ? <CellErrors cell={id} /> : null}
         {children}

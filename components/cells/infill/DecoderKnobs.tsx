@@ -43,8 +43,6 @@ export interface DecoderKnobsProps {
   onARPreset: () => void;
   /** Shown after the strategy's knobs (e.g. whether the MDLM model is loaded). */
   status?: ReactNode;
-  /** The Run button and anything beside it, on the sampling row. */
-  children?: ReactNode;
 }
 
 /** One knob from its spec; the input's test id is `pg-<key>`. */
@@ -104,7 +102,6 @@ export function DecoderKnobs(p: DecoderKnobsProps) {
           <input type="checkbox" checked={p.greedy} onChange={(e) => p.onGreedy(e.target.checked)} data-testid="pg-greedy" />
           greedy
         </label>
-        {p.children}
       </div>
     </fieldset>
   );

@@ -1,6 +1,10 @@
 'use client';
-/** The template: a text area with gaps, a button that turns the selection into a gap of about as many tokens, and a one-line hint. */
-import { useRef } from 'react';
+/**
+ * The template: a text area with gaps, a button that turns the selection into a gap of about as many
+ * tokens, a one-line hint, and the cell's Run button (`children`) on the same row, so the first thing
+ * on screen is "write, then Run".
+ */
+import { useRef, type ReactNode } from 'react';
 import type { Tokenizer } from '@/lib/a3/tokenizer';
 import { DEFAULT_GAP_LENGTH, hasGap } from './gap-hints';
 
@@ -13,9 +17,10 @@ export interface TemplateEditorProps {
   text: string;
   onChange: (text: string) => void;
   tokenizer: Tokenizer | null;
+  children?: ReactNode;
 }
 
-export function TemplateEditor({ text, onChange, tokenizer }: TemplateEditorProps) {
+export function TemplateEditor({ text, onChange, tokenizer, children }: TemplateEditorProps) {
   const area = useRef<HTMLTextAreaElement>(null);
   const markGap = () => {
     const el = area.current;
@@ -33,9 +38,10 @@ export function TemplateEditor({ text, onChange, tokenizer }: TemplateEditorProp
     <>
       <label>
         <span className="label">Template</span>
-        <textarea ref={area} className="template" rows={3} maxLength={2000} value={text} onChange={(e) => onChange(e.target.value)} data-testid="infill-text" />
+        <textarea ref={area} className="template" rows={2} maxLength={2000} value={text} onChange={(e) => onChange(e.target.value)} data-testid="infill-text" />
       </label>
       <div className="row wrap">
+        {children}
         <button type="button" onClick={markGap} data-testid="infill-mark-gap" title="Select some text above, then press this to turn it into a gap of about as many tokens">
           Mark selection as gap
         </button>

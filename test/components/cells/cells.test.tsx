@@ -75,7 +75,10 @@ describe('cells (jsdom)', () => {
     expect(details.open).toBe(false);
     expect(details.contains(q(div, 'backend'))).toBe(false);
     expect(details.contains(q(div, 'backend-reason'))).toBe(true);
-    expect((q(div, 'explain-model') as HTMLDetailsElement).open).toBe(false);
+    expect(q(div, 'explain-model')?.getAttribute('aria-expanded')).toBe('false');
+    expect(div.querySelector('.explain')).toBeNull();
+    await act(async () => (q(div, 'explain-model') as HTMLButtonElement).click());
+    expect(div.querySelector('.explain')?.textContent).toMatch(/Web Worker/);
   });
 
   it('InspectCell shows the plan from the URL, counts matching maskCounts, and custom groups by clicking', async () => {

@@ -168,7 +168,7 @@ describe('InfillCell (jsdom)', () => {
     // One message, in one place: next to the Run button that caused it.
     expect(q(div, 'errors-infill')?.textContent).toMatch(/no open position/);
     expect(div.textContent!.split('there is no open position to fill').length - 1).toBe(1);
-    expect(q(div, 'errors-infill')?.previousElementSibling?.contains(q(div, 'infill-run'))).toBe(true);
+    expect(q(div, 'errors-infill')?.previousElementSibling?.contains(q(div, 'infill-run'))).toBe(true); // the row with Run
     expect(div.querySelector('section.cell')?.getAttribute('data-state')).toBe('error');
   });
 
