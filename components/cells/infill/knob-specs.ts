@@ -18,41 +18,48 @@ export interface StrategyInfo {
 }
 
 const d = DEFAULT_PLAYGROUND;
-const ORDER: KnobSpec = {
-  key: 'order',
-  label: 'order',
+/** A whole-number knob within [min, max]. */
+const int = (key: string, label: string, [min, max]: readonly [number, number], def: number, help?: string): KnobSpec => ({
+  key,
+  label,
+  kind: 'int',
+  min,
+  max,
+  step: 1,
+  default: def,
+  ...(help ? { help } : {}),
+});
+/** A choice among `options` ([value, label] pairs). */
+const select = (key: string, label: string, def: string, options: readonly (readonly [string, string])[]): KnobSpec => ({
+  key,
+  label,
   kind: 'select',
-  default: d.order,
-  options: [
-    { value: 'left-to-right', label: 'left to right' },
-    { value: 'random', label: 'random' },
-  ],
-};
+  default: def,
+  options: options.map(([value, text]) => ({ value, label: text })),
+});
+const ORDER = select('order', 'order', d.order, [
+  ['left-to-right', 'left to right'],
+  ['random', 'random'],
+]);
 
 export const STRATEGY_LIST: readonly StrategyInfo[] = [
   {
     id: 'groupwise',
     label: 'A3 group-wise',
     note: 'Fills s tokens per forward in a fixed order; tokens of one group cannot see each other.',
-    knobs: [{ key: 's', label: 'group size s', kind: 'int', min: 1, max: 64, step: 1, default: d.groupSize }, ORDER],
+    knobs: [int('s', 'group size s', [1, 64], d.groupSize), ORDER],
   },
   {
     id: 'dynamic',
     label: 'A3 dynamic',
     note: 'Each forward predicts every open position and commits the k the model is surest about.',
     knobs: [
-      { key: 'k', label: 'tokens per step k', kind: 'int', min: 1, max: 64, step: 1, default: d.k },
-      {
-        key: 'score',
-        label: 'pick by',
-        kind: 'select',
-        default: d.score,
-        options: [
-          { value: 'confidence', label: 'confidence (highest probability)' },
-          { value: 'entropy', label: 'entropy (least uncertain)' },
-          { value: 'random', label: 'random' },
-        ],
-      },
+      int('k', 'tokens per step k', [1, 64], d.k),
+      select('score', 'pick by', d.score, [
+        ['confidence', 'confidence (highest probability)'],
+        ['entropy', 'entropy (least uncertain)'],
+        ['random', 'random'],
+      ]),
     ],
   },
   {
@@ -63,16 +70,7 @@ export const STRATEGY_LIST: readonly StrategyInfo[] = [
       'The first rejected draft is replaced from the corrected distribution, so the text is distributed exactly as if the model had written it one token at a time — ' +
       'the speed-up costs no quality, only the number of tokens kept per forward varies.',
     knobs: [
-      {
-        key: 'draft',
-        label: 'draft size D',
-        kind: 'int',
-        min: KNOB_LIMITS.draft[0],
-        max: KNOB_LIMITS.draft[1],
-        step: 1,
-        default: d.draft,
-        help: 'Tokens drafted in parallel per round; a verify forward then keeps between 1 and D of them',
-      },
+      int('draft', 'draft size D', KNOB_LIMITS.draft, d.draft, 'Tokens drafted in parallel per round; a verify forward then keeps between 1 and D of them'),
       ORDER,
     ],
   },
@@ -83,36 +81,12 @@ export const STRATEGY_LIST: readonly StrategyInfo[] = [
       'The masked-diffusion baseline runs on its own model (MDLM, loaded on first use). Every step recomputes the whole sequence — no cache — and unmasks a few positions. ' +
       'Its likelihood is only a bound (an ELBO), not an exact probability like the A3 and AR models give.',
     knobs: [
-      {
-        key: 'steps',
-        label: 'steps',
-        kind: 'int',
-        min: KNOB_LIMITS.steps[0],
-        max: KNOB_LIMITS.steps[1],
-        step: 1,
-        default: d.steps,
-        help: 'Forwards of the MDLM model (each recomputes the whole sequence); at least one per block',
-      },
-      {
-        key: 'block',
-        label: 'block length',
-        kind: 'int',
-        min: KNOB_LIMITS.blockLength[0],
-        max: KNOB_LIMITS.blockLength[1],
-        step: 1,
-        default: d.blockLength,
-        help: 'Open positions are unmasked block by block, left to right; 0 = all in one block',
-      },
-      {
-        key: 'remask',
-        label: 'remasking',
-        kind: 'select',
-        default: d.remasking,
-        options: [
-          { value: 'low_confidence', label: 'low confidence (unmask the surest)' },
-          { value: 'random', label: 'random' },
-        ],
-      },
+      int('steps', 'steps', KNOB_LIMITS.steps, d.steps, 'Forwards of the MDLM model (each recomputes the whole sequence); at least one per block'),
+      int('block', 'block length', KNOB_LIMITS.blockLength, d.blockLength, 'Open positions are unmasked block by block, left to right; 0 = all in one block'),
+      select('remask', 'remasking', d.remasking, [
+        ['low_confidence', 'low confidence (unmask the surest)'],
+        ['random', 'random'],
+      ]),
     ],
   },
 ];
@@ -120,9 +94,9 @@ export const STRATEGY_LIST: readonly StrategyInfo[] = [
 /** Sampling knobs every strategy shares (greedy is a checkbox beside them). */
 export const SAMPLING_KNOBS: readonly KnobSpec[] = [
   { key: 'temp', label: 'temperature', kind: 'float', min: 0, max: 10, step: 0.1, default: d.temperature },
-  { key: 'topk', label: 'top-k', kind: 'int', min: 0, max: 100000, step: 1, default: d.topK, help: '0 = off' },
+  int('topk', 'top-k', [0, 100000], d.topK, '0 = off'),
   { key: 'topp', label: 'top-p', kind: 'float', min: 0, max: 1, step: 0.05, default: d.topP, help: '1 = off' },
-  { key: 'seed', label: 'seed', kind: 'int', min: 0, max: 2 ** 31, step: 1, default: d.seed },
+  int('seed', 'seed', [0, 2 ** 31], d.seed),
 ];
 
 /** The knobs greedy decoding ignores (disabled while greedy is on). */

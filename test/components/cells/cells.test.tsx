@@ -1,25 +1,16 @@
 // @vitest-environment jsdom
 import { act } from 'react';
-import { createRoot } from 'react-dom/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FineTuneCell } from '@/components/cells/FineTuneCell';
 import { InspectCell } from '@/components/cells/InspectCell';
 import { ModelCell } from '@/components/cells/ModelCell';
-import { StudioProvider } from '@/components/notebook/StudioProvider';
 import { maskCounts } from '@/components/views/mask-matrix';
 import { PRESETS } from '@/lib/a3/config';
 import { createStudioStore, type StudioStore } from '@/lib/store';
 import { defaultCurriculum } from '@/lib/train/curriculum';
 import type { WorkerEvent } from '@/lib/train/protocol';
 import { fakeClient, fakeFetch } from '../../store/fake-client';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-const roots: ReturnType<typeof createRoot>[] = [];
-afterEach(() => {
-  act(() => roots.splice(0).forEach((r) => r.unmount()));
-  document.body.innerHTML = '';
-});
+import { mount as mountCell } from './harness';
 
 const N = 5;
 function snapshot(groupIds?: number[]) {
@@ -46,11 +37,7 @@ async function booted(): Promise<{ store: StudioStore; sent: { type: string }[] 
 }
 
 async function mount(store: StudioStore, el: React.ReactNode) {
-  const div = document.createElement('div');
-  document.body.appendChild(div);
-  const root = createRoot(div);
-  roots.push(root);
-  await act(async () => root.render(<StudioProvider store={store}>{el}</StudioProvider>));
+  const div = await mountCell(store, el);
   // Let the inspect cell's first run and its follow-up settle.
   await act(async () => new Promise((r) => setTimeout(r, 250)));
   return div;

@@ -1,53 +1,10 @@
 // @vitest-environment jsdom
 import { act } from 'react';
-import { createRoot } from 'react-dom/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CompareCell } from '@/components/cells/CompareCell';
 import { InfillCell } from '@/components/cells/InfillCell';
-import { StudioProvider } from '@/components/notebook/StudioProvider';
-import { PRESETS } from '@/lib/a3/config';
-import type { DecodeRequest } from '@/lib/a3/decode/request';
-import { createStudioStore, type StudioStore } from '@/lib/store';
-import type { WorkerCommand, WorkerEvent } from '@/lib/train/protocol';
-import { fakeClient, fakeFetch } from '../../store/fake-client';
 import { fakeDecodeResult } from '../../store/fake-decode';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-const roots: ReturnType<typeof createRoot>[] = [];
-afterEach(() => {
-  act(() => roots.splice(0).forEach((r) => r.unmount()));
-  document.body.innerHTML = '';
-});
-
-async function booted(search = '', folders: Record<string, number[][]> = { base: [[2048, 128]] }): Promise<{ store: StudioStore; sent: WorkerCommand[] }> {
-  let store!: StudioStore;
-  const { client, sent } = fakeClient(
-    {
-      init: (c) => ({ type: 'ready', id: c.id, backend: 'wasm', reason: 'wasm: auto' }),
-      load: (c) => ({ type: 'loaded', id: c.id, model: { kind: 'a3', config: PRESETS.base, parameters: 1_049_216, bytes: 4_196_864, vocabSize: 2048 } }),
-      checkpoints: (c) => ({ type: 'checkpoints', id: c.id, list: [] }),
-      decode: (c) => {
-        const req = (c as Extract<WorkerCommand, { type: 'decode' }>).request as DecodeRequest;
-        if (!/\[_+\d*_*\]/.test(req.text)) return { type: 'error', id: c.id, message: 'there is no open position to fill' };
-        return { type: 'decoded', id: c.id, trace: fakeDecodeResult(req) };
-      },
-    },
-    () => (e: WorkerEvent) => store.getState().handleEvent(e),
-  );
-  store = createStudioStore({ client, fetchImpl: fakeFetch(folders), search });
-  await store.getState().boot();
-  return { store, sent: sent as WorkerCommand[] };
-}
-
-async function mount(store: StudioStore, el: React.ReactNode) {
-  const div = document.createElement('div');
-  document.body.appendChild(div);
-  const root = createRoot(div);
-  roots.push(root);
-  await act(async () => root.render(<StudioProvider store={store}>{el}</StudioProvider>));
-  return div;
-}
+import { booted, mount } from './harness';
 
 const q = (div: HTMLElement, id: string) => div.querySelector(`[data-testid="${id}"]`);
 const click = (div: HTMLElement, id: string) => act(async () => (q(div, id) as HTMLElement).click());

@@ -2,25 +2,16 @@
 /** Characters split over tokens (curly quotes, dashes, accents, emoji, CJK) show whole in the Result, the replay strip, the step details and Inspect. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { act } from 'react';
-import { createRoot } from 'react-dom/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InfillCell } from '@/components/cells/InfillCell';
 import { InspectCell } from '@/components/cells/InspectCell';
-import { StudioProvider } from '@/components/notebook/StudioProvider';
 import type { DecodeResult } from '@/lib/a3/decode/request';
 import { PARTIAL_PIECE_MARK } from '@/lib/a3/token-display';
 import { Tokenizer } from '@/lib/a3/tokenizer';
 import { createStudioStore } from '@/lib/store';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+import { mount } from './harness';
 
 const tokenizer = Tokenizer.fromJSON(JSON.parse(readFileSync(join(__dirname, '../../../public/weights/tokenizer.json'), 'utf8')));
-const roots: ReturnType<typeof createRoot>[] = [];
-afterEach(() => {
-  act(() => roots.splice(0).forEach((r) => r.unmount()));
-  document.body.innerHTML = '';
-});
 
 const PREFIX = 'It’s a “quiet” morning — she said: ';
 const FILL = 'Café 😀 中文';
@@ -53,22 +44,13 @@ function result(): DecodeResult {
   };
 }
 
-async function mount(node: React.ReactNode, store: ReturnType<typeof createStudioStore>) {
-  const div = document.createElement('div');
-  document.body.appendChild(div);
-  const root = createRoot(div);
-  roots.push(root);
-  await act(async () => root.render(<StudioProvider store={store}>{node}</StudioProvider>));
-  return div;
-}
-
 describe('non-ASCII text (jsdom)', () => {
   it('Infill: the Result reads exactly as the decoded text; chips mark partial pieces and show whole characters', async () => {
     const store = createStudioStore({ fetchImpl: (async () => new Response('', { status: 404 })) as typeof fetch });
     const r = result();
     expect(r.labels.join('')).toContain('\ufffd'); // what per-token decoding shows
     store.setState((s) => ({ tokenizer, decode: { ...s.decode, status: 'done', result: r, request: { text: '', strategy: 'groupwise' }, kind: 'a3', step: 0 } }));
-    const div = await mount(<InfillCell index={2} />, store);
+    const div = await mount(store, <InfillCell index={2} />);
     expect(div.querySelector('[data-testid="infill-output"]')?.textContent).toBe(PREFIX + FILL + SUFFIX);
     expect(div.querySelector('[data-testid="infill-output"] mark')?.textContent).toBe(FILL);
     const chips = [...div.querySelectorAll('[data-view="token-strip"] g.chip text')].map((t) => t.textContent ?? '');
@@ -90,7 +72,7 @@ describe('non-ASCII text (jsdom)', () => {
       tokenizer,
       inspect: { ...s.inspect, status: 'done', snapshot: { tokens, labels: tokens.map((t) => tokenizer.decodeToken(t)), groupIds: tokens.map((_, i) => i), weights }, tokenCache: { text, labels: tokens.map((t) => tokenizer.decodeToken(t)) } },
     }));
-    const div = await mount(<InspectCell index={4} />, store);
+    const div = await mount(store, <InspectCell index={4} />);
     const options = [...div.querySelectorAll('[data-testid="attn-position"] option')].map((o) => o.textContent ?? '');
     expect(options.join(' ')).toContain('é');
     expect(options.join(' ')).toContain('😀');
