@@ -43,6 +43,11 @@ export default async function NotebookPage({ searchParams }: { searchParams: Pro
           An <b>any-order</b> language model you can decode, inspect and fine-tune in your browser. It can write a text in
           any order — left to right, several words at once, or filling the gaps in the middle — with one transformer.
         </p>
+        <p className="start-here" data-testid="start-here">
+          <b>Start here:</b> when the model has loaded (a few seconds), press <b>Run</b> in the{' '}
+          <a href="#cell-infill">Infill playground</a> (or Ctrl+Enter in its text) and step through the replay of how the gaps were
+          filled. Each cell&apos;s <i>How this works</i> explains the ideas.
+        </p>
       </header>
       <StudioProvider search={search}>
         {CELLS.map(({ key, Cell }, i) => (

@@ -6,10 +6,18 @@
  * playground's s, A3 dynamic with its k — with filled text, NFE, time and
  * tokens/s. MDLM (masked diffusion, its own weights) runs only when shipped; otherwise its row says so.
  */
-import { MODEL_LABEL } from '@/lib/store/studio-store';
-import { Cell } from '../notebook/Cell';
+import { MODEL_LABEL, type CompareRow } from '@/lib/store/studio-store';
+import { Cell, CellErrors } from '../notebook/Cell';
+import { FilledText } from '../notebook/FilledText';
+import { formatMs } from '../notebook/format';
 import { useStudio, useStudioActions } from '../notebook/StudioProvider';
-import { FilledText, fmtMs } from './InfillCell';
+
+/** The rows' errors, each message once with the rows it stopped (one bad template fails every row alike). */
+export function groupRowErrors(rows: readonly CompareRow[]): { message: string; rows: string[] }[] {
+  const by = new Map<string, string[]>();
+  for (const r of rows) if (r.status === 'error' && r.error) by.set(r.error, [...(by.get(r.error) ?? []), r.name]);
+  return [...by].map(([message, names]) => ({ message, rows: names }));
+}
 
 export function CompareCell({ index }: { index: number }) {
   const compare = useStudio((s) => s.compare);
@@ -18,6 +26,8 @@ export function CompareCell({ index }: { index: number }) {
   const a3IsBase = useStudio((s) => s.models.a3.source === 'base');
   const a = useStudioActions();
   const running = compare.status === 'running';
+  const rowErrors = groupRowErrors(compare.rows);
+  const shared = new Set(rowErrors.filter((e) => e.rows.length > 1).map((e) => e.message));
   const fastest = Math.min(...compare.rows.filter((r) => r.result).map((r) => r.result!.trace.totalMs));
 
   return (
@@ -26,6 +36,7 @@ export function CompareCell({ index }: { index: number }) {
       id="compare"
       title="Compare decoders"
       state={compare.status}
+      errorsOnTop={false}
       explain={
         <p>
           The same text and gaps (from the Infill playground above), filled by different decoders with the same sampling settings and
@@ -43,6 +54,17 @@ export function CompareCell({ index }: { index: number }) {
           {pg.greedy ? 'greedy' : `temperature ${pg.temperature}`} · seed {pg.seed}
         </span>
       </div>
+      {rowErrors.length ? (
+        <ul className="cell-errors" role="alert" data-testid="errors-compare">
+          {rowErrors.map((e) => (
+            <li key={e.message}>
+              {e.rows.length > 1 ? `${e.rows.length} decoders failed: ${e.message}` : `${e.rows[0]}: ${e.message}`}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <CellErrors cell="compare" />
+      )}
       {a3IsBase ? (
         <p className="note" data-testid="compare-a3-note">
           The A3 model is not shipped yet, so the rows marked “A3 model” run the base model&apos;s weights as well; their query stream is
@@ -50,40 +72,43 @@ export function CompareCell({ index }: { index: number }) {
         </p>
       ) : null}
       {compare.rows.length ? (
-        <table className="compare" data-testid="compare-table">
-          <thead>
-            <tr>
-              <th>decoder</th>
-              <th>filled text</th>
-              <th>NFE</th>
-              <th>time</th>
-              <th>tokens/s</th>
-            </tr>
-          </thead>
-          <tbody>
-            {compare.rows.map((r) => (
-              <tr key={r.key} data-testid={`compare-${r.key}`} data-status={r.status} data-nfe={r.result?.trace.nfe}>
-                <td>
-                  <b>{r.name}</b>
-                  {r.kind !== 'mdlm' ? <div className="muted small">{MODEL_LABEL[r.kind]}</div> : null}
-                </td>
-                <td>
-                  {r.result ? <FilledText result={r.result} /> : null}
-                  {r.status === 'running' ? <span className="muted">{r.note ?? 'decoding…'}</span> : null}
-                  {r.status === 'idle' ? <span className="muted">waiting…</span> : null}
-                  {r.error ? <span className="inline-error">{r.error}</span> : null}
-                  {r.note && r.status !== 'running' ? <p className="muted small">{r.note}</p> : null}
-                </td>
-                <td className="num">{r.result ? r.result.trace.nfe : '—'}</td>
-                <td className="num">
-                  {r.result ? fmtMs(r.result.trace.totalMs) : '—'}
-                  {r.result && r.result.trace.totalMs === fastest && compare.status === 'done' ? <span className="badge badge-ready">fastest</span> : null}
-                </td>
-                <td className="num">{r.result ? r.result.trace.tokensPerSec.toFixed(1) : '—'}</td>
+        // Five columns do not fit a phone: the table scrolls sideways inside its box instead of being cut off by the cell.
+        <div className="table-scroll" data-testid="compare-scroll">
+          <table className="compare" data-testid="compare-table">
+            <thead>
+              <tr>
+                <th>decoder</th>
+                <th>filled text</th>
+                <th>NFE</th>
+                <th>time</th>
+                <th>tokens/s</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {compare.rows.map((r) => (
+                <tr key={r.key} data-testid={`compare-${r.key}`} data-status={r.status} data-nfe={r.result?.trace.nfe}>
+                  <td>
+                    <b>{r.name}</b>
+                    {r.kind !== 'mdlm' ? <div className="muted small">{MODEL_LABEL[r.kind]}</div> : null}
+                  </td>
+                  <td>
+                    {r.result ? <FilledText result={r.result} /> : null}
+                    {r.status === 'running' ? <span className="muted">{r.note ?? 'decoding…'}</span> : null}
+                    {r.status === 'idle' ? <span className="muted">waiting…</span> : null}
+                    {r.error ? <span className="inline-error">{shared.has(r.error) ? 'failed: see the error above' : r.error}</span> : null}
+                    {r.note && r.status !== 'running' ? <p className="muted small">{r.note}</p> : null}
+                  </td>
+                  <td className="num">{r.result ? r.result.trace.nfe : '—'}</td>
+                  <td className="num">
+                    {r.result ? formatMs(r.result.trace.totalMs) : '—'}
+                    {r.result && r.result.trace.totalMs === fastest && compare.status === 'done' ? <span className="badge badge-ready">fastest</span> : null}
+                  </td>
+                  <td className="num">{r.result ? r.result.trace.tokensPerSec.toFixed(1) : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : (
         <p className="muted">{modelReady ? 'Press “Compare” to run every decoder on the playground text.' : 'Waiting for the model…'}</p>
       )}

@@ -5,11 +5,14 @@
  * predicted in, and where one position looks (attention) in each stream.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { AttentionMap, AttentionMatrix, GroupOrder, MaskMatrix, displayToken, maskCounts, stepColor, textOn } from '@/components/views';
+import { GroupOrder, MaskMatrix, displayToken, maskCounts, stepColor, textOn } from '@/components/views';
 import { PRESETS, textLengthLimit } from '@/lib/a3/config';
 import { describeGrouping, groupIdsFor, type GroupingKind, type GroupingSpec } from '@/lib/a3/groups';
 import { Cell } from '../notebook/Cell';
+import { NumberKnob } from '../notebook/controls';
 import { useStudio, useStudioActions, useStudioStore } from '../notebook/StudioProvider';
+import { useTokenTexts } from '../notebook/token-text';
+import { AttentionPanel } from './inspect/AttentionPanel';
 
 const PLAN_KINDS: { kind: GroupingKind; label: string }[] = [
   { kind: 'left-to-right', label: 'left to right' },
@@ -18,8 +21,11 @@ const PLAN_KINDS: { kind: GroupingKind; label: string }[] = [
   { kind: 'explicit', label: 'custom (click tokens)' },
 ];
 
+const NO_LABELS: readonly string[] = [];
+
 export function InspectCell({ index }: { index: number }) {
   const inspect = useStudio((s) => s.inspect);
+  const tokenizer = useStudio((s) => s.tokenizer);
   const modelReady = useStudio((s) => s.models.a3.status === 'loaded');
   const context = useStudio((s) => s.models.a3.info?.config.maxLen ?? PRESETS.base.maxLen);
   const a = useStudioActions();
@@ -28,6 +34,12 @@ export function InspectCell({ index }: { index: number }) {
   const [size, setSize] = useState(inspect.plan.kind === 'contiguous' || inspect.plan.kind === 'random' ? inspect.plan.size : 2);
   const [seed, setSeed] = useState(inspect.plan.kind === 'random' ? (inspect.plan.seed ?? 0) : 0);
   const { snapshot, plan } = inspect;
+
+  useEffect(() => void a.loadTokenizer(), [a]);
+  // Token texts decoded across pieces (a character split over tokens shows on the token that completes it).
+  const { labels } = useTokenTexts(snapshot?.tokens, snapshot?.labels ?? NO_LABELS);
+  const cacheTokens = useMemo(() => (tokenizer && inspect.tokenCache ? tokenizer.encode(inspect.tokenCache.text) : undefined), [tokenizer, inspect.tokenCache]);
+  const { labels: buttonLabels } = useTokenTexts(cacheTokens, inspect.tokenCache?.labels ?? NO_LABELS);
 
   // First look as soon as a model is there; afterwards a plan change re-runs the (one-forward) inspection.
   const started = useRef(false);
@@ -59,16 +71,11 @@ export function InspectCell({ index }: { index: number }) {
     a.setInspectPlan(next);
   };
 
-  const labels = snapshot?.labels ?? [];
   const gids = snapshot?.groupIds ?? [];
   const n = labels.length;
   const counts = useMemo(() => (n ? maskCounts(gids) : null), [gids, n]);
   const planned = tokensKnown ? Array.from(groupIdsFor(plan, inspect.tokenCache!.labels.length)) : null;
   const maxGroup = Math.max(0, ...(planned ?? gids));
-  const layers = snapshot?.weights.length ?? 0;
-  const heads = snapshot?.weights[0]?.length ?? 0;
-  const { layer, head, position } = inspect;
-  const w = snapshot?.weights[layer]?.[head];
 
   return (
     <Cell
@@ -114,48 +121,40 @@ export function InspectCell({ index }: { index: number }) {
             </label>
           ))}
           {plan.kind === 'contiguous' || plan.kind === 'random' ? (
-            <label className="inline">
-              size s
-              <input
-                type="number"
-                min={1}
-                max={64}
-                value={size}
-                data-testid="plan-size"
-                onChange={(e) => {
-                  const s = Math.max(1, Math.floor(Number(e.target.value) || 1));
-                  setSize(s);
-                  choose(plan.kind, s);
-                }}
-              />
-            </label>
+            <NumberKnob
+              label="size s"
+              value={size}
+              min={1}
+              max={64}
+              integer
+              onCommit={(s) => {
+                setSize(s);
+                choose(plan.kind, s);
+              }}
+              testId="plan-size"
+            />
           ) : null}
           {plan.kind === 'random' ? (
-            <label className="inline">
-              seed
-              <input
-                type="number"
-                min={0}
-                value={seed}
-                data-testid="plan-seed"
-                onChange={(e) => {
-                  const sd = Math.max(0, Math.floor(Number(e.target.value) || 0));
-                  setSeed(sd);
-                  choose('random', size, sd);
-                }}
-              />
-            </label>
+            <NumberKnob
+              label="seed"
+              value={seed}
+              min={0}
+              max={2 ** 31}
+              integer
+              onCommit={(sd) => {
+                setSeed(sd);
+                choose('random', size, sd);
+              }}
+              testId="plan-seed"
+            />
           ) : null}
         </div>
         <p className="muted small">{describeGrouping(plan)}</p>
         {plan.kind === 'explicit' && planned ? (
           <div className="custom-groups">
-            <label className="inline">
-              clicking a token puts it in group
-              <input type="number" min={0} max={63} value={inspect.brush} onChange={(e) => a.setInspectView({ brush: Math.max(0, Math.floor(Number(e.target.value) || 0)) })} data-testid="plan-brush" />
-            </label>
+            <NumberKnob label="clicking a token puts it in group" value={inspect.brush} min={0} max={63} integer onCommit={(brush) => a.setInspectView({ brush })} testId="plan-brush" />
             <div className="token-buttons">
-              {inspect.tokenCache!.labels.map((l, i) => {
+              {buttonLabels.map((l, i) => {
                 const bg = stepColor(planned[i], maxGroup + 1);
                 return (
                   <button key={i} type="button" style={{ background: bg, color: textOn(bg) }} onClick={() => a.assignGroup(i)} title={`position ${i}, group ${planned[i]}`} data-testid={`token-${i}`}>
@@ -186,52 +185,7 @@ export function InspectCell({ index }: { index: number }) {
           </p>
           <MaskMatrix data={{ gids, labels }} />
 
-          <h3>Attention</h3>
-          <p className="muted small">
-            What the trained weights actually do inside those masks: the share of attention each row gives to each key, for
-            one layer and head. Click a row to follow one position.
-          </p>
-          <div className="row wrap">
-            <label className="inline">
-              layer
-              <select value={layer} onChange={(e) => a.setInspectView({ layer: Number(e.target.value) })} data-testid="attn-layer">
-                {Array.from({ length: layers }, (_, i) => (
-                  <option key={i} value={i}>
-                    {i + 1}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="inline">
-              head
-              <select value={head} onChange={(e) => a.setInspectView({ head: Number(e.target.value) })} data-testid="attn-head">
-                {Array.from({ length: heads }, (_, i) => (
-                  <option key={i} value={i}>
-                    {i + 1}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="inline">
-              position
-              <select value={position} onChange={(e) => a.setInspectView({ position: Number(e.target.value) })} data-testid="attn-position">
-                {labels.map((l, i) => (
-                  <option key={i} value={i}>
-                    {i}: {displayToken(l)}
-                  </option>
-                ))}
-              </select>
-            </label>
-          </div>
-          {w ? (
-            <>
-              <AttentionMap data={{ labels, content: w[position], query: w[n + position], position, layer, head, gids }} />
-              <AttentionMatrix
-                data={{ labels, content: w.slice(0, n), query: w.slice(n, 2 * n), layer, head, gids, position }}
-                onSelectPosition={(p) => a.setInspectView({ position: p })}
-              />
-            </>
-          ) : null}
+          <AttentionPanel snapshot={snapshot} labels={labels} />
         </>
       ) : (
         <p className="muted">{modelReady ? 'Press “Tokenise & inspect”.' : 'Waiting for the model…'}</p>

@@ -4,7 +4,8 @@ import type { MouseEvent } from 'react';
 import type { BackendName } from '@/lib/a3/backend';
 import { MODEL_LABEL } from '@/lib/store/studio-store';
 import type { ModelKind } from '@/lib/train/protocol';
-import { Cell, ProgressBar, formatBytes, formatCount } from '../notebook/Cell';
+import { Cell, ProgressBar } from '../notebook/Cell';
+import { formatBytes, formatCount } from '../notebook/format';
 import { useStudio } from '../notebook/StudioProvider';
 
 const BACKENDS: readonly (BackendName | 'auto')[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
@@ -56,18 +57,6 @@ export function ModelCell({ index }: { index: number }) {
           </span>
           <span className="muted"> requested: {backend.requested}</span>
         </dd>
-        <dt>Why</dt>
-        <dd data-testid="backend-reason">{backend.reason ?? 'checking WebGPU, WebGL, WebAssembly…'}</dd>
-        <dt>Switch</dt>
-        <dd>
-          <nav className="switcher" aria-label="Force a backend (reloads the page)">
-            {BACKENDS.map((b) => (
-              <a key={b} href={backendHref('', b)} onClick={(e) => onSwitch(e, b)} aria-current={backend.requested === b ? 'true' : undefined}>
-                {b}
-              </a>
-            ))}
-          </nav>
-        </dd>
         <dt>Model</dt>
         <dd data-testid="model-status" data-status={slot.status} data-source={slot.source ?? ''}>
           {slot.status === 'loading' || slot.status === 'idle' ? (
@@ -101,26 +90,43 @@ export function ModelCell({ index }: { index: number }) {
           )}
           {slot.note ? <p className="note" data-testid="model-note">{slot.note}</p> : null}
         </dd>
-        {info ? (
-          <>
-            <dt>Shape</dt>
-            <dd>
-              {info.config.nLayers} layers · width {info.config.dModel} · {info.config.nHeads} heads · vocabulary {info.vocabSize} ·
-              context {info.config.maxLen} tokens
-            </dd>
-          </>
-        ) : null}
-        <dt>Shipped</dt>
-        <dd className="shipped">
-          {KINDS.map((k) => (
-            <span key={k} className={`chip ${shipped[k] ? 'chip-ok' : shipped[k] === false ? 'chip-missing' : ''}`} data-testid={`shipped-${k}`}>
-              {MODEL_LABEL[k]}: {shipped[k] == null ? '…' : shipped[k] ? 'shipped' : 'not shipped yet'}
-            </span>
-          ))}
-        </dd>
-        <dt>Memory</dt>
-        <dd data-testid="memory">{memory ? `${memory.numTensors} tensors · ${formatBytes(memory.numBytes)}` : '—'}</dd>
       </dl>
+      {/* The detail is for the curious (and for bug reports): collapsed, so the playground comes first. */}
+      <details className="device-details" data-testid="backend-details">
+        <summary>Device details: why this backend, switch, shape, memory</summary>
+        <dl className="facts">
+          <dt>Why</dt>
+          <dd data-testid="backend-reason">{backend.reason ?? 'checking WebGPU, WebGL, WebAssembly…'}</dd>
+          <dt>Switch</dt>
+          <dd>
+            <nav className="switcher" aria-label="Force a backend (reloads the page)">
+              {BACKENDS.map((b) => (
+                <a key={b} href={backendHref('', b)} onClick={(e) => onSwitch(e, b)} aria-current={backend.requested === b ? 'true' : undefined}>
+                  {b}
+                </a>
+              ))}
+            </nav>
+          </dd>
+          {info ? (
+            <>
+              <dt>Shape</dt>
+              <dd>
+                {info.config.nLayers} layers · width {info.config.dModel} · {info.config.nHeads} heads · vocabulary {info.vocabSize} · context {info.config.maxLen} tokens
+              </dd>
+            </>
+          ) : null}
+          <dt>Shipped</dt>
+          <dd className="shipped">
+            {KINDS.map((k) => (
+              <span key={k} className={`chip ${shipped[k] ? 'chip-ok' : shipped[k] === false ? 'chip-missing' : ''}`} data-testid={`shipped-${k}`}>
+                {MODEL_LABEL[k]}: {shipped[k] == null ? '…' : shipped[k] ? 'shipped' : 'not shipped yet'}
+              </span>
+            ))}
+          </dd>
+          <dt>Memory</dt>
+          <dd data-testid="memory">{memory ? `${memory.numTensors} tensors · ${formatBytes(memory.numBytes)}` : '—'}</dd>
+        </dl>
+      </details>
     </Cell>
   );
 }

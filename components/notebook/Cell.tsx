@@ -1,6 +1,9 @@
 'use client';
-/** Shared cell chrome: a card with a numbered header, a plain-language explanation, and the cell's own errors inline. */
-import type { ReactNode } from 'react';
+/**
+ * Shared cell chrome: a card with a numbered header, a plain-language explanation (collapsed behind a
+ * "How this works" toggle in the header, so the controls come first), and the cell's own errors inline.
+ */
+import { useState, type ReactNode } from 'react';
 import type { CellId } from '@/lib/store/studio-store';
 import { useStudio, useStudioActions } from './StudioProvider';
 
@@ -12,10 +15,13 @@ export interface CellProps {
   explain?: ReactNode;
   /** Exposed as data-state for tests and styling. */
   state?: string;
+  /** false: the cell places its own <CellErrors> next to the control that caused them. */
+  errorsOnTop?: boolean;
   children: ReactNode;
 }
 
-export function Cell({ index, id, title, explain, state, children }: CellProps) {
+export function Cell({ index, id, title, explain, state, errorsOnTop = true, children }: CellProps) {
+  const [explained, setExplained] = useState(false);
   return (
     <section className="cell" id={`cell-${id}`} aria-labelledby={`cell-${id}-title`} data-cell={id} data-state={state}>
       <header className="cell-header">
@@ -23,10 +29,26 @@ export function Cell({ index, id, title, explain, state, children }: CellProps) 
           {index}
         </span>
         <h2 id={`cell-${id}-title`}>{title}</h2>
+        {explain ? (
+          <button
+            type="button"
+            className="link explain-toggle"
+            aria-expanded={explained}
+            aria-controls={`cell-${id}-explain`}
+            onClick={() => setExplained((x) => !x)}
+            data-testid={`explain-${id}`}
+          >
+            {explained ? 'Hide how this works' : 'How this works'}
+          </button>
+        ) : null}
       </header>
       <div className="cell-body">
-        {explain ? <div className="explain">{explain}</div> : null}
-        <CellErrors cell={id} />
+        {explain && explained ? (
+          <div className="explain" id={`cell-${id}-explain`}>
+            {explain}
+          </div>
+        ) : null}
+        {errorsOnTop ? <CellErrors cell={id} /> : null}
         {children}
       </div>
     </section>
@@ -59,16 +81,4 @@ export function ProgressBar({ value, max, label }: { value: number; max: number 
       <div className={`progress-fill${pct === null ? ' indeterminate' : ''}`} style={pct === null ? undefined : { width: `${pct}%` }} />
     </div>
   );
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(2)} MB`;
-}
-
-export function formatCount(n: number): string {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
-  return String(n);
 }

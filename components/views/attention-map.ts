@@ -7,7 +7,7 @@
  */
 import * as d3 from 'd3';
 import { canAttend, type Stream } from '../../lib/a3/masks';
-import { drawGrid, joinOne, readout, viewRoot, type Container, type G, type Renderer } from './common';
+import { drawGrid, fitCell, joinOne, minWidth, panelLayout, readout, viewRoot, type Container, type G, type Renderer, type Sized } from './common';
 import { displayToken, labelAt, textWidth, truncate } from './format';
 import { explainCell } from './mask-matrix';
 import { attentionColor, fonts, palette, textOn } from './palette';
@@ -27,7 +27,7 @@ export interface AttentionMapData {
   gids?: ArrayLike<number>;
 }
 
-export interface AttentionMapOptions {
+export interface AttentionMapOptions extends Sized {
   cellWidth?: number;
   /** Called with the hovered key position (null on leave). */
   onHoverKey?: (cell: { stream: Stream; key: number; weight: number } | null) => void;
@@ -45,7 +45,7 @@ export interface AttentionMatrixData {
   position?: number;
 }
 
-export interface AttentionMatrixOptions {
+export interface AttentionMatrixOptions extends Sized {
   cellSize?: number;
   renderer?: Renderer;
   /** Clicking a row selects that position (e.g. to show it in AttentionMap). */
@@ -75,7 +75,8 @@ interface StripCell {
 export function renderAttentionMap(container: Container, data: AttentionMapData, options: AttentionMapOptions = {}): void {
   const n = data.labels.length;
   const fs = fonts.size;
-  const c = options.cellWidth ?? Math.max(8, Math.min(56, Math.floor(760 / Math.max(1, n))));
+  const fixedW = textWidth('content h', fs) + 12 + 8;
+  const c = options.cellWidth ?? fitCell(n, options.width, fixedW, 760, 8, 56);
   const cellH = 40;
   const showLabels = c >= 14;
   const showValues = c >= 38;
@@ -86,7 +87,7 @@ export function renderAttentionMap(container: Container, data: AttentionMapData,
   const top = 52;
   const labelH = showLabels ? Math.max(...labels.map((s) => textWidth(s, fs)), 10) * 0.82 + 16 : fs + 8;
   const stripsH = 2 * cellH + 10;
-  const width = Math.max(gridX + n * c + 8, 560);
+  const width = Math.max(gridX + n * c + 8, minWidth(options.width));
   const height = top + stripsH + labelH + 4 * fs + 34;
   const p = data.position;
   const tok = `"${displayToken(labelAt(data.labels, p))}"`;
@@ -192,7 +193,10 @@ export function renderAttentionMatrix(container: Container, data: AttentionMatri
   const n = data.labels.length;
   const streams = STREAMS.filter((s) => data[s]);
   const fs = fonts.size;
-  const c = options.cellSize ?? Math.max(3, Math.min(30, Math.floor(400 / Math.max(1, n))));
+  const gap = 36;
+  const layout = panelLayout(streams.length, options.width, gap);
+  // ~ the widest row label (10 characters) and its margin, before the cells are sized.
+  const c = options.cellSize ?? fitCell(n, layout.budget, textWidth('0123456789', fs) + 8, 400, 3, 30);
   const showLabels = c >= 12;
   const labels = Array.from({ length: n }, (_, j) => truncate(displayToken(labelAt(data.labels, j)), 10));
   const labelW = showLabels ? Math.max(...labels.map((s) => textWidth(s, fs)), 10) : textWidth(String(n), fs);
@@ -201,9 +205,9 @@ export function renderAttentionMatrix(container: Container, data: AttentionMatri
   const colH = showLabels ? labelW * 0.82 + 12 : fs + 6;
   const gridY = 50 + colH;
   const panelW = gridX + n * c;
-  const gap = 36;
-  const width = Math.max(streams.length * (panelW + gap), 560);
-  const height = gridY + n * c + 3 * fs + 28;
+  const panelH = gridY + n * c + 12;
+  const width = layout.stacked ? Math.max(panelW, minWidth(options.width, 300)) : Math.max(streams.length * (panelW + gap), minWidth(options.width));
+  const height = (layout.stacked ? streams.length * panelH : panelH) + 3 * fs + 16;
   const title = `Attention, layer ${data.layer}, head ${data.head}`;
   const root = viewRoot(container, 'attention-matrix', width, height, `${title}: ${streams.join(' and ')} stream weights, ${n} × ${n}. Click a row to select that position.`);
   const tick = showLabels ? 1 : Math.max(1, Math.ceil(n / 12));
@@ -216,7 +220,7 @@ export function renderAttentionMatrix(container: Container, data: AttentionMatri
     .data(streams, (d) => d)
     .join((enter) => enter.append('g').attr('class', 'panel'))
     .attr('data-stream', (d) => d)
-    .attr('transform', (_, k) => `translate(${k * (panelW + gap)},0)`)
+    .attr('transform', (_, k) => (layout.stacked ? `translate(0,${k * panelH})` : `translate(${k * (panelW + gap)},0)`))
     .each(function (stream) {
       const pg = d3.select(this) as unknown as G;
       const m = data[stream]!;

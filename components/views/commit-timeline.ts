@@ -5,7 +5,7 @@
  * or its label) selects that step.
  */
 import * as d3 from 'd3';
-import { drawGrid, drawLegend, joinOne, legendLayout, readout, viewRoot, type Container, type Renderer } from './common';
+import { drawGrid, drawLegend, fitCell, joinOne, legendLayout, minWidth, readout, viewRoot, type Container, type Renderer, type Sized } from './common';
 import { displayToken, formatProb, labelAt, textWidth, truncate } from './format';
 import { currentFill, fonts, palette, stateFill, stateLabel, type TokenState } from './palette';
 import { commitInfo, stateAt, type StepRecord } from './states';
@@ -33,7 +33,7 @@ export function stepName(data: Pick<CommitTimelineData, 'steps' | 'stepNames'>, 
   return data.stepNames?.[t] ?? (data.steps[t] && data.steps[t].committed.length === 0 ? 'draft' : 'step');
 }
 
-export interface CommitTimelineOptions {
+export interface CommitTimelineOptions extends Sized {
   /** Called with the clicked row index (0-based step). */
   onSelectStep?: (step: number) => void;
   onHoverCell?: (cell: { step: number; pos: number; state: TokenState; text: string } | null) => void;
@@ -70,19 +70,20 @@ export function renderCommitTimeline(container: Container, data: CommitTimelineD
   };
 
   const fs = fonts.size;
-  const cw = options.cellWidth ?? Math.max(3, Math.min(28, Math.floor(720 / Math.max(1, n))));
   const ch = options.cellHeight ?? Math.max(4, Math.min(24, Math.floor(420 / Math.max(1, T))));
+  // The row labels' width is known before the cells'; the cells share what is left of the width.
+  const names = d3.range(T).map((t) => stepName(data, t));
+  const rowText = (t: number) => `${names[t]} ${t + 1}`;
+  const rowLabelW = Math.max(textWidth(`▶ step ${T}`, fs), ...names.map((_, t) => textWidth(`▶ ${rowText(t)}`, fs))) + 10;
+  const gridX = rowLabelW + 4;
+  const cw = options.cellWidth ?? fitCell(n, options.width, gridX + 8, 720, 3, 28);
   const showCols = !!data.labels && cw >= 14;
   const colText = Array.from({ length: n }, (_, p) => (showCols ? truncate(displayToken(labelAt(data.labels, p)), 10) : String(p)));
   const colTicks = showCols ? d3.range(n) : d3.range(n).filter((p) => p % Math.max(1, Math.ceil(n / Math.max(1, Math.floor((n * cw) / 36)))) === 0);
   const colH = showCols ? Math.max(...colText.map((s) => textWidth(s, fs)), 10) * 0.82 + 12 : fs + 8;
   const rowTick = ch >= fs + 2 ? 1 : Math.ceil((fs + 2) / ch);
-  const names = d3.range(T).map((t) => stepName(data, t));
-  const rowText = (t: number) => `${names[t]} ${t + 1}`;
-  const rowLabelW = Math.max(textWidth(`▶ step ${T}`, fs), ...names.map((_, t) => textWidth(`▶ ${rowText(t)}`, fs))) + 10;
-  const gridX = rowLabelW + 4;
   const gridY = 30 + colH;
-  const width = Math.max(gridX + n * cw + 8, 560);
+  const width = Math.max(gridX + n * cw + 8, minWidth(options.width));
   const legendY = gridY + T * ch + 16;
   const legendStates: TokenState[] = ['given', 'open', 'current', 'earlier'];
   const legendItems = legendStates.map((s) => ({ key: s, label: stateLabel[s], fill: s === 'current' ? currentFill(1) : stateFill(s) }));

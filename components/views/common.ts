@@ -9,6 +9,35 @@ import { fonts, palette } from './palette';
 import { textWidth } from './format';
 
 export type Container = HTMLElement | SVGElement;
+
+/** Every view's options take the width it may use (the wrapper measures its container): the view fits it instead of being scaled. */
+export interface Sized {
+  width?: number;
+}
+
+/** A view's minimum sensible width (560 px on a desktop), but never wider than the space it has. */
+export function minWidth(available: number | undefined, preferred = 560): number {
+  return available ? Math.min(preferred, available) : preferred;
+}
+
+/** Below this width two panels (content | query) go one above the other instead of side by side. */
+export const SIDE_BY_SIDE_MIN = 600;
+
+/**
+ * Where `count` equal panels go: side by side, or stacked when the width cannot hold them; `budget` is
+ * the width one panel may use (undefined when the space is unknown).
+ */
+export function panelLayout(count: number, available: number | undefined, gap: number) {
+  const stacked = available !== undefined && available < SIDE_BY_SIDE_MIN && count > 1;
+  const budget = available === undefined ? undefined : stacked ? available : (available - gap * (count - 1)) / count;
+  return { stacked, budget };
+}
+
+/** Cell size that fits `n` cells in `available` px after `fixed` px of labels, within [lo, hi]; `fallback` px when the space is unknown. */
+export function fitCell(n: number, available: number | undefined, fixed: number, fallback: number, lo: number, hi: number): number {
+  const room = available ? available - fixed : fallback;
+  return Math.max(lo, Math.min(hi, Math.floor(room / Math.max(1, n))));
+}
 export type Renderer = 'auto' | 'svg' | 'canvas';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type G = d3.Selection<SVGGElement, any, any, any>;

@@ -4,7 +4,7 @@
  * with an optional highlight of one group (the current step).
  */
 import * as d3 from 'd3';
-import { drawLegend, joinOne, layoutChips, readout, viewRoot, type Container, type G } from './common';
+import { drawLegend, joinOne, layoutChips, readout, viewRoot, type Container, type G, type Sized } from './common';
 import { displayToken, labelAt, textWidth } from './format';
 import { fonts, palette, stepColor, textOn } from './palette';
 
@@ -19,8 +19,8 @@ export interface GroupOrderData {
   current?: number;
 }
 
-export interface GroupOrderOptions {
-  /** Wrap width in px (default 760). */
+export interface GroupOrderOptions extends Sized {
+  /** Wrap width in px (default: `width`, else 760). */
   maxWidth?: number;
   /** Called with the hovered position (null on leave). */
   onHoverToken?: (pos: number | null) => void;
@@ -48,7 +48,7 @@ export function groupRanks(gids: ArrayLike<number>, given?: ArrayLike<boolean>):
 
 export function renderGroupOrder(container: Container, data: GroupOrderData, options: GroupOrderOptions = {}): void {
   const n = data.gids.length;
-  const maxWidth = options.maxWidth ?? 760;
+  const maxWidth = options.maxWidth ?? options.width ?? 760;
   const fs = fonts.token;
   const chipH = fs + 14;
   const rowH = chipH + fonts.small + 6;

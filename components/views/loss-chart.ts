@@ -21,6 +21,7 @@ export interface LossChartData {
 }
 
 export interface LossChartOptions {
+  /** Width in px (default 720; the wrapper passes its container's). */
   width?: number;
   height?: number;
   /** Log-scale y axis (non-positive losses are dropped). */

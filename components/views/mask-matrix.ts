@@ -7,7 +7,7 @@
  */
 import * as d3 from 'd3';
 import { canAttend, contentMask, queryMask, type Mask, type Stream } from '../../lib/a3/masks';
-import { drawGrid, drawLegend, joinOne, legendLayout, readout, viewRoot, type Container, type G, type Renderer } from './common';
+import { drawGrid, drawLegend, fitCell, joinOne, legendLayout, minWidth, panelLayout, readout, viewRoot, type Container, type G, type Renderer, type Sized } from './common';
 import { displayToken, labelAt, textWidth, truncate } from './format';
 import { fonts, palette, stepColor } from './palette';
 
@@ -28,7 +28,7 @@ export interface MaskCellInfo {
   text: string;
 }
 
-export interface MaskMatrixOptions {
+export interface MaskMatrixOptions extends Sized {
   /** Cell size in px (default: fits ~420 px per panel, 3..30). */
   cellSize?: number;
   renderer?: Renderer;
@@ -112,7 +112,10 @@ export function renderMaskMatrix(container: Container, data: MaskMatrixData, opt
   const counts = maskCounts(gids, pad);
 
   const fs = fonts.size;
-  const c = options.cellSize ?? Math.max(3, Math.min(36, Math.floor(420 / Math.max(1, n))));
+  const gap = 36;
+  const layout = panelLayout(2, options.width, gap);
+  // ~ the widest row label (10 characters), its group tag and band, before the cells are sized.
+  const c = options.cellSize ?? fitCell(n, layout.budget, textWidth('0123456789g00', fs) + 24, 420, 3, 36);
   const showLabels = c >= 12;
   const shown = Array.from({ length: n }, (_, i) => truncate(displayToken(labelAt(labels, i)), 10));
   const maxLabelW = showLabels ? Math.max(20, ...shown.map((s) => textWidth(s, fs))) : textWidth(String(n), fs);
@@ -120,14 +123,18 @@ export function renderMaskMatrix(container: Container, data: MaskMatrixData, opt
   const band = 6;
   const rowLabelW = maxLabelW + 8 + tagW;
   const colLabelH = showLabels ? maxLabelW * 0.82 + 14 : fs + 6;
-  const headH = 50;
+  // The subtitle (rule · count) goes on two lines where one panel's width cannot hold it (a phone).
+  const subtitleLines = (stream: Stream) => [STREAM_TITLE[stream][1], `allowed ${counts[stream].allowed} of ${n * n}`];
+  const oneLineW = Math.max(...(['content', 'query'] as const).map((st) => textWidth(subtitleLines(st).join(' · '), fonts.small + 1) + 8));
+  const twoLines = layout.budget !== undefined && oneLineW > layout.budget;
+  const headH = twoLines ? 50 + fonts.small + 4 : 50;
   const gridX = rowLabelW + band + 3;
   const gridY = headH + colLabelH + band + 3;
-  const subtitle = (stream: Stream) => `${STREAM_TITLE[stream][1]} · allowed ${counts[stream].allowed} of ${n * n}`;
-  const panelW = Math.max(gridX + n * c, textWidth(subtitle('content'), fonts.small + 1) + 8, textWidth(subtitle('query'), fonts.small + 1) + 8);
-  const gap = 36;
-  const width = Math.max(2 * panelW + gap, 560);
-  const legendY = gridY + n * c + 18;
+  const subtitleW = twoLines ? Math.max(...(['content', 'query'] as const).flatMap((st) => subtitleLines(st).map((l) => textWidth(l, fonts.small + 1) + 8))) : oneLineW;
+  const panelW = Math.max(gridX + n * c, subtitleW);
+  const panelH = gridY + n * c + 18;
+  const width = layout.stacked ? Math.max(panelW, minWidth(options.width, 300)) : Math.max(2 * panelW + gap, minWidth(options.width));
+  const legendY = layout.stacked ? 2 * panelH : panelH;
 
   const ranks = new Map([...new Set(gids)].sort((a, b) => a - b).map((g, r) => [g, r]));
   const groupColor = (i: number) => stepColor(ranks.get(gids[i])!, ranks.size);
@@ -144,7 +151,7 @@ export function renderMaskMatrix(container: Container, data: MaskMatrixData, opt
   const readY = legendY + legendH + fs + 10;
   const lineH = Math.round(fs * 1.25);
   const height = readY + 3 * lineH + 12;
-  const root = viewRoot(container, 'mask-matrix', width, height, `Attention masks for ${n} tokens: content stream (left) and query stream (right). Hover a cell for an explanation.`);
+  const root = viewRoot(container, 'mask-matrix', width, height, `Attention masks for ${n} tokens: content stream (${layout.stacked ? 'top' : 'left'}) and query stream (${layout.stacked ? 'bottom' : 'right'}). Hover a cell for an explanation.`);
 
   const explainDefault = 'Hover a cell: why may this row attend that key?';
   const setReadout = (lines: [string, string]) => {
@@ -159,7 +166,7 @@ export function renderMaskMatrix(container: Container, data: MaskMatrixData, opt
     .data(streams, (d) => d)
     .join((enter) => enter.append('g').attr('class', 'panel'))
     .attr('data-stream', (d) => d)
-    .attr('transform', (_, k) => `translate(${k * (panelW + gap)},0)`);
+    .attr('transform', (_, k) => (layout.stacked ? `translate(0,${k * panelH})` : `translate(${k * (panelW + gap)},0)`));
 
   panels.each(function (stream) {
     const p = d3.select(this) as unknown as G;
@@ -170,7 +177,12 @@ export function renderMaskMatrix(container: Container, data: MaskMatrixData, opt
       .attr('y', 38)
       .attr('font-size', fonts.small + 1)
       .attr('fill', palette.muted)
-      .text(subtitle(stream));
+      .selectAll<SVGTSpanElement, string>('tspan')
+      .data(twoLines ? subtitleLines(stream) : [subtitleLines(stream).join(' · ')])
+      .join('tspan')
+      .attr('x', 0)
+      .attr('dy', (_, k) => (k ? '1.25em' : null))
+      .text((d) => d);
 
     // column labels (rotated) and row labels with group tags
     const cols = joinOne(p, 'g', 'col-labels').attr('transform', `translate(${gridX},${headH + colLabelH})`);

@@ -3,7 +3,7 @@
  * given / open / just committed / committed earlier (the shared palette), with
  * the sampled token's probability on hover.
  */
-import { drawLegend, joinOne, legendLayout, layoutChips, readout, viewRoot, type Container } from './common';
+import { drawLegend, joinOne, legendLayout, layoutChips, readout, viewRoot, type Container, type Sized } from './common';
 import { displayToken, formatProb, textWidth } from './format';
 import { fonts, palette, stateFill, stateLabel, textOn, type TokenState } from './palette';
 import { commitInfo, stateAt, type StepRecord } from './states';
@@ -22,8 +22,8 @@ export interface TokenStripData {
   tokens: readonly TokenChip[];
 }
 
-export interface TokenStripOptions {
-  /** Wrap width in px (default 760). */
+export interface TokenStripOptions extends Sized {
+  /** Wrap width in px (default: `width`, else 760). */
   maxWidth?: number;
   /** Text shown on open positions whose text is '' (default □). */
   openText?: string;
@@ -80,7 +80,7 @@ export function describeToken(t: TokenChip, index: number): string {
 }
 
 export function renderTokenStrip(container: Container, data: TokenStripData, options: TokenStripOptions = {}): void {
-  const maxWidth = options.maxWidth ?? 760;
+  const maxWidth = options.maxWidth ?? options.width ?? 760;
   const openText = options.openText ?? '□';
   const fs = fonts.token;
   const chipH = fs + 14;
@@ -147,15 +147,23 @@ export function renderTokenStrip(container: Container, data: TokenStripData, opt
     .text((d) => d.shown);
   sel.select('title').text((d) => describeToken(d, d.index));
 
+  // The hovered chip is remembered on the root: a wrapper re-renders on every hover (its onHoverToken
+  // sets state), and the read-out must survive that render instead of falling back to the hint.
   const hint = 'Hover a token for its probability.';
-  readout(root, 'readout', 0, height - 8, hint);
+  const show = (index: number | null) => {
+    const d = index === null ? undefined : placed[index];
+    root.attr('data-hover', d ? d.index : null);
+    readout(root, 'readout', 0, height - 8, d ? describeToken(d, d.index) : hint);
+  };
+  const kept = Number(root.attr('data-hover') ?? NaN);
+  show(Number.isInteger(kept) ? kept : null);
   sel
     .on('mouseenter', (_, d) => {
-      readout(root, 'readout', 0, height - 8, describeToken(d, d.index));
+      show(d.index);
       options.onHoverToken?.(d.index);
     })
     .on('mouseleave', () => {
-      readout(root, 'readout', 0, height - 8, hint);
+      show(null);
       options.onHoverToken?.(null);
     })
     .on('click', (_, d) => options.onSelectToken?.(d.index));

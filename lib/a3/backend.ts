@@ -103,12 +103,14 @@ async function choose(prefer: BackendName | 'auto', options: InitBackendOptions)
 
   let adapter: AdapterSummary | undefined;
   const order: BackendName[] = [];
+  // The renderer decides how webgl is labelled: "[GPU]" only on a hardware one.
+  let gl: Probe | undefined;
   if (prefer === 'auto') {
     const probe = await probeWebGpu();
     adapter = probe.adapter;
     if (probe.usable) order.push('webgpu');
     else notes.push(`webgpu: ${probe.why}`);
-    const gl = probeWebGl();
+    gl = probeWebGl();
     if (gl.usable) order.push('webgl');
     else notes.push(`webgl: ${gl.why}`);
     order.push('wasm', 'cpu');
@@ -118,9 +120,10 @@ async function choose(prefer: BackendName | 'auto', options: InitBackendOptions)
   }
 
   for (const name of order.filter(allowed)) {
+    if (name === 'webgl') gl ??= probeWebGl();
     const err = await tryBackend(name, options, timeoutMs);
     if (err === null) {
-      return { name, reason: joinReason(notes, chosenNote(name, prefer, false, adapter)), ...(adapter ? { adapter } : {}) };
+      return { name, reason: joinReason(notes, chosenNote(name, prefer, false, adapter, gl)), ...(adapter ? { adapter } : {}) };
     }
     notes.push(`${name}: ${err}`);
   }
@@ -131,7 +134,7 @@ function joinReason(notes: string[], chosen: string): string {
   return notes.length ? `${chosen} (${notes.join('; ')})` : chosen;
 }
 
-function chosenNote(name: BackendName, prefer: BackendName | 'auto', node: boolean, adapter?: AdapterSummary): string {
+function chosenNote(name: BackendName, prefer: BackendName | 'auto', node: boolean, adapter?: AdapterSummary, gl?: Probe): string {
   const asked = prefer === name ? 'requested' : prefer === 'auto' ? 'auto' : `fallback from ${prefer}`;
   const detail =
     name === 'wasm'
@@ -142,7 +145,9 @@ function chosenNote(name: BackendName, prefer: BackendName | 'auto', node: boole
           ? 'plain JS'
           : node
             ? ''
-            : 'GPU';
+            : gl?.software
+              ? `software renderer ${gl.renderer ?? 'unknown'}: slow`
+              : 'GPU';
   return `${name}${detail ? ` [${detail}]` : ''}: ${asked}`;
 }
 
@@ -199,6 +204,9 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
 interface Probe {
   usable: boolean;
   why: string;
+  /** A CPU rasteriser (SwiftShader, llvmpipe) stands behind the API; `renderer` names it. */
+  software?: boolean;
+  renderer?: string;
   adapter?: AdapterSummary;
 }
 
@@ -247,8 +255,9 @@ function probeWebGl(): Probe {
   const ext = gl.getExtension('WEBGL_debug_renderer_info');
   const renderer = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
   gl.getExtension('WEBGL_lose_context')?.loseContext(); // free the probe's context; tfjs makes its own
-  if (/swiftshader|llvmpipe|softpipe|software/i.test(renderer)) {
-    return { usable: false, why: `software renderer (${renderer}), wasm is faster` };
+  const software = /swiftshader|llvmpipe|softpipe|software/i.exec(renderer);
+  if (software) {
+    return { usable: false, software: true, renderer: software[0], why: `software renderer (${renderer}), wasm is faster` };
   }
   return { usable: true, why: `renderer ${renderer}` };
 }

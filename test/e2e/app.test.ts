@@ -16,7 +16,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskCounts } from '@/components/views/mask-matrix';
 import { contiguous } from '@/lib/a3/groups';
-import { E2E_TIMEOUT_MS, REPO_ROOT, launch, type LaunchedBrowser } from './browser';
+import { APP_TEST_MS, REPO_ROOT, WAIT_MS, launch, type LaunchedBrowser } from './browser';
 import { startApp, type AppServer } from './app/server';
 
 const SHOTS = join(REPO_ROOT, 'test-results');
@@ -60,6 +60,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     console.log(`app up after ${Date.now() - t0} ms at ${app.url}`);
     browser = await launch();
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    browser.context.setDefaultTimeout(WAIT_MS); // every action waits with the same ceiling as the explicit waits
     page.on('console', (m) => {
       const text = `${m.type()}: ${m.text()}`;
       consoleLines.push(text);
@@ -91,8 +92,8 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     page.on('response', (r) => {
       if (r.status() >= 400 && !/\/weights\/(a3|mdlm)\/manifest\.json$/.test(new URL(r.url()).pathname)) errors.push(`HTTP ${r.status()} ${r.url()}`);
     });
-    await page.goto(`${app.url}/`, { waitUntil: 'load', timeout: 60_000 });
-  }, E2E_TIMEOUT_MS);
+    await page.goto(`${app.url}/`, { waitUntil: 'load', timeout: WAIT_MS });
+  }, APP_TEST_MS);
 
   afterAll(async () => {
     await browser?.close();
@@ -104,7 +105,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     await page.waitForFunction(() => {
       const b = document.querySelector('[data-testid="backend"]')?.textContent ?? '';
       return b !== '' && !b.includes('probing');
-    }, null, { timeout: 60_000 });
+    }, null, { timeout: WAIT_MS });
     const backend = await page.textContent('[data-testid="backend"]');
     expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(backend);
     expect(await page.textContent('[data-testid="backend-reason"]')).toMatch(new RegExp(`^${backend}`));
@@ -115,7 +116,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
         return document.querySelector('[data-testid="model-status"]')?.getAttribute('data-status') === 'loaded' && run && !run.disabled ? performance.now() : false;
       },
       null,
-      { timeout: 90_000 },
+      { timeout: WAIT_MS },
     );
     speed.readyMs = Math.round((await ready.jsonValue()) as number);
     firstLoadDone = true;
@@ -129,7 +130,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     expect(await page.textContent('[data-testid="model-params"]')).toMatch(/parameters/);
     expect(await page.textContent('[data-testid="memory"]')).toMatch(/tensors/);
     console.log(`model (${source}) on ${backend} after ${Date.now() - t0} ms`);
-  }, E2E_TIMEOUT_MS);
+  }, APP_TEST_MS);
 
   it('infill: a typed template with a gap, group-wise then dynamic, text + trace, replay steps', async () => {
     const stepAttrs = async () => {
@@ -156,7 +157,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     await page.check('[data-testid="strategy-groupwise"]');
     await page.fill('[data-testid="pg-s"]', '2');
     await page.click('[data-testid="infill-run"]');
-    await page.waitForSelector('[data-testid="infill-result"][data-strategy="groupwise"]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid="infill-result"][data-strategy="groupwise"]', { timeout: WAIT_MS });
     const gw = Number(await attr('[data-testid="decode-stats"]', 'data-nfe'));
     expect(gw).toBe(Math.ceil(gap / 2));
     const out = (await page.textContent('[data-testid="infill-output"]')) ?? '';
@@ -169,7 +170,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     await page.check('[data-testid="strategy-dynamic"]');
     await page.fill('[data-testid="pg-k"]', '1');
     await page.click('[data-testid="infill-run"]');
-    await page.waitForSelector('[data-testid="infill-result"][data-strategy="dynamic"]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid="infill-result"][data-strategy="dynamic"]', { timeout: WAIT_MS });
     expect(Number(await attr('[data-testid="decode-stats"]', 'data-nfe'))).toBe(gap);
     expect(await page.textContent('[data-testid="decode-stats"]')).toMatch(/tokens\/s/);
     const last = await stepAttrs();
@@ -189,13 +190,13 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     // Mid-replay: play from the start at 1 step/s, catch it after the first tick.
     await page.selectOption('[data-testid="decode-speed"]', '1');
     await page.click('[data-testid="decode-play"]');
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="decode-step"]')?.getAttribute('data-step')) >= 1, null, { timeout: 10_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="decode-step"]')?.getAttribute('data-step')) >= 1, null, { timeout: WAIT_MS });
     await page.click('[data-testid="decode-play"]'); // pause
     const mid = await stepAttrs();
     expect(mid.step).toBeGreaterThanOrEqual(1);
     expect(mid.step).toBeLessThan(gap);
     await page.click('#cell-infill summary[data-testid="infill-masks-toggle"]');
-    await page.waitForSelector('#cell-infill [data-view="mask-matrix"] svg', { timeout: 10_000 });
+    await page.waitForSelector('#cell-infill [data-view="mask-matrix"] svg', { timeout: WAIT_MS });
     expect(await attr('[data-testid="infill-export"]', 'download')).toBe('a3-trace-dynamic.json');
     expect(new URL(page.url()).searchParams.get('strategy')).toBe('dynamic');
     expect(await page.$('[data-testid="errors-infill"]')).toBeNull();
@@ -205,7 +206,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     await page.check('[data-testid="strategy-speculative"]');
     await page.fill('[data-testid="pg-draft"]', '2');
     await page.click('[data-testid="infill-run"]');
-    await page.waitForSelector('[data-testid="infill-result"][data-strategy="speculative"]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid="infill-result"][data-strategy="speculative"]', { timeout: WAIT_MS });
     const specNfe = Number(await attr('[data-testid="decode-stats"]', 'data-nfe'));
     expect(specNfe % 2).toBe(0);
     expect(specNfe).toBeGreaterThanOrEqual(gap);
@@ -219,13 +220,13 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     // An error stays in the cell: a gap of 0 tokens.
     await page.fill('[data-testid="infill-text"]', 'Emma [__0__] rich.');
     await page.click('[data-testid="infill-run"]');
-    await page.waitForSelector('[data-testid="infill-error"]', { timeout: 30_000 });
+    await page.waitForSelector('[data-testid="errors-infill"]', { timeout: WAIT_MS });
     expect(await page.textContent('[data-testid="errors-infill"]')).toMatch(/gap/);
     await page.fill('[data-testid="infill-text"]', template);
 
     // Compare: AR (A3 and base), group-wise s = 2, dynamic k = 1 on the same template.
     await page.click('[data-testid="compare-run"]');
-    await page.waitForSelector('#cell-compare[data-state="done"]', { timeout: 90_000 });
+    await page.waitForSelector('#cell-compare[data-state="done"]', { timeout: WAIT_MS });
     for (const [key, nfe] of [['ar-a3', gap], ['ar-base', gap], ['groupwise', Math.ceil(gap / 2)], ['dynamic', gap]] as const) {
       expect(await attr(`[data-testid="compare-${key}"]`, 'data-status')).toBe('done');
       expect(Number(await attr(`[data-testid="compare-${key}"]`, 'data-nfe'))).toBe(nfe);
@@ -235,7 +236,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     expect(Number(await attr('[data-testid="compare-mdlm"]', 'data-nfe'))).toBe(gap);
     await page.locator('#cell-compare').screenshot({ path: join(SHOTS, 'app-compare.png') });
     console.log(`infill + compare done after ${Date.now() - t0} ms`);
-  }, E2E_TIMEOUT_MS);
+  }, APP_TEST_MS);
 
   it('inspect shows the allowed/blocked counts of a contiguous s=2 plan', async () => {
     await page.fill('[data-testid="inspect-text"]', 'Emma was clever and rich.');
@@ -247,7 +248,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
       const n = Number(el?.getAttribute('data-n'));
       // The snapshot on screen has contiguous s=2 ids once group count = ceil(n/2).
       return n > 0 && el?.textContent?.includes(`${Math.ceil(n / 2)} groups`) && n > 2;
-    }, null, { timeout: 60_000 });
+    }, null, { timeout: WAIT_MS });
     const n = Number(await attr('[data-testid="mask-counts"]', 'data-n'));
     const expected = maskCounts(contiguous(n, 2));
     expect(Number(await attr('[data-testid="mask-counts"]', 'data-content-allowed'))).toBe(expected.content.allowed);
@@ -260,7 +261,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     expect(new URL(page.url()).searchParams.get('plan')).toBe('contig:2');
     expect(await page.$('[data-testid="errors-inspect"]')).toBeNull();
     await shot('inspect');
-  }, E2E_TIMEOUT_MS);
+  }, APP_TEST_MS);
 
   it('fine-tunes 5 steps on the sample: loss falls, pause / one step / resume work', async () => {
     const points = async () => Number(await attr('[data-testid="ft-stats"]', 'data-points'));
@@ -269,20 +270,20 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     await page.fill('[data-testid="ft-batch"]', '4');
     const tStart = await page.evaluate(() => performance.now());
     await page.click('[data-testid="ft-start"]');
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="ft-stats"]')?.getAttribute('data-points')) >= 1, null, { timeout: 90_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="ft-stats"]')?.getAttribute('data-points')) >= 1, null, { timeout: WAIT_MS });
     await page.click('[data-testid="ft-pause"]');
-    await page.waitForSelector('[data-testid="ft-state"]:text-is("paused")', { timeout: 30_000 });
+    await page.waitForSelector('[data-testid="ft-state"]:text-is("paused")', { timeout: WAIT_MS });
     await page.waitForTimeout(3000); // a step in flight when the pause arrived still finishes
     const held = await points();
     await page.waitForTimeout(2000);
     expect(await points()).toBe(held); // paused: no progress
     if (held < 5) {
       await page.click('[data-testid="ft-step"]');
-      await page.waitForFunction((h) => Number(document.querySelector('[data-testid="ft-stats"]')?.getAttribute('data-points')) === h + 1, held, { timeout: 60_000 });
+      await page.waitForFunction((h) => Number(document.querySelector('[data-testid="ft-stats"]')?.getAttribute('data-points')) === h + 1, held, { timeout: WAIT_MS });
       expect(await page.textContent('[data-testid="ft-state"]')).toBe('paused');
       await page.click('[data-testid="ft-resume"]');
     }
-    await page.waitForSelector('[data-testid="ft-state"]:text-is("idle")', { timeout: 90_000 });
+    await page.waitForSelector('[data-testid="ft-state"]:text-is("idle")', { timeout: WAIT_MS });
     const allTasks = await page.evaluate(() => (window as unknown as { __longTasks?: { start: number; duration: number }[] }).__longTasks ?? null);
     const tasks = allTasks?.filter((t) => t.start >= tStart).map((t) => t.duration) ?? null;
     // Evidence the observer works: long tasks since this page load (hydration, worker start), before the fine-tune.
@@ -298,9 +299,9 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     console.log(`fine-tune: loss ${first.toFixed(3)} -> ${last.toFixed(3)} after ${Date.now() - t0} ms`);
     expect(last).toBeLessThan(first);
     expect(await page.$('[data-testid="errors-finetune"]')).toBeNull();
-    await page.waitForSelector('[data-testid="checkpoint-list"] li', { timeout: 30_000 });
+    await page.waitForSelector('[data-testid="checkpoint-list"] li', { timeout: WAIT_MS });
     await shot('finetune');
-  }, E2E_TIMEOUT_MS);
+  }, APP_TEST_MS);
 
   /** Clicks Export and saves each download link's file under test-results/export/<dir>/ (the user's flow). */
   const exportFiles = async (dir: string): Promise<Record<string, string>> => {
@@ -310,7 +311,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     await page.waitForFunction((prev) => {
       const href = document.querySelector('[data-testid="ft-downloads"] a')?.getAttribute('href');
       return href != null && href !== prev;
-    }, previous, { timeout: 30_000 });
+    }, previous, { timeout: WAIT_MS });
     const names = (await page.$$eval('[data-testid="ft-downloads"] a', (as) => as.map((a) => a.getAttribute('download') ?? ''))).sort();
     const paths: Record<string, string> = {};
     mkdirSync(join(EXPORTS, dir), { recursive: true });
@@ -333,7 +334,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
 
     // The user's import: select the three files at once.
     await page.setInputFiles('[data-testid="ft-import"]', Object.values(first));
-    await page.waitForSelector('[data-testid="model-status"][data-source="import"][data-status="loaded"]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid="model-status"][data-source="import"][data-status="loaded"]', { timeout: WAIT_MS });
     expect(await page.textContent('[data-testid="model-note"]')).toMatch(/imported 3 files/);
     expect(await page.$('[data-testid="errors-finetune"]')).toBeNull();
     // Exporting the imported model gives the same bytes: nothing was lost or transposed twice.
@@ -343,7 +344,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
 
     const importBad = async (files: { name: string; buffer: Buffer }[], message: RegExp) => {
       await page.setInputFiles('[data-testid="ft-import"]', files.map((f) => ({ ...f, mimeType: 'application/octet-stream' })));
-      await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('[data-testid="errors-finetune"]')?.textContent ?? ''), message.source, { timeout: 30_000 });
+      await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('[data-testid="errors-finetune"]')?.textContent ?? ''), message.source, { timeout: WAIT_MS });
     };
     const cfg = { name: 'config.json', buffer: readFileSync(first['config.json']) };
     await importBad([{ name: 'model.safetensors', buffer: weights.subarray(0, 1000) }, cfg], /model\.safetensors is truncated|out of range/);
@@ -354,46 +355,46 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     // The imported model is still there.
     expect(await attr('[data-testid="model-status"]', 'data-source')).toBe('import');
     expect(await attr('[data-testid="model-status"]', 'data-status')).toBe('loaded');
-  }, E2E_TIMEOUT_MS);
+  }, APP_TEST_MS);
 
 
   it('a reload lists the checkpoint from IndexedDB', async () => {
     await page.reload({ waitUntil: 'load' });
-    await page.waitForSelector('[data-testid="checkpoint-list"] li', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid="checkpoint-list"] li', { timeout: WAIT_MS });
     expect(await page.textContent('[data-testid="checkpoint-list"]')).toMatch(/step 5/);
     // The shared link survived the reload.
-    await page.waitForSelector('[data-testid="mask-counts"]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid="mask-counts"]', { timeout: WAIT_MS });
     expect(await page.isChecked('[data-testid="plan-contiguous"]')).toBe(true);
     await shot('reload');
-  }, E2E_TIMEOUT_MS);
+  }, APP_TEST_MS);
 
   it('two runs started at once: the second is refused, the first runs alone', async () => {
-    await page.waitForSelector('[data-testid="model-status"][data-status="loaded"]', { timeout: 90_000 });
+    await page.waitForSelector('[data-testid="model-status"][data-status="loaded"]', { timeout: WAIT_MS });
     await page.selectOption('[data-testid="ft-plan"]', 'stage:0');
     await page.fill('[data-testid="ft-steps"]', '3');
     await page.fill('[data-testid="ft-batch"]', '2');
     // Two clicks before the worker says "running": the Start button is still there for the second.
     await page.dblclick('[data-testid="ft-start"]');
-    await page.waitForFunction(() => /a run is already in progress/.test(document.querySelector('[data-testid="errors-finetune"]')?.textContent ?? ''), null, { timeout: 30_000 });
-    await page.waitForSelector('[data-testid="ft-state"]:text-is("running")', { timeout: 60_000 });
+    await page.waitForFunction(() => /a run is already in progress/.test(document.querySelector('[data-testid="errors-finetune"]')?.textContent ?? ''), null, { timeout: WAIT_MS });
+    await page.waitForSelector('[data-testid="ft-state"]:text-is("running")', { timeout: WAIT_MS });
     await page.locator('#cell-finetune').screenshot({ path: join(SHOTS, 'app-two-runs.png') });
-    await page.waitForSelector('[data-testid="ft-state"]:text-is("idle")', { timeout: 90_000 });
+    await page.waitForSelector('[data-testid="ft-state"]:text-is("idle")', { timeout: WAIT_MS });
     // One run's steps only: 3 points, ending at step 3 (two interleaved runs would give 6, or restart the count).
     expect(Number(await attr('[data-testid="ft-stats"]', 'data-points'))).toBe(3);
     expect(Number(await attr('[data-testid="ft-stats"]', 'data-step'))).toBe(3);
     expect(await page.textContent('[data-testid="errors-finetune"]')).toMatch(/^[^]*a run is already in progress: pause, stop or wait for it[^]*$/);
-  }, E2E_TIMEOUT_MS);
+  }, APP_TEST_MS);
 
   it('honours ?backend= and keeps the shared state in the link', async () => {
     const url = new URL(page.url());
     url.searchParams.set('backend', 'cpu');
     await page.goto(url.toString(), { waitUntil: 'load' });
-    await page.waitForSelector('[data-testid="backend"]:text-is("cpu")', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid="backend"]:text-is("cpu")', { timeout: WAIT_MS });
     expect(await page.textContent('[data-testid="backend-reason"]')).toMatch(/^cpu .*requested/);
     expect(await page.isChecked('[data-testid="plan-contiguous"]')).toBe(true);
-    await page.waitForSelector('[data-testid="model-status"][data-status="loaded"]', { timeout: 90_000 });
+    await page.waitForSelector('[data-testid="model-status"][data-status="loaded"]', { timeout: WAIT_MS });
     expect(errors).toEqual([]);
-  }, E2E_TIMEOUT_MS);
+  }, APP_TEST_MS);
 
   it('?faults=1: a lost WebGPU device, then out of memory on WebGL: training falls back, resumes from the checkpoint, finishes', async () => {
     try {
@@ -401,28 +402,28 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
       url.searchParams.set('backend', 'webgpu');
       url.searchParams.set('faults', '1');
       await page.goto(url.toString(), { waitUntil: 'load' });
-      await page.waitForSelector('[data-testid="backend"]:text-is("webgpu")', { timeout: 60_000 });
-      await page.waitForSelector('[data-testid="model-status"][data-status="loaded"]', { timeout: 90_000 });
+      await page.waitForSelector('[data-testid="backend"]:text-is("webgpu")', { timeout: WAIT_MS });
+      await page.waitForSelector('[data-testid="model-status"][data-status="loaded"]', { timeout: WAIT_MS });
       // The full curriculum, one step per stage: a checkpoint after every step.
       await page.selectOption('[data-testid="ft-plan"]', 'full');
       await page.fill('[data-testid="ft-steps"]', '1');
       await page.fill('[data-testid="ft-batch"]', '1');
       await page.click('[data-testid="ft-start"]');
       // WebGPU on SwiftShader needs minutes for a training step: the device goes at once, before any checkpoint.
-      await page.waitForSelector('[data-testid="ft-state"]:text-is("running")', { timeout: 60_000 });
+      await page.waitForSelector('[data-testid="ft-state"]:text-is("running")', { timeout: WAIT_MS });
       await page.click('[data-testid="ft-fault-lost"]');
       const fault = '[data-testid="ft-fault"]';
-      await page.waitForSelector(`${fault}:has-text("WebGPU device lost")`, { timeout: 60_000 });
+      await page.waitForSelector(`${fault}:has-text("WebGPU device lost")`, { timeout: WAIT_MS });
       expect(await page.textContent(fault)).toBe('WebGPU device lost (simulated): switched to webgl, resumed from the weights the run started from (no checkpoint yet).');
       expect(await page.textContent('[data-testid="backend"]')).toBe('webgl');
       await page.locator('#cell-finetune').screenshot({ path: join(SHOTS, 'app-fault-device-lost.png') });
       // On WebGL, stage 1 ends with a checkpoint; then memory runs out and wasm takes over from that checkpoint.
-      await page.waitForFunction(() => /1: left-to-right @ step 1\b/.test(document.querySelector('[data-testid="checkpoint-list"]')?.textContent ?? ''), null, { timeout: 120_000 });
+      await page.waitForFunction(() => /1: left-to-right @ step 1\b/.test(document.querySelector('[data-testid="checkpoint-list"]')?.textContent ?? ''), null, { timeout: WAIT_MS });
       await page.click('[data-testid="ft-fault-oom"]');
-      await page.waitForSelector(`${fault}:has-text("WebGL ran out of memory")`, { timeout: 90_000 });
+      await page.waitForSelector(`${fault}:has-text("WebGL ran out of memory")`, { timeout: WAIT_MS });
       expect(await page.textContent(fault)).toMatch(/^WebGL ran out of memory \(simulated\): switched to wasm, resumed from checkpoint \d\w?: [\w -=]+ @ step 1\.$/);
       expect(await page.textContent('[data-testid="backend"]')).toBe('wasm');
-      await page.waitForSelector('[data-testid="ft-state"]:text-is("idle")', { timeout: 120_000 });
+      await page.waitForSelector('[data-testid="ft-state"]:text-is("idle")', { timeout: WAIT_MS });
       expect(Number(await attr('[data-testid="ft-stats"]', 'data-points'))).toBe(5);
       expect(Number(await attr('[data-testid="ft-stats"]', 'data-step'))).toBe(5);
       expect(await page.textContent('[data-testid="ft-stats"]')).toMatch(/last run finished/);
@@ -436,5 +437,5 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
       await page.locator('#cell-finetune').screenshot({ path: join(SHOTS, 'app-fault-failed.png') }).catch(() => undefined);
       throw e;
     }
-  }, 2 * E2E_TIMEOUT_MS); // three backends' shader compiles / first steps on SwiftShader
+  }, APP_TEST_MS); // three backends' shader compiles / first steps on SwiftShader
 });

@@ -39,6 +39,14 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Per-test and per-hook timeout for browser tests (first SwiftShader webgpu step: 7-12 s, plus bundling and launch). */
 export const E2E_TIMEOUT_MS = 180_000;
+/**
+ * Ceiling of one event-driven wait in the app tests. Generous on purpose: a ceiling costs nothing when the
+ * event comes, and on a busy 2-core machine a SwiftShader shader compile or a backend fallback can take
+ * minutes. Tests wait for events (a selector, an attribute), never for a fixed time.
+ */
+export const WAIT_MS = Number(process.env.E2E_WAIT_MS) || 5 * 60_000;
+/** Per-test (and per-hook) timeout of the app tests: room for several waits at their ceiling. */
+export const APP_TEST_MS = 20 * 60_000;
 
 /** Flags measured in shared/ENVIRONMENT.md. The background-networking ones stop Chromium from retrying hosts this network refuses. */
 export const CHROMIUM_ARGS = [

@@ -1,25 +1,16 @@
 // @vitest-environment jsdom
 import { act } from 'react';
-import { createRoot } from 'react-dom/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FineTuneCell } from '@/components/cells/FineTuneCell';
 import { InspectCell } from '@/components/cells/InspectCell';
 import { ModelCell } from '@/components/cells/ModelCell';
-import { StudioProvider } from '@/components/notebook/StudioProvider';
 import { maskCounts } from '@/components/views/mask-matrix';
 import { PRESETS } from '@/lib/a3/config';
 import { createStudioStore, type StudioStore } from '@/lib/store';
 import { defaultCurriculum } from '@/lib/train/curriculum';
 import type { WorkerEvent } from '@/lib/train/protocol';
 import { fakeClient, fakeFetch } from '../../store/fake-client';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-const roots: ReturnType<typeof createRoot>[] = [];
-afterEach(() => {
-  act(() => roots.splice(0).forEach((r) => r.unmount()));
-  document.body.innerHTML = '';
-});
+import { mount as mountCell } from './harness';
 
 const N = 5;
 function snapshot(groupIds?: number[]) {
@@ -46,11 +37,7 @@ async function booted(): Promise<{ store: StudioStore; sent: { type: string }[] 
 }
 
 async function mount(store: StudioStore, el: React.ReactNode) {
-  const div = document.createElement('div');
-  document.body.appendChild(div);
-  const root = createRoot(div);
-  roots.push(root);
-  await act(async () => root.render(<StudioProvider store={store}>{el}</StudioProvider>));
+  const div = await mountCell(store, el);
   // Let the inspect cell's first run and its follow-up settle.
   await act(async () => new Promise((r) => setTimeout(r, 250)));
   return div;
@@ -70,6 +57,15 @@ describe('cells (jsdom)', () => {
     expect(q(div, 'shipped-a3')?.textContent).toMatch(/not shipped yet/);
     expect(div.querySelector('.cell-number')?.textContent).toBe('1');
     expect(div.querySelector('section.cell')?.getAttribute('data-state')).toBe('ready');
+    // First screen: the backend and model in one glance; why, switch, shape and memory collapsed; the theory too.
+    const details = q(div, 'backend-details') as HTMLDetailsElement;
+    expect(details.open).toBe(false);
+    expect(details.contains(q(div, 'backend'))).toBe(false);
+    expect(details.contains(q(div, 'backend-reason'))).toBe(true);
+    expect(q(div, 'explain-model')?.getAttribute('aria-expanded')).toBe('false');
+    expect(div.querySelector('.explain')).toBeNull();
+    await act(async () => (q(div, 'explain-model') as HTMLButtonElement).click());
+    expect(div.querySelector('.explain')?.textContent).toMatch(/Web Worker/);
   });
 
   it('InspectCell shows the plan from the URL, counts matching maskCounts, and custom groups by clicking', async () => {
@@ -83,6 +79,11 @@ describe('cells (jsdom)', () => {
     expect(div.querySelector('[data-view="attention-map"] svg')).not.toBeNull();
     expect(div.querySelector('[data-view="group-order"] svg')).not.toBeNull();
     expect(sent.filter((c) => c.type === 'inspect')).toHaveLength(2);
+    // Layers and heads are numbered from 0, as the views' headings and the positions are.
+    const options = (id: string) => [...div.querySelectorAll(`[data-testid="${id}"] option`)].map((o) => o.textContent);
+    expect(options('attn-layer')).toEqual(['0', '1']);
+    expect(options('attn-head')).toEqual(['0', '1']);
+    expect(div.querySelector('[data-view="attention-map"]')?.textContent).toMatch(/layer 0, head 0/);
 
     await act(async () => (q(div, 'plan-explicit') as HTMLInputElement).click());
     await act(async () => (q(div, 'token-4') as HTMLButtonElement).click()); // brush 1: position 4 joins group 1

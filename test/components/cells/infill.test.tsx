@@ -1,53 +1,10 @@
 // @vitest-environment jsdom
 import { act } from 'react';
-import { createRoot } from 'react-dom/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CompareCell } from '@/components/cells/CompareCell';
 import { InfillCell } from '@/components/cells/InfillCell';
-import { StudioProvider } from '@/components/notebook/StudioProvider';
-import { PRESETS } from '@/lib/a3/config';
-import type { DecodeRequest } from '@/lib/a3/decode/request';
-import { createStudioStore, type StudioStore } from '@/lib/store';
-import type { WorkerCommand, WorkerEvent } from '@/lib/train/protocol';
-import { fakeClient, fakeFetch } from '../../store/fake-client';
 import { fakeDecodeResult } from '../../store/fake-decode';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-const roots: ReturnType<typeof createRoot>[] = [];
-afterEach(() => {
-  act(() => roots.splice(0).forEach((r) => r.unmount()));
-  document.body.innerHTML = '';
-});
-
-async function booted(search = '', folders: Record<string, number[][]> = { base: [[2048, 128]] }): Promise<{ store: StudioStore; sent: WorkerCommand[] }> {
-  let store!: StudioStore;
-  const { client, sent } = fakeClient(
-    {
-      init: (c) => ({ type: 'ready', id: c.id, backend: 'wasm', reason: 'wasm: auto' }),
-      load: (c) => ({ type: 'loaded', id: c.id, model: { kind: 'a3', config: PRESETS.base, parameters: 1_049_216, bytes: 4_196_864, vocabSize: 2048 } }),
-      checkpoints: (c) => ({ type: 'checkpoints', id: c.id, list: [] }),
-      decode: (c) => {
-        const req = (c as Extract<WorkerCommand, { type: 'decode' }>).request as DecodeRequest;
-        if (!/\[_+\d*_*\]/.test(req.text)) return { type: 'error', id: c.id, message: 'there is no open position to fill' };
-        return { type: 'decoded', id: c.id, trace: fakeDecodeResult(req) };
-      },
-    },
-    () => (e: WorkerEvent) => store.getState().handleEvent(e),
-  );
-  store = createStudioStore({ client, fetchImpl: fakeFetch(folders), search });
-  await store.getState().boot();
-  return { store, sent: sent as WorkerCommand[] };
-}
-
-async function mount(store: StudioStore, el: React.ReactNode) {
-  const div = document.createElement('div');
-  document.body.appendChild(div);
-  const root = createRoot(div);
-  roots.push(root);
-  await act(async () => root.render(<StudioProvider store={store}>{el}</StudioProvider>));
-  return div;
-}
+import { booted, mount } from './harness';
 
 const q = (div: HTMLElement, id: string) => div.querySelector(`[data-testid="${id}"]`);
 const click = (div: HTMLElement, id: string) => act(async () => (q(div, id) as HTMLElement).click());
@@ -58,6 +15,19 @@ function type(el: HTMLInputElement | HTMLTextAreaElement, value: string) {
   Object.getOwnPropertyDescriptor(proto, 'value')!.set!.call(el, value);
   el.dispatchEvent(new Event('input', { bubbles: true }));
 }
+/** Waits (event loop turns inside act) until `done()` holds; a generous ceiling, never a fixed sleep. */
+async function until(done: () => boolean, ceilingMs = 20_000) {
+  const end = Date.now() + ceilingMs;
+  while (!done()) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await act(async () => new Promise((r) => setTimeout(r, 20)));
+  }
+}
+/** Types into a number field and commits it with Enter, as a user does. */
+function typeAndCommit(el: HTMLInputElement, value: string) {
+  type(el, value);
+  el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+}
 
 describe('InfillCell (jsdom)', () => {
   it('runs the default template, shows text, stats and the trace, and replays step by step', async () => {
@@ -65,6 +35,12 @@ describe('InfillCell (jsdom)', () => {
     const div = await mount(store, <InfillCell index={2} />);
     expect((q(div, 'infill-text') as HTMLTextAreaElement).value).toMatch(/Once upon a time, \[____\]/);
     expect(div.querySelector('.cell-number')?.textContent).toBe('2');
+    // Said once, next to Run: the model is tiny (its size from the loaded config) and often writes nonsense.
+    const expect1 = q(div, 'expectations')!;
+    expect(expect1.textContent).toMatch(/Expect nonsense often/);
+    expect(expect1.textContent).toMatch(/tiny model — 1\.05 M parameters \(4 layers, width 128, a context of 128 tokens\)/);
+    expect(q(div, 'expectations-figure')?.getAttribute('href')).toBe('/figures/quality-vs-forwards.svg');
+    expect(div.querySelectorAll('[data-testid="expectations"]')).toHaveLength(1);
     await click(div, 'infill-run');
     expect(sent.filter((c) => c.type === 'decode')).toHaveLength(1);
     expect(q(div, 'infill-output')?.textContent).toBe('Once upon a time there was a cat.');
@@ -108,8 +84,7 @@ describe('InfillCell (jsdom)', () => {
     await click(div, 'decode-play');
     expect(store.getState().decode.playing).toBe(true);
     expect(step().getAttribute('data-step')).toBe('2');
-    await act(async () => new Promise((r) => setTimeout(r, 400)));
-    expect(store.getState().decode.playing).toBe(false);
+    await until(() => !store.getState().decode.playing);
     expect(step().getAttribute('data-step')).toBe('3');
     // Masks on demand; export is a JSON download of request + trace.
     await act(async () => {
@@ -130,6 +105,8 @@ describe('InfillCell (jsdom)', () => {
     await click(div, 'strategy-dynamic');
     expect(store.getState().playground.strategy).toBe('dynamic');
     await act(async () => type(q(div, 'pg-k') as HTMLInputElement, '3'));
+    expect(store.getState().playground.k).toBe(2); // nothing is taken while typing
+    await act(async () => typeAndCommit(q(div, 'pg-k') as HTMLInputElement, '3'));
     expect(store.getState().playground.k).toBe(3);
     await click(div, 'preset-ar');
     expect(store.getState().playground).toMatchObject({ strategy: 'groupwise', groupSize: 1, order: 'left-to-right' });
@@ -145,8 +122,10 @@ describe('InfillCell (jsdom)', () => {
 
     await act(async () => type(ta, 'no gap here'));
     await click(div, 'infill-run');
-    expect(q(div, 'infill-error')?.textContent).toMatch(/no open position/);
+    // One message, in one place: next to the Run button that caused it.
     expect(q(div, 'errors-infill')?.textContent).toMatch(/no open position/);
+    expect(div.textContent!.split('there is no open position to fill').length - 1).toBe(1);
+    expect(q(div, 'errors-infill')?.previousElementSibling?.contains(q(div, 'infill-run'))).toBe(true); // the row with Run
     expect(div.querySelector('section.cell')?.getAttribute('data-state')).toBe('error');
   });
 
@@ -156,11 +135,17 @@ describe('InfillCell (jsdom)', () => {
     await click(div, 'strategy-speculative');
     expect(store.getState().playground.strategy).toBe('speculative');
     expect(q(div, 'strategy-note')?.textContent).toMatch(/exactly/);
-    await act(async () => type(q(div, 'pg-draft') as HTMLInputElement, '3'));
+    await act(async () => typeAndCommit(q(div, 'pg-draft') as HTMLInputElement, '3'));
     expect(store.getState().playground.draft).toBe(3);
-    await act(async () => type(q(div, 'pg-draft') as HTMLInputElement, '999'));
-    expect(store.getState().playground.draft).toBe(64);
-    await act(async () => type(q(div, 'pg-draft') as HTMLInputElement, '3'));
+    // Out of range: the field keeps what was typed, says why, and Run waits; nothing runs with a value the field does not show.
+    await act(async () => typeAndCommit(q(div, 'pg-draft') as HTMLInputElement, '999'));
+    expect(store.getState().playground.draft).toBe(3);
+    expect((q(div, 'pg-draft') as HTMLInputElement).value).toBe('999');
+    expect(q(div, 'pg-draft-error')?.textContent).toBe('use 1 to 64');
+    expect((q(div, 'infill-run') as HTMLButtonElement).disabled).toBe(true);
+    await act(async () => typeAndCommit(q(div, 'pg-draft') as HTMLInputElement, '3'));
+    expect(q(div, 'pg-draft-error')).toBeNull();
+    expect((q(div, 'infill-run') as HTMLButtonElement).disabled).toBe(false);
     await click(div, 'infill-run');
     expect(sent.filter((c) => c.type === 'decode').at(-1)).toMatchObject({ kind: 'a3', request: { strategy: 'speculative', draft: 3 } });
     expect(q(div, 'infill-output')?.textContent).toBe('Once upon a time there was a cat.');
@@ -194,7 +179,7 @@ describe('InfillCell (jsdom)', () => {
     await act(async () => store.getState().setDecodeSpeed(8));
     await click(div, 'decode-first');
     await click(div, 'decode-play');
-    await act(async () => new Promise((r) => setTimeout(r, 500)));
+    await until(() => !store.getState().decode.playing);
     expect(store.getState().decode).toMatchObject({ playing: false, step: 3 });
     expect(q(div, 'infill-export')?.getAttribute('download')).toBe('a3-trace-speculative.json');
   });
@@ -205,10 +190,10 @@ describe('InfillCell (jsdom)', () => {
     expect((q(div, 'strategy-diffusion') as HTMLInputElement).checked).toBe(true);
     expect((q(div, 'pg-steps') as HTMLInputElement).value).toBe('4');
     expect((q(div, 'pg-block') as HTMLInputElement).value).toBe('2');
-    expect((q(div, 'pg-remasking') as HTMLSelectElement).value).toBe('random');
+    expect((q(div, 'pg-remask') as HTMLSelectElement).value).toBe('random');
     expect(q(div, 'strategy-note')?.textContent).toMatch(/only a bound/);
     expect(q(div, 'strategy-note')?.textContent).toMatch(/recomputes the whole sequence/);
-    await act(async () => type(q(div, 'pg-steps') as HTMLInputElement, '6'));
+    await act(async () => typeAndCommit(q(div, 'pg-steps') as HTMLInputElement, '6'));
     expect(store.getState().playground.steps).toBe(6);
     expect(q(div, 'mdlm-status')?.getAttribute('data-status')).toBe('idle');
     await click(div, 'infill-run');
@@ -241,3 +226,30 @@ describe('CompareCell (jsdom)', () => {
     expect(q(div, 'compare-a3-note')?.textContent).toMatch(/not shipped yet/);
   });
 });
+
+describe('Compare and [__?__] say things once and plainly (jsdom)', () => {
+  it('one bad template fails every row alike: the message is shown once, the rows point to it', async () => {
+    const { store } = await booted('?text=no%20gap%20here');
+    const div = await mount(store, <CompareCell index={3} />);
+    await click(div, 'compare-run');
+    const text = div.textContent ?? '';
+    expect(text.split('there is no open position to fill').length - 1).toBe(1);
+    expect(q(div, 'errors-compare')?.textContent).toMatch(/^\d decoders failed: there is no open position to fill$/);
+    expect(q(div, 'compare-ar-a3')?.textContent).toMatch(/see the error above/);
+  });
+
+  it('[__?__]: the length the model chose, and why, with the score of each length tried', async () => {
+    const { store } = await booted();
+    const div = await mount(store, <InfillCell index={2} />);
+    const result = { ...fakeDecodeResult({ strategy: 'groupwise' }), trials: [2, 4, 6].map((length) => ({ span: 0, length, logProbPerToken: length === 4 ? -2.5 : -3.5 })) };
+    await act(async () =>
+      store.setState((s) => ({ decode: { ...s.decode, status: 'done', result, request: { text: 'Once upon a time [__?__].', strategy: 'groupwise' }, kind: 'a3', step: 0 } })),
+    );
+    const auto = q(div, 'auto-length')!;
+    expect(auto.getAttribute('data-lengths')).toBe('4');
+    expect(auto.textContent).toMatch(/chose 4 tokens/);
+    expect(auto.textContent).toMatch(/2: -3\.50, 4: -2\.50, 6: -3\.50 nats per token/);
+    expect(auto.textContent).toMatch(/highest log-probability per token/);
+  });
+});
+

@@ -49,4 +49,20 @@ describe('TokenStrip', () => {
     expect(div.querySelectorAll('g.chip').length).toBe(1);
     expect(div.querySelectorAll('g.legend-item').length).toBe(0);
   });
+
+  test('the hover read-out survives the re-render the hover itself causes, and goes on leave', () => {
+    const div = container();
+    const data = tokenStripAt(labels, given, steps, 1);
+    // What the React wrapper does: every hover sets state, and each render draws the strip again.
+    const render = () => renderTokenStrip(div, data, { onHoverToken: () => render() });
+    render();
+    hover(div.querySelector('g.chip[data-index="2"]'));
+    const text = '"␣sat" · position 2 · committed earlier · step 1 · p = 0.80';
+    expect(div.querySelector('text.readout')!.textContent).toBe(text);
+    render();
+    render();
+    expect(div.querySelector('text.readout')!.textContent).toBe(text);
+    div.querySelector('g.chip[data-index="2"]')!.dispatchEvent(new MouseEvent('mouseleave', { bubbles: false }));
+    expect(div.querySelector('text.readout')!.textContent).toBe('Hover a token for its probability.');
+  });
 });

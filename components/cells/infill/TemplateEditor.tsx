@@ -1,0 +1,52 @@
+'use client';
+/**
+ * The template: a text area with gaps, a button that turns the selection into a gap of about as many
+ * tokens, a one-line hint, and the cell's Run button (`children`) on the same row, so the first thing
+ * on screen is "write, then Run".
+ */
+import { useRef, type ReactNode } from 'react';
+import type { Tokenizer } from '@/lib/a3/tokenizer';
+import { DEFAULT_GAP_LENGTH, hasGap } from './gap-hints';
+
+/** The number of tokens a selection becomes (exact with the tokenizer, else ~4 characters per token). */
+function tokenEstimate(text: string, tokenizer: Tokenizer | null): number {
+  return Math.max(1, tokenizer ? tokenizer.encode(text).length : Math.round(text.length / 4));
+}
+
+export interface TemplateEditorProps {
+  text: string;
+  onChange: (text: string) => void;
+  tokenizer: Tokenizer | null;
+  children?: ReactNode;
+}
+
+export function TemplateEditor({ text, onChange, tokenizer, children }: TemplateEditorProps) {
+  const area = useRef<HTMLTextAreaElement>(null);
+  const markGap = () => {
+    const el = area.current;
+    if (!el) return;
+    const start = el.selectionStart ?? text.length;
+    const end = el.selectionEnd ?? start;
+    const gap = start === end ? '[____]' : `[__${tokenEstimate(text.slice(start, end), tokenizer)}__]`;
+    onChange(text.slice(0, start) + gap + text.slice(end));
+    requestAnimationFrame(() => {
+      el.focus();
+      el.setSelectionRange(start, start + gap.length);
+    });
+  };
+  return (
+    <>
+      <label>
+        <span className="label">Template</span>
+        <textarea ref={area} className="template" rows={2} maxLength={2000} value={text} onChange={(e) => onChange(e.target.value)} data-testid="infill-text" />
+      </label>
+      <div className="row wrap">
+        {children}
+        <button type="button" onClick={markGap} data-testid="infill-mark-gap" title="Select some text above, then press this to turn it into a gap of about as many tokens">
+          Mark selection as gap
+        </button>
+        <span className="muted small">{hasGap(text) ? 'Gaps found: the model fills them.' : `No gap: the model continues the text by ${DEFAULT_GAP_LENGTH} tokens.`}</span>
+      </div>
+    </>
+  );
+}
