@@ -198,7 +198,7 @@ describe('A notebook people can trust (production build, headless Chromium)', ()
       expect(await page.inputValue(`[data-testid="${id}"]`)).toBe(value);
     }
     await page.waitForFunction(() => new URL(location.href).searchParams.get('plan') === 'random:3:5', null, { timeout: WAIT_MS });
-    await page.check('[data-testid="plan-custom"]');
+    await page.check('[data-testid="plan-explicit"]');
     await retype(page, 'plan-brush', '2');
     expect(await page.inputValue('[data-testid="plan-brush"]')).toBe('2');
     await page.check('[data-testid="plan-left-to-right"]');
