@@ -3,7 +3,7 @@
 import type { MouseEvent } from 'react';
 import type { BackendName } from '@/lib/a3/backend';
 import { MODEL_LABEL } from '@/lib/store/studio-store';
-import type { ModelKind } from '@/lib/train/protocol';
+import type { ModelKind } from '@/lib/worker/protocol';
 import { Cell, ProgressBar, formatBytes, formatCount } from '../notebook/Cell';
 import { useStudio } from '../notebook/StudioProvider';
 

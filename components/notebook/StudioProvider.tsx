@@ -28,7 +28,7 @@ export function StudioProvider({ children, search = '', store: given }: StudioPr
     const unbind = bindUrl(store, window);
     let worker: Worker;
     try {
-      worker = new Worker(new URL('../../lib/train/worker.ts', import.meta.url), { type: 'module' });
+      worker = new Worker(new URL('../../lib/worker/worker.ts', import.meta.url), { type: 'module' });
     } catch (e) {
       store.getState().pushError('model', `cannot start the background worker: ${e instanceof Error ? e.message : String(e)}`);
       return unbind;

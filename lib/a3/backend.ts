@@ -17,10 +17,10 @@ import * as tf from '@tensorflow/tfjs';
 // Side-effect imports: each registers its backend factory with tfjs's engine.
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { BACKEND_NAMES, isBackendName, type BackendName } from './backend-names';
 import { registerWasmKernels } from './ops';
 
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+export { BACKEND_NAMES, isBackendName, parseBackendParam, type BackendName } from './backend-names';
 
 export interface AdapterSummary {
   vendor: string;
@@ -55,17 +55,6 @@ export const DEFAULT_WASM_PATH = '/tfjs-wasm/';
 function inNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return typeof p?.versions?.node === 'string';
-}
-
-export function isBackendName(x: unknown): x is BackendName {
-  return typeof x === 'string' && (BACKEND_NAMES as readonly string[]).includes(x);
-}
-
-/** Parses a `?backend=` value; null for absent or unknown values (the caller then uses 'auto'). */
-export function parseBackendParam(value: string | null | undefined): BackendName | 'auto' | null {
-  if (value == null || value === '') return null;
-  const v = value.trim().toLowerCase();
-  return v === 'auto' || isBackendName(v) ? v : null;
 }
 
 // Calls are serialised: two cells (or a cell and a worker start-up) racing tf.setBackend would leave

@@ -15,13 +15,10 @@
 import { headDim, validateConfig, type ModelConfig } from './config';
 import { createModel, namedParams, parameterSpecs, type A3Model } from './model';
 import { SPECIAL_TOKENS } from './tokenizer';
+import { CONFIG_FILE, SAFETENSORS_FILE } from './model-files';
 import { exportTensor, transposeHost } from './weights';
 
-export const SAFETENSORS_FILE = 'model.safetensors';
-export const CONFIG_FILE = 'config.json';
-export const TOKENIZER_FILE = 'tokenizer.json';
-/** The files an export consists of, in the order the page lists them. */
-export const EXPORT_FILES = [SAFETENSORS_FILE, CONFIG_FILE, TOKENIZER_FILE] as const;
+export { CONFIG_FILE, SAFETENSORS_FILE, TOKENIZER_FILE } from './model-files';
 
 /** The `a3` block's format tag and version: what an importer checks before anything else. */
 export const A3_FORMAT = 'a3-studio';

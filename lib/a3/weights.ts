@@ -9,9 +9,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { validateConfig, type ModelConfig } from './config';
 import { createModel, namedParams, parameterSpecs, type A3Model } from './model';
+import { MANIFEST_FILE } from './model-files';
 
+export { MANIFEST_FILE };
 export const WEIGHTS_FORMAT = 'a3-studio-weights';
-export const MANIFEST_FILE = 'manifest.json';
 const SHARD_BYTES = 4 * 1024 * 1024;
 
 export interface TensorEntry {

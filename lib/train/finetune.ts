@@ -70,6 +70,7 @@ export function stageTrainer(o: FinetuneOptions, stageIndex: number, resume?: Tr
     {
       model: o.model,
       stage: stage.name,
+      stageIndex,
       steps: stage.steps,
       schedule: { peak: stage.lr, warmup: stage.warmup, total: stage.steps, minRatio: 0.1 },
       tokensPerStep: o.batch * length,

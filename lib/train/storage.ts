@@ -11,7 +11,9 @@ export interface StoredCheckpoint {
   label: string;
   savedAt: number;
   step: number;
+  /** The stage's display name, and its index in the run's plan (names may repeat); absent in older checkpoints. */
   stage: string;
+  stageIndex?: number;
   files: Record<string, ArrayBuffer | string>;
   state: TrainerState;
   /** What the run was training on, to resume it (text is kept by the store, not re-uploaded). */

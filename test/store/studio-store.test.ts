@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createStudioStore, type StudioStore } from '@/lib/store';
-import type { LoadedModel, WorkerEvent } from '@/lib/train/protocol';
+import type { LoadedModel, WorkerEvent } from '@/lib/worker/protocol';
 import { defaultCurriculum } from '@/lib/train/curriculum';
 import { PRESETS } from '@/lib/a3/config';
 import { fakeClient, fakeFetch } from './fake-client';
@@ -35,11 +35,11 @@ function setup(folders: Record<string, number[][]>, search = '') {
         const stage = c.plan.stages[0].name;
         emit({ type: 'train-state', state: 'running' });
         for (let i = 1; i <= 2; i++) {
-          emit({ type: 'train-event', id: c.id, event: { type: 'step', stage, step: i, steps: 2, loss: 5 - i, lr: 1e-3, gradNorm: 1, tokensPerSec: 50, etaSec: 2 - i, elapsedSec: i } });
+          emit({ type: 'train-event', id: c.id, event: { type: 'step', stage, stageIndex: 0, step: i, steps: 2, loss: 5 - i, lr: 1e-3, gradNorm: 1, tokensPerSec: 50, etaSec: 2 - i, elapsedSec: i } });
         }
         // An event of another (older) run is ignored.
-        emit({ type: 'train-event', id: 999, event: { type: 'step', stage, step: 1, steps: 2, loss: 99, lr: 1, gradNorm: 1, tokensPerSec: 1, etaSec: 1, elapsedSec: 1 } });
-        emit({ type: 'train-event', id: c.id, event: { type: 'done', stage, step: 2, reason: 'finished' } });
+        emit({ type: 'train-event', id: 999, event: { type: 'step', stage, stageIndex: 0, step: 1, steps: 2, loss: 99, lr: 1, gradNorm: 1, tokensPerSec: 1, etaSec: 1, elapsedSec: 1 } });
+        emit({ type: 'train-event', id: c.id, event: { type: 'done', stage, stageIndex: 0, step: 2, reason: 'finished' } });
         emit({ type: 'train-state', state: 'idle' });
         return { type: 'done', id: c.id };
       },
@@ -116,7 +116,7 @@ describe('studio store', () => {
     await store.getState().startTraining({ text: 'x', plan, batch: 2, seed: 1 });
     const t = store.getState().training;
     expect(t.train).toEqual([{ step: 1, loss: 4 }, { step: 2, loss: 3 }]);
-    expect(t.stages).toEqual([{ name: plan.stages[0].name, startStep: 0 }]);
+    expect(t.stages).toEqual([{ index: 0, name: plan.stages[0].name, startStep: 0 }]);
     expect(t.state).toBe('idle');
     expect(t.ended).toBe('finished');
     expect(t.checkpoints.map((c) => c.key)).toEqual(['run-1-s']);

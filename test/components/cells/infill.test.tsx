@@ -8,7 +8,7 @@ import { StudioProvider } from '@/components/notebook/StudioProvider';
 import { PRESETS } from '@/lib/a3/config';
 import type { DecodeRequest } from '@/lib/a3/decode/request';
 import { createStudioStore, type StudioStore } from '@/lib/store';
-import type { WorkerCommand, WorkerEvent } from '@/lib/train/protocol';
+import type { WorkerCommand, WorkerEvent } from '@/lib/worker/protocol';
 import { fakeClient, fakeFetch } from '../../store/fake-client';
 import { fakeDecodeResult } from '../../store/fake-decode';
 
@@ -30,7 +30,7 @@ async function booted(search = '', folders: Record<string, number[][]> = { base:
       decode: (c) => {
         const req = (c as Extract<WorkerCommand, { type: 'decode' }>).request as DecodeRequest;
         if (!/\[_+\d*_*\]/.test(req.text)) return { type: 'error', id: c.id, message: 'there is no open position to fill' };
-        return { type: 'decoded', id: c.id, trace: fakeDecodeResult(req) };
+        return { type: 'decoded', id: c.id, result: fakeDecodeResult(req) };
       },
     },
     () => (e: WorkerEvent) => store.getState().handleEvent(e),
