@@ -13,6 +13,7 @@
  */
 import { useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import { LossChart } from '@/components/views';
+import { importSelectionProblem } from '@/lib/a3/model-files';
 import { readUploadText } from '@/lib/store/text-checks';
 import { formatDuration } from '@/lib/store/training';
 import { defaultCurriculum, validateCurriculum, type Curriculum, type Grouping, type Stage } from '@/lib/train/curriculum';
@@ -126,9 +127,9 @@ export function FineTuneCell({ index }: { index: number }) {
     const list = Array.from(e.target.files ?? []);
     e.target.value = '';
     if (list.length === 0) return;
-    const names = new Set(list.map((f) => f.name));
-    if (!(names.has('model.safetensors') && names.has('config.json')) && !names.has('manifest.json')) {
-      a.pushError('finetune', 'select model.safetensors and config.json together (and tokenizer.json if you have it)');
+    const problem = importSelectionProblem(list.map((f) => f.name));
+    if (problem) {
+      a.pushError('finetune', problem);
       return;
     }
     setBusy('import');

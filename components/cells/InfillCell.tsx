@@ -8,35 +8,15 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { CommitTimeline, GroupOrder, MaskMatrix, TokenStrip, displayToken, tokenStripAt } from '@/components/views';
-import type { DecodeRequest, DecodeResult } from '@/lib/a3/decode/request';
+import { DEFAULT_GAP_LENGTH as DEFAULT_GAP, MAX_STEP_TOKENS, gapMarker, hasGap } from '@/lib/a3/decode/gaps';
+import type { DecodeResult } from '@/lib/a3/decode/request';
+import { AR_PRESET, STRATEGY as STRATEGY_INFO, STRATEGY_IDS, describeRequest } from '@/lib/a3/decode/strategies';
 import type { DecodeStep } from '@/lib/a3/decode/trace';
 import type { SpeculativeTrace } from '@/lib/a3/decode/speculative';
 import { DECODE_SPEEDS, MODEL_LABEL } from '@/lib/store/studio-store';
-import { KNOB_LIMITS, REMASKINGS, SCORES, type PlaygroundParams, type Strategy } from '@/lib/store/url-params';
+import { KNOB_LIMITS, REMASKINGS, SCORES, type PlaygroundParams } from '@/lib/store/url-params';
 import { Cell } from '../notebook/Cell';
 import { useStudio, useStudioActions } from '../notebook/StudioProvider';
-
-const GAP = /\[_+(\d+|\?)?_*\]/;
-const DEFAULT_GAP = 8;
-
-/** The strategy picker: label and a short plain-language note for learners. */
-const STRATEGY_INFO: Record<Strategy, { label: string; note: string }> = {
-  groupwise: { label: 'A3 group-wise', note: 'Fills s tokens per forward in a fixed order; tokens of one group cannot see each other.' },
-  dynamic: { label: 'A3 dynamic', note: 'Each forward predicts every open position and commits the k the model is surest about.' },
-  speculative: {
-    label: 'A3 speculative',
-    note:
-      'Lossless parallel sampling: one forward drafts D tokens in parallel, a second verifies them all at once and keeps each draft with probability min(1, p/q). ' +
-      'The first rejected draft is replaced from the corrected distribution, so the text is distributed exactly as if the model had written it one token at a time — ' +
-      'the speed-up costs no quality, only the number of tokens kept per forward varies.',
-  },
-  diffusion: {
-    label: 'MDLM diffusion (baseline)',
-    note:
-      'The masked-diffusion baseline runs on its own model (MDLM, loaded on first use). Every step recomputes the whole sequence — no cache — and unmasks a few positions. ' +
-      'Its likelihood is only a bound (an ELBO), not an exact probability like the A3 and AR models give.',
-  },
-};
 
 /** The decoded text with the generated tokens highlighted (given text plain). */
 export function FilledText({ result, testId }: { result: DecodeResult; testId?: string }) {
@@ -108,7 +88,7 @@ export function InfillCell({ index }: { index: number }) {
     return Number.isFinite(x) && x >= min ? x : fallback;
   };
   const tokenText = (id: number) => (tokenizer ? displayToken(tokenizer.decodeToken(id)) : `#${id}`);
-  const isAR = pg.strategy === 'groupwise' && pg.groupSize === 1 && pg.order === 'left-to-right';
+  const isAR = pg.strategy === AR_PRESET.strategy && pg.groupSize === AR_PRESET.groupSize && pg.order === AR_PRESET.order;
   const isDiffusion = pg.strategy === 'diffusion';
   // The diffusion baseline needs only a backend and shipped MDLM weights (it loads them itself); the rest need the A3 slot.
   const modelReady = isDiffusion ? backendReady && mdlm.shipped !== false && mdlm.status !== 'missing' : a3Ready;
@@ -118,7 +98,7 @@ export function InfillCell({ index }: { index: number }) {
     [steps, decode.request],
   );
   const clampKnob = (knob: keyof typeof KNOB_LIMITS, v: string, fallback: number) => Math.min(KNOB_LIMITS[knob][1], int(v, KNOB_LIMITS[knob][0], fallback));
-  const hasGap = GAP.test(pg.text);
+  const textHasGap = hasGap(pg.text);
   const focus = hovered ?? selected;
 
   const markGap = () => {
@@ -127,7 +107,7 @@ export function InfillCell({ index }: { index: number }) {
     const text = pg.text;
     const start = el.selectionStart ?? text.length;
     const end = el.selectionEnd ?? start;
-    const gap = start === end ? '[____]' : `[__${tokenEstimate(text.slice(start, end), tokenizer ? (s) => tokenizer.encode(s) : null)}__]`;
+    const gap = start === end ? gapMarker() : gapMarker(tokenEstimate(text.slice(start, end), tokenizer ? (s) => tokenizer.encode(s) : null));
     set({ text: text.slice(0, start) + gap + text.slice(end) });
     requestAnimationFrame(() => {
       el.focus();
@@ -190,13 +170,13 @@ export function InfillCell({ index }: { index: number }) {
           <button type="button" onClick={markGap} data-testid="infill-mark-gap" title="Select some text above, then press this to turn it into a gap of about as many tokens">
             Mark selection as gap
           </button>
-          <span className="muted small">{hasGap ? 'Gaps found: the model fills them.' : `No gap: the model continues the text by ${DEFAULT_GAP} tokens.`}</span>
+          <span className="muted small">{textHasGap ? 'Gaps found: the model fills them.' : `No gap: the model continues the text by ${DEFAULT_GAP} tokens.`}</span>
         </div>
 
         <fieldset>
           <legend>Decoder</legend>
           <div className="row wrap">
-            {(Object.keys(STRATEGY_INFO) as Strategy[]).map((k) => (
+            {STRATEGY_IDS.map((k) => (
               <label className="radio" key={k}>
                 <input type="radio" name="infill-strategy" checked={pg.strategy === k} onChange={() => set({ strategy: k })} data-testid={`strategy-${k}`} />
                 {STRATEGY_INFO[k].label}
@@ -206,7 +186,7 @@ export function InfillCell({ index }: { index: number }) {
               type="button"
               className={isAR ? 'primary' : undefined}
               aria-pressed={isAR}
-              onClick={() => set({ strategy: 'groupwise', groupSize: 1, order: 'left-to-right' })}
+              onClick={() => set(AR_PRESET)}
               data-testid="preset-ar"
               title="Group-wise with s = 1, left to right: exactly an ordinary (autoregressive) language model"
             >
@@ -221,7 +201,7 @@ export function InfillCell({ index }: { index: number }) {
               {pg.strategy === 'groupwise' ? (
                 <label className="inline">
                   group size s
-                  <input type="number" min={1} max={64} value={pg.groupSize} onChange={(e) => set({ groupSize: Math.min(64, int(e.target.value, 1, pg.groupSize)) })} data-testid="pg-s" />
+                  <input type="number" min={1} max={MAX_STEP_TOKENS} value={pg.groupSize} onChange={(e) => set({ groupSize: Math.min(MAX_STEP_TOKENS, int(e.target.value, 1, pg.groupSize)) })} data-testid="pg-s" />
                 </label>
               ) : (
                 <label className="inline" title="Tokens drafted in parallel per round; a verify forward then keeps between 1 and D of them">
@@ -248,7 +228,7 @@ export function InfillCell({ index }: { index: number }) {
             <div className="row wrap">
               <label className="inline">
                 tokens per step k
-                <input type="number" min={1} max={64} value={pg.k} onChange={(e) => set({ k: Math.min(64, int(e.target.value, 1, pg.k)) })} data-testid="pg-k" />
+                <input type="number" min={1} max={MAX_STEP_TOKENS} value={pg.k} onChange={(e) => set({ k: Math.min(MAX_STEP_TOKENS, int(e.target.value, 1, pg.k)) })} data-testid="pg-k" />
               </label>
               <label className="inline">
                 pick by
@@ -461,20 +441,6 @@ export function InfillCell({ index }: { index: number }) {
       )}
     </Cell>
   );
-}
-
-function describeRequest(r: DecodeRequest): string {
-  const order = Array.isArray(r.order) ? 'custom order' : (r.order ?? 'left-to-right');
-  const how =
-    r.strategy === 'groupwise'
-      ? `group-wise s = ${r.groupSize ?? 1}, ${order}`
-      : r.strategy === 'dynamic'
-        ? `dynamic k = ${r.perStep ?? 1}, ${r.score ?? 'confidence'}`
-        : r.strategy === 'speculative'
-          ? `speculative D = ${r.draft ?? 4}, ${order}`
-          : `diffusion ${r.steps ?? 8} steps, block ${r.blockLength ?? 'all'}, ${(r.remasking ?? 'low_confidence').replace('_', ' ')} remasking`;
-  const samp = r.sampling?.greedy ? 'greedy' : `T = ${r.sampling?.temperature ?? 1}`;
-  return `${how}, ${samp}`;
 }
 
 /** What one forward did: the tokens it committed, and the top candidates of every position it predicted. */
