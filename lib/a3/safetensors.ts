@@ -103,7 +103,7 @@ export function decodeSafetensors(buf: ArrayBuffer, where = SAFETENSORS_FILE): S
   try {
     raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(buf, 8, headerLen)));
   } catch (e) {
-    throw new Error(`${where}: the header is not valid JSON (${(e as Error).message})`);
+    throw new Error(`${where}: the header is not valid JSON (${(e as Error).message})`, { cause: e });
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${where}: the header must be a JSON object`);
   const dataLen = buf.byteLength - 8 - headerLen;
@@ -228,7 +228,7 @@ export function configFromHf(text: string, where = CONFIG_FILE): ModelConfig {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${where} is not valid JSON (${(e as Error).message})`);
+    throw new Error(`${where} is not valid JSON (${(e as Error).message})`, { cause: e });
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${where} must be a JSON object`);
   const c = raw as Record<string, unknown>;
@@ -269,7 +269,7 @@ export function configFromHf(text: string, where = CONFIG_FILE): ModelConfig {
   try {
     validateConfig(config);
   } catch (e) {
-    throw new Error(`${where}: ${(e as Error).message}`);
+    throw new Error(`${where}: ${(e as Error).message}`, { cause: e });
   }
   if (c.head_dim !== undefined && c.head_dim !== headDim(config)) throw unsupported(`head_dim ${String(c.head_dim)} ≠ hidden_size / num_attention_heads`);
   return config;

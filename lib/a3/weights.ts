@@ -121,7 +121,7 @@ export function parseManifest(text: string, where = 'manifest'): WeightsManifest
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${where}: not valid JSON (${(e as Error).message})`);
+    throw new Error(`${where}: not valid JSON (${(e as Error).message})`, { cause: e });
   }
   if (typeof raw !== 'object' || raw === null) throw new Error(`${where}: expected a JSON object`);
   const m = raw as Partial<WeightsManifest>;
@@ -131,7 +131,7 @@ export function parseManifest(text: string, where = 'manifest'): WeightsManifest
   try {
     validateConfig(m.config);
   } catch (e) {
-    throw new Error(`${where}: bad config: ${(e as Error).message}`);
+    throw new Error(`${where}: bad config: ${(e as Error).message}`, { cause: e });
   }
   if (!Array.isArray(m.tensors)) throw new Error(`${where}: missing "tensors" list`);
   m.tensors.forEach((t, i) => {
@@ -172,7 +172,7 @@ export async function loadModel(source: WeightSource, onProgress?: (p: LoadProgr
     try {
       buf = await source.readBinary(name);
     } catch (e) {
-      throw new Error(`shard ${name} (needed by ${manifest.tensors.find((t) => t.shard === name)!.name}) could not be read: ${(e as Error).message}`);
+      throw new Error(`shard ${name} (needed by ${manifest.tensors.find((t) => t.shard === name)!.name}) could not be read: ${(e as Error).message}`, { cause: e });
     }
     shards.set(name, buf);
     loadedBytes += buf.byteLength;
