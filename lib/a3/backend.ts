@@ -57,6 +57,16 @@ function inNode(): boolean {
   return typeof p?.versions?.node === 'string';
 }
 
+/**
+ * In Node (scripts, tests) tfjs greets the first tensor on its cpu backend with a banner asking to install
+ * tfjs-node, which cannot install here (ENVIRONMENT.md). This turns off tfjs's own console notes for the
+ * process: the PROD flag only silences tfjs's warn/log calls; errors still throw. No-op in a browser.
+ * Called by initBackend, the tests' useCpu and the scripts' useNodeBackend.
+ */
+export function quietTfjsInNode(): void {
+  if (inNode()) tf.env().set('PROD', true);
+}
+
 // Calls are serialised: two cells (or a cell and a worker start-up) racing tf.setBackend would leave
 // the engine on whichever finished last while each reports its own choice.
 let queue: Promise<unknown> = Promise.resolve();
@@ -80,6 +90,7 @@ async function choose(prefer: BackendName | 'auto', options: InitBackendOptions)
   const allowed = (name: BackendName) => !options.exclude?.includes(name);
 
   if (inNode()) {
+    quietTfjsInNode();
     const order: BackendName[] = prefer === 'cpu' ? ['cpu', 'wasm'] : ['wasm', 'cpu'];
     if (prefer === 'webgpu' || prefer === 'webgl') notes.push(`${prefer}: not available in Node`);
     for (const name of order.filter(allowed)) {

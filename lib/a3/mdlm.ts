@@ -32,6 +32,7 @@ export function bidirectionalLogits(model: A3Model, batch: number, tokens: Int32
     },
     { contentOutput: true },
   );
+  // `contentOutput: true` is what makes forwardRows return the content states.
   const states = out.content!.reshape([tokens.length, model.config.dModel]);
   return logitsFromStates(model, rows ? tf.gather(states, tf.tensor1d(rows, 'int32')) : states);
 }

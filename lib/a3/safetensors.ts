@@ -147,7 +147,8 @@ function checkCoverage(entries: HeaderEntry[], dataLen: number, where: string): 
   let at = 0;
   let prev: HeaderEntry | null = null;
   for (const e of sorted) {
-    if (e.begin < at) throw new Error(`${where}: tensors ${prev!.name} and ${e.name} overlap (bytes ${e.begin}..${Math.min(at, e.end)})`);
+    // Overlap needs a tensor before this one (at > 0 only after one), so prev is set whenever this throws.
+    if (e.begin < at) throw new Error(`${where}: tensors ${prev?.name} and ${e.name} overlap (bytes ${e.begin}..${Math.min(at, e.end)})`);
     if (e.begin > at) throw new Error(`${where}: bytes ${at}..${e.begin} of the data are not covered by any tensor`);
     at = e.end;
     prev = e;
@@ -306,12 +307,17 @@ export function importSafetensors(weights: ArrayBuffer, configText: string): A3M
   if (missing.length) throw new Error(`${SAFETENSORS_FILE} lacks tensors that ${CONFIG_FILE} needs: ${few(missing)}`);
   const values = new Map<string, Float32Array>();
   for (const s of specs) {
-    const t = tensors.get(s.name)!;
+    const t = tensors.get(s.name);
+    if (!t) throw new Error(`${SAFETENSORS_FILE} lacks tensor ${s.name}`); // already caught by \`missing\` above
     const hfShape = s.transposed ? [...s.shape].reverse() : s.shape;
     if (t.shape.join(',') !== hfShape.join(',')) throw new Error(`${SAFETENSORS_FILE}: tensor ${s.name} has shape [${t.shape}] but ${CONFIG_FILE} needs [${hfShape}]`);
     const bad = t.data.findIndex((v) => !Number.isFinite(v));
     if (bad !== -1) throw new Error(`${SAFETENSORS_FILE}: tensor ${s.name} holds ${t.data[bad]} at index ${bad}: the weights are corrupt`);
     values.set(s.name, s.transposed ? transposeHost(t.data, hfShape[0], hfShape[1]) : t.data);
   }
-  return createModel(config, (name) => values.get(name)!);
+  return createModel(config, (name) => {
+    const v = values.get(name);
+    if (!v) throw new Error(`${SAFETENSORS_FILE}: no values for ${name}`);
+    return v;
+  });
 }

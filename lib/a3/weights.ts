@@ -172,7 +172,7 @@ export async function loadModel(source: WeightSource, onProgress?: (p: LoadProgr
     try {
       buf = await source.readBinary(name);
     } catch (e) {
-      throw new Error(`shard ${name} (needed by ${manifest.tensors.find((t) => t.shard === name)!.name}) could not be read: ${(e as Error).message}`, { cause: e });
+      throw new Error(`shard ${name} (needed by ${manifest.tensors.find((t) => t.shard === name)?.name}) could not be read: ${(e as Error).message}`, { cause: e });
     }
     shards.set(name, buf);
     loadedBytes += buf.byteLength;
@@ -197,7 +197,8 @@ function modelFromShards(manifest: WeightsManifest, shards: Map<string, ArrayBuf
       throw new Error(`tensor ${name} has shape [${entry.shape}] but the config needs [${hfShape}]`);
     }
     const size = shape.reduce((a, b) => a * b, 1);
-    const buf = shards.get(entry.shard)!;
+    const buf = shards.get(entry.shard);
+    if (!buf) throw new Error(`tensor ${name} lives in shard ${entry.shard}, which was not read`);
     if (entry.offset + size * 4 > buf.byteLength) {
       throw new Error(`tensor ${name} needs bytes ${entry.offset}..${entry.offset + size * 4} but shard ${entry.shard} has ${buf.byteLength}`);
     }

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { parameterCount } from '../a3/config';
 import { disposeModel, type A3Model } from '../a3/model';
-import { CONFIG_FILE, SAFETENSORS_FILE, TOKENIZER_FILE, importSelectionProblem } from '../a3/model-files';
+import { CONFIG_FILE, SAFETENSORS_FILE, TOKENIZER_FILE, importSelectionProblem, type EXPORT_FILES } from '../a3/model-files';
 import { exportSafetensors, importSafetensors } from '../a3/safetensors';
 import { Tokenizer } from '../a3/tokenizer';
 import { bufferSource, loadModel, urlSource, type WeightSource } from '../a3/weights';
@@ -125,8 +125,8 @@ export class ModelSlots {
     await this.replace(id, 'a3', load, tokenizer);
   }
 
-  /** model.safetensors, config.json, tokenizer.json of the A3 slot. */
-  async exportFiles(): Promise<Files> {
+  /** The A3 slot as EXPORT_FILES: model.safetensors, config.json, tokenizer.json. */
+  async exportFiles(): Promise<Record<(typeof EXPORT_FILES)[number], ArrayBuffer | string>> {
     return { ...(await exportSafetensors(this.model('a3'))), [TOKENIZER_FILE]: JSON.stringify(this.tokenizer().toJSON()) };
   }
 

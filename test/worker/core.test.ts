@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PRESETS } from '@/lib/a3/config';
+import { EXPORT_FILES } from '@/lib/a3/model-files';
 import { decodeSafetensors } from '@/lib/a3/safetensors';
 import { defaultCurriculum } from '@/lib/train/curriculum';
 import { TEXT, fixtureFiles, harness } from '../helpers/worker-harness';
@@ -87,7 +88,8 @@ describe('WorkerCore', () => {
     expect(list.length).toBeGreaterThan(0);
     await core.handle({ type: 'export', id: 4 });
     const exported = of('exported')[0].files;
-    expect(Object.keys(exported).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json']);
+    expect(Object.keys(exported).sort()).toEqual([...EXPORT_FILES].sort());
+    expect([...EXPORT_FILES].sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json']);
     expect(decodeSafetensors(exported['model.safetensors'] as ArrayBuffer).tensors.has('model.layers.0.self_attn.q_proj.weight')).toBe(true);
     await core.handle({ type: 'import', id: 5, files: exported });
     expect(of('loaded').length).toBe(2);
