@@ -8,7 +8,7 @@
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
-import { createStudioStore, type StudioState, type StudioStore } from '@/lib/store/studio-store';
+import { createStudioStore, type StudioActions, type StudioState, type StudioStore } from '@/lib/store/studio-store';
 import { bindUrl } from '@/lib/store/url-sync';
 import { WorkerClient } from '@/lib/store/worker-client';
 
@@ -57,7 +57,7 @@ export function useStudio<T>(selector: (s: StudioState) => T): T {
   return useStore(useStudioStore(), useShallow(selector));
 }
 
-/** The store's actions (stable references). */
-export function useStudioActions(): StudioState {
+/** The store's actions (stable references): actions only, so no cell reads state that would not re-render it. */
+export function useStudioActions(): StudioActions {
   return useStudioStore().getState();
 }

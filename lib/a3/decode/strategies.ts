@@ -6,6 +6,7 @@
  *
  * Adding a strategy: one entry in STRATEGY (with its knobs) and its decoder file, which run.ts's DECODERS
  * table names (the compiler asks for it).
+ * Longer than most files because it is data (a spec per knob, an entry per strategy), kept in one place.
  */
 import type { OpenOrder } from '../groups';
 import type { DiffusionOptions } from './diffusion';
