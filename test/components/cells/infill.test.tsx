@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { act } from 'react';
 import { createRoot } from 'react-dom/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CompareCell } from '@/components/cells/CompareCell';
 import { InfillCell } from '@/components/cells/InfillCell';
 import { StudioProvider } from '@/components/notebook/StudioProvider';
@@ -194,7 +194,8 @@ describe('InfillCell (jsdom)', () => {
     await act(async () => store.getState().setDecodeSpeed(8));
     await click(div, 'decode-first');
     await click(div, 'decode-play');
-    await act(async () => new Promise((r) => setTimeout(r, 500)));
+    // Event-driven, with a generous ceiling: the replay stops by itself at the last step (3 ticks at 8 steps/s).
+    await act(() => vi.waitFor(() => expect(store.getState().decode.playing).toBe(false), { timeout: 10_000, interval: 50 }));
     expect(store.getState().decode).toMatchObject({ playing: false, step: 3 });
     expect(q(div, 'infill-export')?.getAttribute('download')).toBe('a3-trace-speculative.json');
   });
