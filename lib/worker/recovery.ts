@@ -7,8 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, initBackend, type BackendName } from '../a3/backend';
-import type { ModelLoader, ModelSlots } from './models';
-import { memoryEvent, messageOf, type Post } from './models';
+import { memoryEvent, messageOf, type ModelLoader, type ModelSlots, type Post } from './models';
 import type { FaultKind } from './protocol';
 
 export type { FaultKind };
