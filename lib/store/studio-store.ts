@@ -52,7 +52,8 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
       search,
       weightsBase,
       tokenizerUrl: options.tokenizerUrl ?? `${weightsBase}tokenizer.json`,
-      fetch: options.fetchImpl ?? (typeof fetch === 'function' ? fetch : null),
+      // Called as ctx.fetch(...): the browser's fetch refuses any `this` but the window ("Illegal invocation").
+      fetch: options.fetchImpl ?? (typeof fetch === 'function' ? (input, init) => fetch(input, init) : null),
       now: options.now ?? (() => Date.now()),
       client() {
         if (!client) throw new Error('the worker is not running yet');

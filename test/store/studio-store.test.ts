@@ -203,6 +203,32 @@ describe('studio store', () => {
     expect(sent).toHaveLength(1);
   });
 
+  it('without a fetch given, the page\'s own fetch is called as the browser requires (not as a method of the store)', async () => {
+    const real = globalThis.fetch;
+    const calls: string[] = [];
+    // The browser's fetch throws "Illegal invocation" unless `this` is the window (or undefined).
+    globalThis.fetch = function (this: unknown, input: RequestInfo | URL) {
+      if (this !== undefined && this !== globalThis) throw new TypeError("Failed to execute 'fetch' on 'Window': Illegal invocation");
+      calls.push(String(input));
+      return Promise.resolve(new Response('not found', { status: 404 }));
+    } as typeof fetch;
+    try {
+      let store!: StudioStore;
+      const { client } = fakeClient(
+        { init: (c) => ({ type: 'ready', id: c.id, backend: 'cpu', reason: 'cpu' }), checkpoints: (c) => ({ type: 'checkpoints', id: c.id, list: [] }) },
+        () => (e: WorkerEvent) => store.getState().handleEvent(e),
+      );
+      store = createStudioStore({ client });
+      await store.getState().boot();
+      expect(calls).toContain('/weights/a3/manifest.json');
+      expect(store.getState().models.a3.note).toMatch(/HTTP 404/);
+      expect(await store.getState().loadTokenizer()).toBeNull();
+      expect(calls).toContain('/weights/tokenizer.json');
+    } finally {
+      globalThis.fetch = real;
+    }
+  });
+
   it('stores are independent (one per tree, no global)', () => {
     const a = createStudioStore();
     const b = createStudioStore();
