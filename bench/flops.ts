@@ -16,12 +16,5 @@ export function twoStreamForwardFlops(cfg: ModelConfig, batch: number, length: n
   return batch * flops;
 }
 
-/** Forward FLOPs of the causal AR forward. */
-export function arForwardFlops(cfg: ModelConfig, batch: number, length: number): number {
-  const d = cfg.dModel;
-  const perRow = 2 * 4 * d * d + 2 * 3 * d * cfg.ffnDim;
-  return batch * (cfg.nLayers * (length * perRow + 4 * length * length * d) + 2 * length * d * cfg.vocabSize);
-}
-
 /** A training step costs about three forwards (forward + two matmuls per matmul in backward). */
 export const TRAIN_STEP_FACTOR = 3;

@@ -55,7 +55,7 @@ export function InfillCell({ index }: { index: number }) {
       <form
         ref={form}
         noValidate
-        onKeyDown={runShortcut(run)}
+        onKeyDown={(e) => runShortcut(run)(e)}
         onSubmit={(e) => {
           e.preventDefault();
           run();

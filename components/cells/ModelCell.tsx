@@ -3,7 +3,7 @@
 import type { MouseEvent } from 'react';
 import type { BackendName } from '@/lib/a3/backend';
 import { MODEL_LABEL } from '@/lib/store/studio-store';
-import type { ModelKind } from '@/lib/train/protocol';
+import type { ModelKind } from '@/lib/worker/protocol';
 import { Cell, ProgressBar } from '../notebook/Cell';
 import { formatBytes, formatCount } from '../notebook/format';
 import { useStudio } from '../notebook/StudioProvider';

@@ -8,7 +8,7 @@
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
-import { createStudioStore, type StudioState, type StudioStore } from '@/lib/store/studio-store';
+import { createStudioStore, type StudioActions, type StudioState, type StudioStore } from '@/lib/store/studio-store';
 import { bindUrl } from '@/lib/store/url-sync';
 import { WorkerClient } from '@/lib/store/worker-client';
 
@@ -28,7 +28,7 @@ export function StudioProvider({ children, search = '', store: given }: StudioPr
     const unbind = bindUrl(store, window);
     let worker: Worker;
     try {
-      worker = new Worker(new URL('../../lib/train/worker.ts', import.meta.url), { type: 'module' });
+      worker = new Worker(new URL('../../lib/worker/worker.ts', import.meta.url), { type: 'module' });
     } catch (e) {
       store.getState().pushError('model', `cannot start the background worker: ${e instanceof Error ? e.message : String(e)}`);
       return unbind;
@@ -57,7 +57,7 @@ export function useStudio<T>(selector: (s: StudioState) => T): T {
   return useStore(useStudioStore(), useShallow(selector));
 }
 
-/** The store's actions (stable references). */
-export function useStudioActions(): StudioState {
+/** The store's actions (stable references): actions only, so no cell reads state that would not re-render it. */
+export function useStudioActions(): StudioActions {
   return useStudioStore().getState();
 }

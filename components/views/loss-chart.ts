@@ -130,7 +130,7 @@ export function renderLossChart(container: Container, data: LossChartData, optio
   const stageLayer = joinOne(plot, 'g', 'stages');
   const stageSel = stageLayer
     .selectAll<SVGGElement, StageMark>('g.stage')
-    .data(stages, (d) => `${d.name}@${d.startStep}`)
+    .data(stages, (d) => String(d.index)) // by index: two stages may share a name
     .join((enter) => {
       const e = enter.append('g').attr('class', 'stage');
       e.append('line');

@@ -76,13 +76,6 @@ export function stepColor(rank: number, n: number): string {
   return d3.rgb(d3.interpolateViridis(0.08 + 0.84 * t)).formatHex();
 }
 
-/** The same scale as a d3 scale over ranks [0, n-1]. */
-export function stepScale(n: number): d3.ScaleSequential<string> {
-  return d3
-    .scaleSequential((t: number) => d3.rgb(d3.interpolateViridis(0.08 + 0.84 * t)).formatHex())
-    .domain([0, Math.max(1, n - 1)]);
-}
-
 /** Attention weight colour: white (0) to dark orange (max). Distinct from the green/blue state colours. */
 export function attentionColor(weight: number, max = 1): string {
   const t = max > 0 && Number.isFinite(weight) ? Math.min(1, Math.max(0, weight / max)) : 0;

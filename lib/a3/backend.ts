@@ -17,10 +17,10 @@ import * as tf from '@tensorflow/tfjs';
 // Side-effect imports: each registers its backend factory with tfjs's engine.
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { BACKEND_NAMES, isBackendName, type BackendName } from './backend-names';
 import { registerWasmKernels } from './ops';
 
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+export { BACKEND_NAMES, isBackendName, parseBackendParam, type BackendName } from './backend-names';
 
 export interface AdapterSummary {
   vendor: string;
@@ -57,15 +57,14 @@ function inNode(): boolean {
   return typeof p?.versions?.node === 'string';
 }
 
-export function isBackendName(x: unknown): x is BackendName {
-  return typeof x === 'string' && (BACKEND_NAMES as readonly string[]).includes(x);
-}
-
-/** Parses a `?backend=` value; null for absent or unknown values (the caller then uses 'auto'). */
-export function parseBackendParam(value: string | null | undefined): BackendName | 'auto' | null {
-  if (value == null || value === '') return null;
-  const v = value.trim().toLowerCase();
-  return v === 'auto' || isBackendName(v) ? v : null;
+/**
+ * In Node (scripts, tests) tfjs greets the first tensor on its cpu backend with a banner asking to install
+ * tfjs-node, which cannot install here (ENVIRONMENT.md). This turns off tfjs's own console notes for the
+ * process: the PROD flag only silences tfjs's warn/log calls; errors still throw. No-op in a browser.
+ * Called by initBackend, the tests' useCpu and the scripts' useNodeBackend.
+ */
+export function quietTfjsInNode(): void {
+  if (inNode()) tf.env().set('PROD', true);
 }
 
 // Calls are serialised: two cells (or a cell and a worker start-up) racing tf.setBackend would leave
@@ -91,6 +90,7 @@ async function choose(prefer: BackendName | 'auto', options: InitBackendOptions)
   const allowed = (name: BackendName) => !options.exclude?.includes(name);
 
   if (inNode()) {
+    quietTfjsInNode();
     const order: BackendName[] = prefer === 'cpu' ? ['cpu', 'wasm'] : ['wasm', 'cpu'];
     if (prefer === 'webgpu' || prefer === 'webgl') notes.push(`${prefer}: not available in Node`);
     for (const name of order.filter(allowed)) {

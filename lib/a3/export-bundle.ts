@@ -10,12 +10,8 @@
  * so this module loads in Node tests and the page alike.
  */
 import { zipSync } from 'fflate';
+import { EXPORT_FILES } from './model-files';
 
-export const SAFETENSORS_FILE = 'model.safetensors';
-export const CONFIG_FILE = 'config.json';
-export const TOKENIZER_FILE = 'tokenizer.json';
-/** The files an export consists of, in the order the page lists them. */
-export const EXPORT_FILES = [SAFETENSORS_FILE, CONFIG_FILE, TOKENIZER_FILE] as const;
 export const DEFAULT_BUNDLE_NAME = 'a3-studio-model';
 
 /** The three files, as the worker's `exported` event carries them. */

@@ -9,9 +9,10 @@ import * as tf from '@tensorflow/tfjs';
 import { forwardRows, logitsFromStates, type A3Model } from './model';
 import { flatTargetIndex, weightedCrossEntropySum } from './ops';
 import { makeRng } from './random';
-import { SPECIAL_TOKENS } from './tokenizer';
+import { MASK_TOKEN } from './tokenizer';
 
-export const MASK_TOKEN = SPECIAL_TOKENS.mask;
+/** Defined with the tokenizer's special tokens; re-exported for the modules that import it from here. */
+export { MASK_TOKEN };
 
 /**
  * Logits at every position, attending to every position (no causal mask):
@@ -31,6 +32,7 @@ export function bidirectionalLogits(model: A3Model, batch: number, tokens: Int32
     },
     { contentOutput: true },
   );
+  // `contentOutput: true` is what makes forwardRows return the content states.
   const states = out.content!.reshape([tokens.length, model.config.dModel]);
   return logitsFromStates(model, rows ? tf.gather(states, tf.tensor1d(rows, 'int32')) : states);
 }

@@ -13,14 +13,15 @@
  * Pure TS + tfjs: no DOM, runs in Node, a Worker and the page.
  */
 import { headDim, validateConfig, type ModelConfig } from './config';
-import { CONFIG_FILE, SAFETENSORS_FILE, TOKENIZER_FILE, type ExportFiles } from './export-bundle';
+import type { ExportFiles } from './export-bundle';
+import { CONFIG_FILE, SAFETENSORS_FILE, TOKENIZER_FILE } from './model-files';
 import { hfTokenizerFile } from './hf-tokenizer';
 import { createModel, namedParams, parameterSpecs, type A3Model } from './model';
 import { SPECIAL_TOKENS, type Tokenizer } from './tokenizer';
 import { exportTensor, transposeHost } from './weights';
 
-// The file names live in the tf-free export-bundle.ts (the page needs them without tfjs).
-export { CONFIG_FILE, EXPORT_FILES, SAFETENSORS_FILE, TOKENIZER_FILE } from './export-bundle';
+// The file names live in the tf-free model-files.ts (the page needs them without tfjs).
+export { CONFIG_FILE, EXPORT_FILES, SAFETENSORS_FILE, TOKENIZER_FILE } from './model-files';
 
 /** The `a3` block's format tag and version: what an importer checks before anything else. */
 export const A3_FORMAT = 'a3-studio';
@@ -105,7 +106,7 @@ export function decodeSafetensors(buf: ArrayBuffer, where = SAFETENSORS_FILE): S
   try {
     raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(buf, 8, headerLen)));
   } catch (e) {
-    throw new Error(`${where}: the header is not valid JSON (${(e as Error).message})`);
+    throw new Error(`${where}: the header is not valid JSON (${(e as Error).message})`, { cause: e });
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${where}: the header must be a JSON object`);
   const dataLen = buf.byteLength - 8 - headerLen;
@@ -149,7 +150,8 @@ function checkCoverage(entries: HeaderEntry[], dataLen: number, where: string): 
   let at = 0;
   let prev: HeaderEntry | null = null;
   for (const e of sorted) {
-    if (e.begin < at) throw new Error(`${where}: tensors ${prev!.name} and ${e.name} overlap (bytes ${e.begin}..${Math.min(at, e.end)})`);
+    // Overlap needs a tensor before this one (at > 0 only after one), so prev is set whenever this throws.
+    if (e.begin < at) throw new Error(`${where}: tensors ${prev?.name} and ${e.name} overlap (bytes ${e.begin}..${Math.min(at, e.end)})`);
     if (e.begin > at) throw new Error(`${where}: bytes ${at}..${e.begin} of the data are not covered by any tensor`);
     at = e.end;
     prev = e;
@@ -230,7 +232,7 @@ export function configFromHf(text: string, where = CONFIG_FILE): ModelConfig {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${where} is not valid JSON (${(e as Error).message})`);
+    throw new Error(`${where} is not valid JSON (${(e as Error).message})`, { cause: e });
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${where} must be a JSON object`);
   const c = raw as Record<string, unknown>;
@@ -271,7 +273,7 @@ export function configFromHf(text: string, where = CONFIG_FILE): ModelConfig {
   try {
     validateConfig(config);
   } catch (e) {
-    throw new Error(`${where}: ${(e as Error).message}`);
+    throw new Error(`${where}: ${(e as Error).message}`, { cause: e });
   }
   if (c.head_dim !== undefined && c.head_dim !== headDim(config)) throw unsupported(`head_dim ${String(c.head_dim)} ≠ hidden_size / num_attention_heads`);
   return config;
@@ -317,12 +319,17 @@ export function importSafetensors(weights: ArrayBuffer, configText: string): A3M
   if (missing.length) throw new Error(`${SAFETENSORS_FILE} lacks tensors that ${CONFIG_FILE} needs: ${few(missing)}`);
   const values = new Map<string, Float32Array>();
   for (const s of specs) {
-    const t = tensors.get(s.name)!;
+    const t = tensors.get(s.name);
+    if (!t) throw new Error(`${SAFETENSORS_FILE} lacks tensor ${s.name}`); // already caught by \`missing\` above
     const hfShape = s.transposed ? [...s.shape].reverse() : s.shape;
     if (t.shape.join(',') !== hfShape.join(',')) throw new Error(`${SAFETENSORS_FILE}: tensor ${s.name} has shape [${t.shape}] but ${CONFIG_FILE} needs [${hfShape}]`);
     const bad = t.data.findIndex((v) => !Number.isFinite(v));
     if (bad !== -1) throw new Error(`${SAFETENSORS_FILE}: tensor ${s.name} holds ${t.data[bad]} at index ${bad}: the weights are corrupt`);
     values.set(s.name, s.transposed ? transposeHost(t.data, hfShape[0], hfShape[1]) : t.data);
   }
-  return createModel(config, (name) => values.get(name)!);
+  return createModel(config, (name) => {
+    const v = values.get(name);
+    if (!v) throw new Error(`${SAFETENSORS_FILE}: no values for ${name}`);
+    return v;
+  });
 }

@@ -15,6 +15,8 @@
  */
 
 export const SPECIAL_TOKENS = { pad: 0, bos: 1, eos: 2, mask: 3 } as const;
+/** What an open position holds: in a decode before it is committed, and in the diffusion baseline's input. */
+export const MASK_TOKEN = SPECIAL_TOKENS.mask;
 export const SPECIAL_NAMES = ['<pad>', '<bos>', '<eos>', '<mask>'] as const;
 export const NUM_SPECIAL = SPECIAL_NAMES.length;
 export const BYTE_OFFSET = NUM_SPECIAL;

@@ -9,7 +9,7 @@ export function fileSource(dir: string): WeightSource {
     try {
       return await readFile(join(dir, file));
     } catch (e) {
-      throw new Error(`cannot read ${join(dir, file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new Error(`cannot read ${join(dir, file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
     }
   };
   return {

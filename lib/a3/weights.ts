@@ -9,9 +9,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { validateConfig, type ModelConfig } from './config';
 import { createModel, namedParams, parameterSpecs, type A3Model } from './model';
+import { MANIFEST_FILE } from './model-files';
 
+export { MANIFEST_FILE };
 export const WEIGHTS_FORMAT = 'a3-studio-weights';
-export const MANIFEST_FILE = 'manifest.json';
 const SHARD_BYTES = 4 * 1024 * 1024;
 
 export interface TensorEntry {
@@ -120,7 +121,7 @@ export function parseManifest(text: string, where = 'manifest'): WeightsManifest
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${where}: not valid JSON (${(e as Error).message})`);
+    throw new Error(`${where}: not valid JSON (${(e as Error).message})`, { cause: e });
   }
   if (typeof raw !== 'object' || raw === null) throw new Error(`${where}: expected a JSON object`);
   const m = raw as Partial<WeightsManifest>;
@@ -130,7 +131,7 @@ export function parseManifest(text: string, where = 'manifest'): WeightsManifest
   try {
     validateConfig(m.config);
   } catch (e) {
-    throw new Error(`${where}: bad config: ${(e as Error).message}`);
+    throw new Error(`${where}: bad config: ${(e as Error).message}`, { cause: e });
   }
   if (!Array.isArray(m.tensors)) throw new Error(`${where}: missing "tensors" list`);
   m.tensors.forEach((t, i) => {
@@ -171,7 +172,7 @@ export async function loadModel(source: WeightSource, onProgress?: (p: LoadProgr
     try {
       buf = await source.readBinary(name);
     } catch (e) {
-      throw new Error(`shard ${name} (needed by ${manifest.tensors.find((t) => t.shard === name)!.name}) could not be read: ${(e as Error).message}`);
+      throw new Error(`shard ${name} (needed by ${manifest.tensors.find((t) => t.shard === name)?.name}) could not be read: ${(e as Error).message}`, { cause: e });
     }
     shards.set(name, buf);
     loadedBytes += buf.byteLength;
@@ -196,7 +197,8 @@ function modelFromShards(manifest: WeightsManifest, shards: Map<string, ArrayBuf
       throw new Error(`tensor ${name} has shape [${entry.shape}] but the config needs [${hfShape}]`);
     }
     const size = shape.reduce((a, b) => a * b, 1);
-    const buf = shards.get(entry.shard)!;
+    const buf = shards.get(entry.shard);
+    if (!buf) throw new Error(`tensor ${name} lives in shard ${entry.shard}, which was not read`);
     if (entry.offset + size * 4 > buf.byteLength) {
       throw new Error(`tensor ${name} needs bytes ${entry.offset}..${entry.offset + size * 4} but shard ${entry.shard} has ${buf.byteLength}`);
     }

@@ -19,7 +19,7 @@ export function sampleText(url = SAMPLE_URL, fetchImpl: typeof fetch = (...a) =>
       try {
         res = await fetchImpl(url);
       } catch (e) {
-        throw new Error(`cannot fetch the sample text (${url}: ${e instanceof Error ? e.message : String(e)})`);
+        throw new Error(`cannot fetch the sample text (${url}: ${e instanceof Error ? e.message : String(e)})`, { cause: e });
       }
       if (!res.ok) throw new Error(`cannot fetch the sample text (${url}: HTTP ${res.status})`);
       text = await res.text();

@@ -2,6 +2,7 @@
  * Training events from the worker, reduced into what the Fine-tune cell draws:
  * train / validation loss series on one global step axis across the stages of
  * a plan, stage boundaries, speed and ETA. Pure functions of plain data.
+ * Stages are told apart by their index in the plan: two stages may share a name.
  */
 import type { Curriculum } from '../train/curriculum';
 import type { CheckpointSummary } from '../train/storage';
@@ -12,6 +13,8 @@ export interface LossPoint {
   loss: number;
 }
 export interface StageMark {
+  /** The stage's index in the plan, and its display name. */
+  index: number;
   name: string;
   startStep: number;
 }
@@ -25,8 +28,9 @@ export interface TrainingState {
   train: LossPoint[];
   val: LossPoint[];
   stages: StageMark[];
-  /** Name of the stage the last event came from. */
+  /** Name and index of the stage the last event came from. */
   stage: string | null;
+  stageIndex: number | null;
   /** Global step of the last step event, and the plan's total. */
   step: number;
   totalSteps: number;
@@ -49,6 +53,7 @@ export const initialTraining = (): TrainingState => ({
   val: [],
   stages: [],
   stage: null,
+  stageIndex: null,
   step: 0,
   totalSteps: 0,
   tokensPerSec: null,
@@ -60,15 +65,14 @@ export const initialTraining = (): TrainingState => ({
   fault: null,
 });
 
-/** Global step at which each stage starts: stage i starts after the steps of stages 0..i-1. */
-export function stageOffsets(plan: Curriculum): Map<string, number> {
-  const out = new Map<string, number>();
+/** Global step at which each stage starts (by index): stage i starts after the steps of stages 0..i-1. */
+export function stageOffsets(plan: Curriculum): number[] {
   let at = 0;
-  for (const s of plan.stages) {
-    if (!out.has(s.name)) out.set(s.name, at);
+  return plan.stages.map((s) => {
+    const start = at;
     at += s.steps;
-  }
-  return out;
+    return start;
+  });
 }
 
 export function totalSteps(plan: Curriculum): number {
@@ -80,33 +84,30 @@ export function beginRun(t: TrainingState, plan: Curriculum): TrainingState {
   return { ...initialTraining(), checkpoints: t.checkpoints, state: t.state, plan, totalSteps: totalSteps(plan) };
 }
 
-function globalStep(t: TrainingState, stage: string, step: number): number {
-  const offsets = t.plan ? stageOffsets(t.plan) : null;
-  const at = offsets?.get(stage);
-  if (at !== undefined) return at + step;
-  // A stage the plan does not name (should not happen): continue after the last point.
-  const mark = t.stages.find((m) => m.name === stage);
-  return (mark ? mark.startStep : t.step) + step;
+/** Where stage `index` starts on the global axis: from the plan, else (a stage the plan lacks) where it was first seen. */
+function stageStart(t: TrainingState, index: number): number {
+  const at = t.plan ? stageOffsets(t.plan)[index] : undefined;
+  return at ?? t.stages.find((m) => m.index === index)?.startStep ?? t.step;
 }
 
-function withStage(t: TrainingState, stage: string, startStep: number): StageMark[] {
-  if (t.stages.some((m) => m.name === stage)) return t.stages;
-  return [...t.stages, { name: stage, startStep }];
+function withStage(t: TrainingState, e: TrainEvent, startStep: number): StageMark[] {
+  if (t.stages.some((m) => m.index === e.stageIndex)) return t.stages;
+  return [...t.stages, { index: e.stageIndex, name: e.stage, startStep }];
 }
 
 /** Folds one trainer event into the state (a new object; the input is not changed). */
 export function reduceTrainEvent(t: TrainingState, e: TrainEvent): TrainingState {
-  const offsets = t.plan ? stageOffsets(t.plan) : null;
-  const stageStart = offsets?.get(e.stage) ?? t.step;
+  const start = stageStart(t, e.stageIndex);
   switch (e.type) {
     case 'step': {
-      const g = globalStep(t, e.stage, e.step);
+      const g = start + e.step;
       // A resumed run replays from its checkpoint: drop points at or after this step from an older attempt.
       const train = t.train.length && t.train[t.train.length - 1].step >= g ? t.train.filter((p) => p.step < g) : t.train;
       return {
         ...t,
-        stages: withStage(t, e.stage, stageStart),
+        stages: withStage(t, e, start),
         stage: e.stage,
+        stageIndex: e.stageIndex,
         train: [...train, { step: g, loss: e.loss }],
         step: g,
         tokensPerSec: e.tokensPerSec,
@@ -118,8 +119,8 @@ export function reduceTrainEvent(t: TrainingState, e: TrainEvent): TrainingState
     case 'eval': {
       const loss = e.metrics.valLoss ?? Object.values(e.metrics)[0];
       if (loss === undefined || !Number.isFinite(loss)) return t;
-      const g = globalStep(t, e.stage, e.step);
-      return { ...t, stages: withStage(t, e.stage, stageStart), val: [...t.val.filter((p) => p.step !== g), { step: g, loss }] };
+      const g = start + e.step;
+      return { ...t, stages: withStage(t, e, start), val: [...t.val.filter((p) => p.step !== g), { step: g, loss }] };
     }
     case 'skip':
       return { ...t, skipped: [...t.skipped, `step ${e.step}: ${e.reason}`] };
@@ -133,9 +134,8 @@ export function reduceTrainEvent(t: TrainingState, e: TrainEvent): TrainingState
 /** ETA for the whole plan: this stage's ETA plus the later stages at the current speed. */
 function remainingSec(t: TrainingState, e: Extract<TrainEvent, { type: 'step' }>): number {
   if (!t.plan) return e.etaSec;
-  const idx = t.plan.stages.findIndex((s) => s.name === e.stage);
-  if (idx < 0 || e.elapsedSec <= 0 || e.step <= 0) return e.etaSec;
-  const later = t.plan.stages.slice(idx + 1).reduce((a, s) => a + s.steps, 0);
+  if (e.stageIndex >= t.plan.stages.length || e.elapsedSec <= 0 || e.step <= 0) return e.etaSec;
+  const later = t.plan.stages.slice(e.stageIndex + 1).reduce((a, s) => a + s.steps, 0);
   const secPerStep = e.step > 0 && Number.isFinite(e.etaSec) && e.steps > e.step ? e.etaSec / (e.steps - e.step) : e.elapsedSec / e.step;
   return e.etaSec + later * secPerStep;
 }

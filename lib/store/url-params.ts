@@ -1,73 +1,46 @@
 /**
- * The shareable part of the studio's state, as a query string: the playground
- * (text, decoding strategy, knobs) and the Inspect cell's text and group plan.
- * Only values that differ from the defaults are written, so a fresh page has a
- * clean URL; unknown or invalid values fall back to the defaults. Other
- * parameters (e.g. `?backend=`) are left alone.
+ * The shareable part of the studio's state, as a query string: the playground (text, decoding strategy,
+ * knobs) and the Inspect cell's text and group plan. The knobs, their URL keys, ranges and defaults come from
+ * the strategy registry (lib/a3/decode/strategies.ts). Only values that differ from the defaults are written,
+ * so a fresh page has a clean URL; unknown or invalid values fall back to the defaults. Other parameters
+ * (e.g. `?backend=`) are left alone.
  */
-import type { DecodeRequest, DecodeStrategy } from '../a3/decode/request';
-import type { CommitScore } from '../a3/decode/dynamic';
+import { ALL_KNOBS, STRATEGY, STRATEGY_IDS, isStrategyId, knobProblem, type KnobParams, type KnobSpec, type StrategyId } from '../a3/decode/strategies';
 import type { GroupingSpec } from '../a3/groups';
 
-/** The decoder's own names, so a shared link is exactly a decode request. */
-export type Strategy = DecodeStrategy;
-export const STRATEGIES: readonly Strategy[] = ['groupwise', 'dynamic', 'speculative', 'diffusion'];
-export type Score = CommitScore;
-export const SCORES: readonly Score[] = ['confidence', 'entropy', 'random'];
-export type OpenOrder = 'left-to-right' | 'random';
-export type Remasking = NonNullable<DecodeRequest['remasking']>;
-export const REMASKINGS: readonly Remasking[] = ['low_confidence', 'random'];
-
-/** What the Infill / Compare cells decode with. */
-export interface PlaygroundParams {
+/** What the Infill / Compare cells decode with: the text, the strategy, every knob of the registry, greedy. */
+export type PlaygroundParams = {
   /** Text with gaps `[____]` (default length) or `[__5__]` (5 tokens); without a gap the text is continued. */
   text: string;
-  strategy: Strategy;
-  /** Group size s for group-wise AR. */
-  groupSize: number;
-  /** Order of the open groups (group-wise AR), and of the positions speculative sampling drafts. */
-  order: OpenOrder;
-  /** Tokens committed per step (dynamic resampling). */
-  k: number;
-  score: Score;
-  /** Draft size D (speculative sampling): tokens drafted in parallel, then verified in one forward. */
-  draft: number;
-  /** Diffusion baseline (MDLM model): number of forwards. */
-  steps: number;
-  /** Diffusion baseline: open positions unmasked block by block, this many per block (0 = one block). */
-  blockLength: number;
-  /** Diffusion baseline: which positions each step unmasks (most confident, or random). */
-  remasking: Remasking;
-  temperature: number;
-  topK: number;
-  topP: number;
+  strategy: StrategyId;
   greedy: boolean;
-  seed: number;
-}
+} & KnobParams;
 
-/** Allowed ranges of the new decoders' knobs (URL values outside fall back to the defaults; the cell clamps to them). */
-export const KNOB_LIMITS = { draft: [1, 64], steps: [1, 1024], blockLength: [0, 1024] } as const;
+/** The decoder's own names, so a shared link is exactly a decode request. */
+export type Strategy = StrategyId;
+export const STRATEGIES: readonly Strategy[] = STRATEGY_IDS;
+
+const selectValues = <V extends string>(knob: { options: readonly { value: V }[] }): readonly V[] => knob.options.map((o) => o.value);
+/** @deprecated read STRATEGY.dynamic.knobs (the knob form does). Kept while the cells still import it. */
+export const SCORES = selectValues(STRATEGY.dynamic.knobs[1]);
+export type Score = (typeof SCORES)[number];
+/** @deprecated read STRATEGY.diffusion.knobs. Kept while the cells still import it. */
+export const REMASKINGS = selectValues(STRATEGY.diffusion.knobs[2]);
+export type Remasking = (typeof REMASKINGS)[number];
+/** @deprecated the ranges are the registry's knob specs. Kept while the cells still import it. */
+export const KNOB_LIMITS = {
+  draft: [STRATEGY.speculative.knobs[0].min, STRATEGY.speculative.knobs[0].max],
+  steps: [STRATEGY.diffusion.knobs[0].min, STRATEGY.diffusion.knobs[0].max],
+  blockLength: [STRATEGY.diffusion.knobs[1].min, STRATEGY.diffusion.knobs[1].max],
+} as const;
 
 /** The Infill cell's example: one default-length gap and one of 6 tokens. */
 export const DEFAULT_TEMPLATE = 'Once upon a time, [____] lived in a small house. Every morning she [__6__] before breakfast.';
 
-export const DEFAULT_PLAYGROUND: PlaygroundParams = {
-  text: DEFAULT_TEMPLATE,
-  strategy: 'groupwise',
-  groupSize: 2,
-  order: 'left-to-right',
-  k: 2,
-  score: 'confidence',
-  draft: 4,
-  steps: 8,
-  blockLength: 0,
-  remasking: 'low_confidence',
-  temperature: 1,
-  topK: 0,
-  topP: 1,
-  greedy: false,
-  seed: 0,
-};
+/** Every knob at its registry default. */
+const knobDefaults = Object.fromEntries(ALL_KNOBS.map((k) => [k.key, k.default])) as KnobParams;
+
+export const DEFAULT_PLAYGROUND: PlaygroundParams = { text: DEFAULT_TEMPLATE, strategy: 'groupwise', greedy: false, ...knobDefaults };
 
 export interface InspectParams {
   text: string;
@@ -84,37 +57,26 @@ export interface UrlState {
   inspect: InspectParams;
 }
 
-/** Query keys, one per field (short, readable in a shared link). */
-const PG_KEYS: Record<keyof PlaygroundParams, string> = {
-  text: 'text',
-  strategy: 'strategy',
-  groupSize: 's',
-  order: 'order',
-  k: 'k',
-  score: 'score',
-  draft: 'draft',
-  steps: 'steps',
-  blockLength: 'block',
-  remasking: 'remask',
-  temperature: 'temp',
-  topK: 'topk',
-  topP: 'topp',
-  greedy: 'greedy',
-  seed: 'seed',
-};
+const TEXT = 'text';
+const STRATEGY_KEY = 'strategy';
+const GREEDY = 'greedy';
 const INSPECT_TEXT = 'itext';
 const PLAN = 'plan';
 /** Every key this module owns (others in the query string are preserved). */
-export const URL_KEYS: readonly string[] = [...Object.values(PG_KEYS), INSPECT_TEXT, PLAN];
+export const URL_KEYS: readonly string[] = [TEXT, STRATEGY_KEY, ...ALL_KNOBS.map((k) => k.url), GREEDY, INSPECT_TEXT, PLAN];
 
-const num = (v: string | null, min: number, max: number, int: boolean): number | undefined => {
+/** A knob's value from its query parameter, or undefined when absent or invalid. */
+function knobFromUrl(knob: KnobSpec, v: string | null): number | string | undefined {
   if (v == null || v.trim() === '') return undefined;
-  const x = Number(v);
-  if (!Number.isFinite(x) || x < min || x > max || (int && !Number.isInteger(x))) return undefined;
-  return x;
+  const value = knob.kind === 'select' ? v : Number(v);
+  return knobProblem(knob, value) === null ? value : undefined;
+}
+
+const integer = (s: string | undefined, min: number): number | undefined => {
+  if (s === undefined || s.trim() === '') return undefined;
+  const x = Number(s);
+  return Number.isInteger(x) && x >= min && x <= 1e6 ? x : undefined;
 };
-const oneOf = <T extends string>(v: string | null, options: readonly T[]): T | undefined =>
-  v != null && (options as readonly string[]).includes(v) ? (v as T) : undefined;
 
 /**
  * `plan` values: `ltr`, `contig:4`, `random:4:7` (size, seed), `custom:0.1.1.2`
@@ -139,26 +101,25 @@ export function encodePlan(plan: GroupingSpec): string {
 export function decodePlan(v: string | null): GroupingSpec | undefined {
   if (v == null) return undefined;
   const [kind, ...rest] = v.split(':');
-  const int = (s: string | undefined, min: number) => num(s ?? null, min, 1e6, true);
   if (kind === 'ltr' && rest.length === 0) return { kind: 'left-to-right' };
   if (kind === 'contig' && rest.length === 1) {
-    const size = int(rest[0], 1);
+    const size = integer(rest[0], 1);
     return size === undefined ? undefined : { kind: 'contiguous', size };
   }
   if (kind === 'random' && rest.length === 2) {
-    const size = int(rest[0], 1);
-    const seed = int(rest[1], 0);
+    const size = integer(rest[0], 1);
+    const seed = integer(rest[1], 0);
     return size === undefined || seed === undefined ? undefined : { kind: 'random', size, seed };
   }
   if (kind === 'custom' && rest.length === 1) {
     if (rest[0] === '') return { kind: 'explicit', gids: [] };
-    const gids = rest[0].split('.').map((s) => int(s, 0));
-    return gids.some((g) => g === undefined) ? undefined : { kind: 'explicit', gids: gids as number[] };
+    const gids = rest[0].split('.').map((s) => integer(s, 0));
+    return gids.every((g) => g !== undefined) ? { kind: 'explicit', gids } : undefined;
   }
   if (kind === 'span' && rest.length === 3) {
-    const size = int(rest[0], 1);
+    const size = integer(rest[0], 1);
     const order = rest[1] === 'ltr' ? 'left-to-right' : rest[1] === 'random' ? 'random' : undefined;
-    const seed = int(rest[2], 0);
+    const seed = integer(rest[2], 0);
     return size === undefined || order === undefined || seed === undefined ? undefined : { kind: 'span-infill', size, order, seed };
   }
   return undefined;
@@ -168,22 +129,14 @@ export function decodePlan(v: string | null): GroupingSpec | undefined {
 export function parseUrlState(search: string): UrlState {
   const q = new URLSearchParams(search);
   const d = DEFAULT_PLAYGROUND;
+  const knobs: Record<string, number | string> = {};
+  for (const knob of ALL_KNOBS) knobs[knob.key] = knobFromUrl(knob, q.get(knob.url)) ?? knob.default;
+  const strategy = q.get(STRATEGY_KEY);
   const playground: PlaygroundParams = {
-    text: q.get(PG_KEYS.text) ?? d.text,
-    strategy: oneOf(q.get(PG_KEYS.strategy), STRATEGIES) ?? d.strategy,
-    groupSize: num(q.get(PG_KEYS.groupSize), 1, 64, true) ?? d.groupSize,
-    order: oneOf(q.get(PG_KEYS.order), ['left-to-right', 'random'] as const) ?? d.order,
-    k: num(q.get(PG_KEYS.k), 1, 64, true) ?? d.k,
-    score: oneOf(q.get(PG_KEYS.score), SCORES) ?? d.score,
-    draft: num(q.get(PG_KEYS.draft), ...KNOB_LIMITS.draft, true) ?? d.draft,
-    steps: num(q.get(PG_KEYS.steps), ...KNOB_LIMITS.steps, true) ?? d.steps,
-    blockLength: num(q.get(PG_KEYS.blockLength), ...KNOB_LIMITS.blockLength, true) ?? d.blockLength,
-    remasking: oneOf(q.get(PG_KEYS.remasking), REMASKINGS) ?? d.remasking,
-    temperature: num(q.get(PG_KEYS.temperature), 0, 10, false) ?? d.temperature,
-    topK: num(q.get(PG_KEYS.topK), 0, 100000, true) ?? d.topK,
-    topP: num(q.get(PG_KEYS.topP), 0, 1, false) ?? d.topP,
-    greedy: q.has(PG_KEYS.greedy) ? q.get(PG_KEYS.greedy) === '1' : d.greedy,
-    seed: num(q.get(PG_KEYS.seed), 0, 2 ** 31, true) ?? d.seed,
+    ...(knobs as KnobParams),
+    text: q.get(TEXT) ?? d.text,
+    strategy: isStrategyId(strategy) ? strategy : d.strategy,
+    greedy: q.has(GREEDY) ? q.get(GREEDY) === '1' : d.greedy,
   };
   const inspect: InspectParams = {
     text: q.get(INSPECT_TEXT) ?? DEFAULT_INSPECT.text,
@@ -199,12 +152,15 @@ export function parseUrlState(search: string): UrlState {
 export function writeUrlState(search: string, state: UrlState): string {
   const q = new URLSearchParams(search);
   for (const key of URL_KEYS) q.delete(key);
+  const p = state.playground;
   const d = DEFAULT_PLAYGROUND;
-  for (const field of Object.keys(PG_KEYS) as (keyof PlaygroundParams)[]) {
-    const v = state.playground[field];
-    if (v === d[field]) continue;
-    q.set(PG_KEYS[field], typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+  if (p.text !== d.text) q.set(TEXT, p.text);
+  if (p.strategy !== d.strategy) q.set(STRATEGY_KEY, p.strategy);
+  for (const knob of ALL_KNOBS) {
+    const v = p[knob.key as keyof KnobParams];
+    if (v !== knob.default) q.set(knob.url, String(v));
   }
+  if (p.greedy !== d.greedy) q.set(GREEDY, p.greedy ? '1' : '0');
   if (state.inspect.text !== DEFAULT_INSPECT.text) q.set(INSPECT_TEXT, state.inspect.text);
   const plan = encodePlan(state.inspect.plan);
   if (plan !== encodePlan(DEFAULT_INSPECT.plan)) q.set(PLAN, plan);

@@ -1,14 +1,16 @@
 /**
- * Page side of the worker protocol: numbered requests resolved by the events
- * that carry the same id; every other event goes to `onEvent` (the store).
+ * Page side of the worker protocol: numbered requests, each resolved by the event that answers it
+ * (protocol.ts ANSWER) or rejected by an error with its id; every event also goes to `onEvent` (the store).
  */
-import type { WorkerCommand, WorkerEvent } from '../train/protocol';
+import { ANSWER, type AnswerTo, type RequestBody, type RequestType, type SignalCommand, type WorkerEvent } from '../worker/protocol';
+import type { StudioClient } from './slices/context';
 
-type Pending = { resolve(e: WorkerEvent): void; reject(err: Error): void };
-type WithoutId<C> = C extends { id: number } ? Omit<C, 'id'> : C;
-
-/** Events that settle a request. Progress and training events do not. */
-const FINAL = new Set<WorkerEvent['type']>(['ready', 'loaded', 'decoded', 'inspected', 'checkpoints', 'exported', 'done', 'error']);
+interface Pending {
+  /** The event type that settles this request. */
+  answer: WorkerEvent['type'];
+  resolve(e: WorkerEvent): void;
+  reject(err: Error): void;
+}
 
 export interface MessagePort_ {
   postMessage(message: unknown, transfer?: Transferable[]): void;
@@ -16,20 +18,22 @@ export interface MessagePort_ {
   terminate?(): void;
 }
 
-export class WorkerClient {
+export class WorkerClient implements StudioClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
-  constructor(private readonly port: MessagePort_, private readonly onEvent: (e: WorkerEvent) => void) {
+  constructor(
+    private readonly port: MessagePort_,
+    private readonly onEvent: (e: WorkerEvent) => void,
+  ) {
     port.addEventListener('message', (e: MessageEvent) => this.receive(e.data as WorkerEvent));
   }
 
   private receive(event: WorkerEvent): void {
     this.onEvent(event);
     const id = 'id' in event ? event.id : undefined;
-    if (id === undefined || !FINAL.has(event.type)) return;
-    const p = this.pending.get(id);
-    if (!p) return;
+    const p = id === undefined ? undefined : this.pending.get(id);
+    if (id === undefined || !p || (event.type !== 'error' && event.type !== p.answer)) return; // progress, training events
     this.pending.delete(id);
     if (event.type === 'error') p.reject(new Error(event.message));
     else p.resolve(event);
@@ -40,17 +44,18 @@ export class WorkerClient {
    * `onSent` receives the request's id, so a caller can match the progress and
    * training events (which carry it) to this request.
    */
-  request<C extends WorkerCommand & { id: number }>(cmd: WithoutId<C>, onSent?: (id: number) => void): Promise<WorkerEvent> {
+  request<T extends RequestType>(cmd: RequestBody<T>, onSent?: (id: number) => void): Promise<AnswerTo<T>> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      // receive() resolves only with an event of type ANSWER[cmd.type], which is exactly AnswerTo<T>.
+      this.pending.set(id, { answer: ANSWER[cmd.type], resolve: resolve as (e: WorkerEvent) => void, reject });
       onSent?.(id);
       this.port.postMessage({ ...cmd, id });
     });
   }
 
   /** Fire-and-forget commands: pause, resume, step, stop (and the test-only simulate-fault). */
-  send(cmd: Extract<WorkerCommand, { type: 'pause' | 'resume' | 'step' | 'stop' | 'simulate-fault' }>): void {
+  send(cmd: SignalCommand): void {
     this.port.postMessage(cmd);
   }
 

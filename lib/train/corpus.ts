@@ -43,6 +43,7 @@ const BOILERPLATE_WORDS = /project gutenberg|gutenberg\.(net|org)|\betext\b|smal
 /** Normalise newlines and strip the licence header/footer and title line. */
 export function stripGutenbergBoilerplate(raw: string): string {
   // DOS line ends, and stray control characters such as the ^Z (EOF) marks.
+  // eslint-disable-next-line no-control-regex -- matching control characters is what this line is for
   let text = raw.replace(/\r\n?/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
   const start = GUTENBERG_START.exec(text);
   if (start) text = text.slice(start.index + start[0].length);
@@ -348,7 +349,7 @@ export function isGoodSentence(s: string, opts: WindowOptions = DEFAULT_WINDOWS)
   const words = s.split(' ').length;
   if (words < opts.minWords || words > opts.maxWords) return false;
   if (!/^["'(]?[A-Z]/.test(s) || !/[.!?]["')]*$/.test(s)) return false;
-  return !/[\[\]_{}*|<>\n]|--$/.test(s);
+  return !/[[\]_{}*|<>\n]|--$/.test(s);
 }
 
 function quoteCount(text: string): number {

@@ -212,7 +212,7 @@ export function validateCurriculum(c: Curriculum): Curriculum {
       try {
         validateGroupingSpec(g);
       } catch (e) {
-        throw new Error(`${where}: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`${where}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
     };
     check(s.grouping);

@@ -9,10 +9,8 @@ import { evalWindows, randomWindows, stepSeed } from './batches';
 import { stageBatchGrouping, validateCurriculum, type Curriculum } from './curriculum';
 import { a3Nll } from './evaluate';
 import { stageLoss, type TrainBatch } from './objectives';
+import { textProblem } from './text-checks';
 import { Trainer, type TrainEvent, type TrainerState } from './trainer';
-
-/** Upload limits: a browser fine-tune on more than this is a job for `npm run adapt`. */
-export const MAX_TEXT_BYTES = 5 * 1024 * 1024;
 
 export interface FinetuneData {
   train: Int32Array;
@@ -20,18 +18,9 @@ export interface FinetuneData {
   length: number;
 }
 
-/** Clear, user-facing checks on uploaded text. */
-export function checkText(text: string): void {
-  if (text.trim().length === 0) throw new Error('the text is empty: paste or upload some prose to train on');
-  if (new TextEncoder().encode(text).length > MAX_TEXT_BYTES) throw new Error(`the text is over ${MAX_TEXT_BYTES / 1024 / 1024} MB: use a shorter file`);
-  // Binary files decode to text full of NULs and replacement characters.
-  const sample = text.slice(0, 10_000);
-  const odd = (sample.match(/[\u0000-\u0008\u000e-\u001f\ufffd]/g) ?? []).length;
-  if (odd > sample.length * 0.01) throw new Error('this looks like a binary file, not text');
-}
-
 export function prepareData(text: string, tokenizer: Tokenizer, maxLen: number, valFraction = 0.1): FinetuneData {
-  checkText(text);
+  const problem = textProblem(text);
+  if (problem) throw new Error(problem);
   const ids = tokenizer.encode(text);
   ids.push(SPECIAL_TOKENS.eos);
   const tokens = Int32Array.from(ids);
@@ -70,6 +59,7 @@ export function stageTrainer(o: FinetuneOptions, stageIndex: number, resume?: Tr
     {
       model: o.model,
       stage: stage.name,
+      stageIndex,
       steps: stage.steps,
       schedule: { peak: stage.lr, warmup: stage.warmup, total: stage.steps, minRatio: 0.1 },
       tokensPerStep: o.batch * length,

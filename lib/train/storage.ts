@@ -74,7 +74,9 @@ export interface LegacyCheckpoint {
   label: string;
   savedAt: number;
   step: number;
+  /** The stage's display name, and its index in the run's plan (names may repeat); absent in older checkpoints. */
   stage: string;
+  stageIndex?: number;
   files: Record<string, ArrayBuffer | string>;
   state: TrainerState;
   run: { text: string; plan: unknown };

@@ -10,13 +10,19 @@ import { divergenceWarning, nonFiniteWarning } from './divergence';
 import { AdamW, type AdamWOptions, type AdamWState } from './optim';
 import { learningRate, type LrSchedule } from './schedule';
 
+/** Which stage of a plan an event comes from: its display name, and its index in the plan (names may repeat). */
+export interface StageRef {
+  stage: string;
+  stageIndex: number;
+}
+
 export type TrainEvent =
-  | { type: 'step'; stage: string; step: number; steps: number; loss: number; lr: number; gradNorm: number; tokensPerSec: number; etaSec: number; elapsedSec: number }
-  | { type: 'eval'; stage: string; step: number; metrics: Record<string, number> }
-  | { type: 'skip'; stage: string; step: number; reason: string }
-  | { type: 'checkpoint'; stage: string; step: number }
+  | { type: 'step'; stage: string; stageIndex: number; step: number; steps: number; loss: number; lr: number; gradNorm: number; tokensPerSec: number; etaSec: number; elapsedSec: number }
+  | { type: 'eval'; stage: string; stageIndex: number; step: number; metrics: Record<string, number> }
+  | { type: 'skip'; stage: string; stageIndex: number; step: number; reason: string }
+  | { type: 'checkpoint'; stage: string; stageIndex: number; step: number }
   /** `warning`: why a diverged run stopped, for the page. */
-  | { type: 'done'; stage: string; step: number; reason: 'finished' | 'stopped' | 'diverged'; warning?: string };
+  | { type: 'done'; stage: string; stageIndex: number; step: number; reason: 'finished' | 'stopped' | 'diverged'; warning?: string };
 
 export interface StepLog {
   step: number;
@@ -36,6 +42,8 @@ export interface TrainerState {
 export interface TrainJob<B> {
   model: A3Model;
   stage: string;
+  /** The stage's index in its plan (default 0: a one-stage job such as pretraining). */
+  stageIndex?: number;
   steps: number;
   schedule: LrSchedule;
   optimizer?: Partial<AdamWOptions>;
@@ -65,9 +73,12 @@ function snapshot(state: TrainerState): TrainerState {
 export class Trainer<B> {
   private readonly optimizer: AdamW;
   private state: TrainerState;
+  /** Carried by every event. */
+  private readonly where: StageRef;
 
   constructor(private readonly job: TrainJob<B>, resume?: TrainerState) {
     this.optimizer = new AdamW(trainableVariables(job.model), job.optimizer);
+    this.where = { stage: job.stage, stageIndex: job.stageIndex ?? 0 };
     this.state = { stage: job.stage, step: 0, optimizer: { step: 0, slots: [] }, history: [], evals: [], elapsedSec: 0 };
     if (resume) {
       if (resume.stage !== job.stage) throw new Error(`checkpoint is from stage "${resume.stage}", not "${job.stage}"`);
@@ -114,7 +125,7 @@ export class Trainer<B> {
       const result = await this.optimizer.minimizeAsync(() => job.loss(job.model, batch), lr);
       if (!result.applied) {
         nonFinite += 1;
-        emit({ type: 'skip', stage: job.stage, step, reason: `non-finite loss ${result.loss} / gradient norm ${result.gradNorm}; step skipped, weights untouched` });
+        emit({ type: 'skip', ...this.where, step, reason: `non-finite loss ${result.loss} / gradient norm ${result.gradNorm}; step skipped, weights untouched` });
         if (nonFinite >= maxNonFinite) {
           reason = 'diverged';
           warning = nonFiniteWarning(nonFinite);
@@ -132,7 +143,7 @@ export class Trainer<B> {
       this.state.elapsedSec = elapsedBefore + elapsed;
       emit({
         type: 'step',
-        stage: job.stage,
+        ...this.where,
         step: this.state.step,
         steps: job.steps,
         loss: result.loss,
@@ -155,7 +166,7 @@ export class Trainer<B> {
     }
     // A diverged run keeps its last good checkpoint: never save over it.
     if (reason !== 'diverged' && job.checkpoint) await this.saveCheckpoint();
-    const event = { type: 'done' as const, stage: job.stage, step: this.state.step, reason, ...(warning ? { warning } : {}) };
+    const event = { type: 'done' as const, ...this.where, step: this.state.step, reason, ...(warning ? { warning } : {}) };
     emit(event);
     return event;
   }
@@ -163,13 +174,13 @@ export class Trainer<B> {
   private async evaluate(): Promise<void> {
     const metrics = await this.job.evaluate!(this.job.model);
     this.state.evals.push({ step: this.state.step, metrics });
-    this.job.onEvent?.({ type: 'eval', stage: this.job.stage, step: this.state.step, metrics });
+    this.job.onEvent?.({ type: 'eval', ...this.where, step: this.state.step, metrics });
   }
 
   private async saveCheckpoint(): Promise<void> {
     this.state.optimizer = await this.optimizer.getState();
     await this.job.checkpoint!(snapshot(this.state));
-    this.job.onEvent?.({ type: 'checkpoint', stage: this.job.stage, step: this.state.step });
+    this.job.onEvent?.({ type: 'checkpoint', ...this.where, step: this.state.step });
   }
 
   dispose(): void {

@@ -3,7 +3,7 @@
  * format, optimizer moments as one binary, state as JSON), then a `latest`
  * pointer written last, so a kill at any moment leaves the previous one usable.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { A3Model } from '@/lib/a3/model';
@@ -69,8 +69,4 @@ async function loadTrainerState(folder: string): Promise<TrainerState> {
   });
   if (at !== packed.length) throw new Error(`${folder}/optimizer.bin has ${packed.length} values, state.json describes ${at}`);
   return { ...raw, optimizer: { step: raw.optimizer.step, slots } };
-}
-
-export function ensureDir(dir: string): void {
-  mkdirSync(dir, { recursive: true });
 }

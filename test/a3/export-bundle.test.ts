@@ -9,7 +9,6 @@ import { crc32 } from 'node:zlib';
 import { unzipSync } from 'fflate';
 import {
   DEFAULT_BUNDLE_NAME,
-  EXPORT_FILES,
   browserSaveTarget,
   bundleZip,
   saveExportBundle,
@@ -17,6 +16,7 @@ import {
   type ExportFiles,
   type SaveTarget,
 } from '@/lib/a3/export-bundle';
+import { EXPORT_FILES } from '@/lib/a3/model-files';
 
 const weights = Uint8Array.from({ length: 1000 }, (_, i) => (i * 37) & 255).buffer;
 const FILES: ExportFiles = { 'model.safetensors': weights, 'config.json': '{"model_type":"llama","note":"é😀"}', 'tokenizer.json': '{"model":{}}' };

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRng } from '@/lib/a3/random';
 import { FIRST_MERGE_ID, MAX_PIECE_CODE_POINTS, SPECIAL_TOKENS, Tokenizer, pretokenize, type TokenizerJSON } from '@/lib/a3/tokenizer';

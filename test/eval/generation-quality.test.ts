@@ -260,7 +260,7 @@ describe('runGenerationEval (tiny model, tiny sizes)', () => {
     const sizes = { length: 4, promptLength: 4, prompted: 3, unconditional: 2 };
     const lines: string[] = [];
     const before = tf.memory().numTensors;
-    const result = await runGenerationEval({ models: { base, a3: base }, tokenizer, seed: 3, quick: true, outDir: join(dir, 'out'), sizes, storiesPath, log: (l) => lines.push(l) });
+    await runGenerationEval({ models: { base, a3: base }, tokenizer, seed: 3, quick: true, outDir: join(dir, 'out'), sizes, storiesPath, log: (l) => lines.push(l) });
     expect(tf.memory().numTensors).toBe(before);
     const json = JSON.parse(readFileSync(join(dir, 'out', 'eval-generation.json'), 'utf8')) as GenerationResult;
     for (const key of ['task', 'definitions', 'sampling', 'seed', 'quick', 'config', 'promptIds', 'backend', 'models', 'notes', 'wallSec', 'reference', 'rows', 'files']) expect(json).toHaveProperty(key);

@@ -1,10 +1,12 @@
 /** Unit tests run the model on tfjs's plain-JS cpu backend: exact enough and available everywhere. */
 import * as tf from '@tensorflow/tfjs';
+import { quietTfjsInNode } from '@/lib/a3/backend';
 import { PRESETS, type ModelConfig } from '@/lib/a3/config';
 import { createModel, type A3Model } from '@/lib/a3/model';
 import { gaussian, makeRng } from '@/lib/a3/random';
 
 export async function useCpu(): Promise<void> {
+  quietTfjsInNode();
   await tf.setBackend('cpu');
   await tf.ready();
 }

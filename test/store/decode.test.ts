@@ -4,7 +4,7 @@ import type { DecodeRequest } from '@/lib/a3/decode/request';
 import type { SpeculativeTrace } from '@/lib/a3/decode/speculative';
 import { Tokenizer } from '@/lib/a3/tokenizer';
 import { DEFAULT_PLAYGROUND, DEFAULT_TEMPLATE, compareRows, decodeModelKind, createStudioStore, parseUrlState, playgroundRequest, writeUrlState, type StudioStore } from '@/lib/store';
-import type { LoadedModel, WorkerCommand, WorkerEvent } from '@/lib/train/protocol';
+import type { LoadedModel, WorkerCommand, WorkerEvent } from '@/lib/worker/protocol';
 import { fakeClient, fakeFetch } from './fake-client';
 import { fakeDecodeResult } from './fake-decode';
 
@@ -21,7 +21,7 @@ function setup(folders: Record<string, number[][]>, opts: { search?: string; fai
         if (c.type !== 'decode') throw new Error();
         const req = c.request as DecodeRequest;
         if (opts.fail && req.text.includes(opts.fail)) return { type: 'error', id: c.id, message: 'prompt plus gaps is 300 tokens, longer than the model\'s context of 128' };
-        return { type: 'decoded', id: c.id, trace: fakeDecodeResult(req) };
+        return { type: 'decoded', id: c.id, result: fakeDecodeResult(req) };
       },
     },
     () => (e: WorkerEvent) => store.getState().handleEvent(e),

@@ -1,18 +1,20 @@
 import type { StudioClient } from '@/lib/store';
-import type { WorkerCommand, WorkerEvent } from '@/lib/train/protocol';
+import { ANSWER, type AnswerTo, type RequestBody, type RequestCommand, type RequestType, type WorkerCommand, type WorkerEvent } from '@/lib/worker/protocol';
 
-type Cmd = Extract<WorkerCommand, { id: number }>;
-type Handler = (cmd: Cmd, emit: (e: WorkerEvent) => void) => WorkerEvent | Promise<WorkerEvent>;
+type Handler = (cmd: RequestCommand, emit: (e: WorkerEvent) => void) => WorkerEvent | Promise<WorkerEvent>;
 
-/** A scripted worker: each command type answers through a handler; events go to the store's handleEvent. */
-export function fakeClient(handlers: Partial<Record<Cmd['type'], Handler>>, onEvent: () => (e: WorkerEvent) => void) {
+/**
+ * A scripted worker: each command type answers through a handler; events go to the store's handleEvent.
+ * An answer of the wrong type for its request (protocol.ts ANSWER) fails the test, as the real client would hang.
+ */
+export function fakeClient(handlers: Partial<Record<RequestCommand['type'], Handler>>, onEvent: () => (e: WorkerEvent) => void) {
   let nextId = 1;
   const sent: WorkerCommand[] = [];
   const client: StudioClient = {
-    async request(cmd, onSent) {
+    async request<T extends RequestType>(cmd: RequestBody<T>, onSent?: (id: number) => void): Promise<AnswerTo<T>> {
       const id = nextId++;
       onSent?.(id);
-      const full = { ...cmd, id } as Cmd;
+      const full = { ...cmd, id } as RequestCommand;
       sent.push(full);
       const h = handlers[full.type];
       if (!h) throw new Error(`no handler for ${full.type}`);
@@ -20,7 +22,8 @@ export function fakeClient(handlers: Partial<Record<Cmd['type'], Handler>>, onEv
       const answer = await h(full, emit);
       emit(answer);
       if (answer.type === 'error') throw new Error(answer.message);
-      return answer;
+      if (answer.type !== ANSWER[cmd.type]) throw new Error(`the fake answered ${cmd.type} with ${answer.type}, not ${ANSWER[cmd.type]}`);
+      return answer as AnswerTo<T>;
     },
     send(cmd) {
       sent.push(cmd);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createStudioStore, type StudioStore } from '@/lib/store';
-import type { LoadedModel, WorkerEvent } from '@/lib/train/protocol';
+import type { LoadedModel, WorkerEvent } from '@/lib/worker/protocol';
 import { defaultCurriculum } from '@/lib/train/curriculum';
 import { PRESETS } from '@/lib/a3/config';
 import { fakeClient, fakeFetch } from './fake-client';
@@ -35,11 +35,11 @@ function setup(folders: Record<string, number[][]>, search = '') {
         const stage = c.plan.stages[0].name;
         emit({ type: 'train-state', state: 'running' });
         for (let i = 1; i <= 2; i++) {
-          emit({ type: 'train-event', id: c.id, event: { type: 'step', stage, step: i, steps: 2, loss: 5 - i, lr: 1e-3, gradNorm: 1, tokensPerSec: 50, etaSec: 2 - i, elapsedSec: i } });
+          emit({ type: 'train-event', id: c.id, event: { type: 'step', stage, stageIndex: 0, step: i, steps: 2, loss: 5 - i, lr: 1e-3, gradNorm: 1, tokensPerSec: 50, etaSec: 2 - i, elapsedSec: i } });
         }
         // An event of another (older) run is ignored.
-        emit({ type: 'train-event', id: 999, event: { type: 'step', stage, step: 1, steps: 2, loss: 99, lr: 1, gradNorm: 1, tokensPerSec: 1, etaSec: 1, elapsedSec: 1 } });
-        emit({ type: 'train-event', id: c.id, event: { type: 'done', stage, step: 2, reason: 'finished' } });
+        emit({ type: 'train-event', id: 999, event: { type: 'step', stage, stageIndex: 0, step: 1, steps: 2, loss: 99, lr: 1, gradNorm: 1, tokensPerSec: 1, etaSec: 1, elapsedSec: 1 } });
+        emit({ type: 'train-event', id: c.id, event: { type: 'done', stage, stageIndex: 0, step: 2, reason: 'finished' } });
         emit({ type: 'train-state', state: 'idle' });
         return { type: 'done', id: c.id };
       },
@@ -116,7 +116,7 @@ describe('studio store', () => {
     await store.getState().startTraining({ text: 'x', plan, batch: 2, seed: 1 });
     const t = store.getState().training;
     expect(t.train).toEqual([{ step: 1, loss: 4 }, { step: 2, loss: 3 }]);
-    expect(t.stages).toEqual([{ name: plan.stages[0].name, startStep: 0 }]);
+    expect(t.stages).toEqual([{ index: 0, name: plan.stages[0].name, startStep: 0 }]);
     expect(t.state).toBe('idle');
     expect(t.ended).toBe('finished');
     expect(t.checkpoints.map((c) => c.key)).toEqual(['run-1-s']);
@@ -201,6 +201,32 @@ describe('studio store', () => {
     expect(store.getState().backend.status).toBe('error');
     expect(store.getState().errors).toMatchObject([{ cell: 'model', message: 'initBackend: no backend worked' }]);
     expect(sent).toHaveLength(1);
+  });
+
+  it('without a fetch given, the page\'s own fetch is called as the browser requires (not as a method of the store)', async () => {
+    const real = globalThis.fetch;
+    const calls: string[] = [];
+    // The browser's fetch throws "Illegal invocation" unless `this` is the window (or undefined).
+    globalThis.fetch = function (this: unknown, input: RequestInfo | URL) {
+      if (this !== undefined && this !== globalThis) throw new TypeError("Failed to execute 'fetch' on 'Window': Illegal invocation");
+      calls.push(String(input));
+      return Promise.resolve(new Response('not found', { status: 404 }));
+    } as typeof fetch;
+    try {
+      let store!: StudioStore;
+      const { client } = fakeClient(
+        { init: (c) => ({ type: 'ready', id: c.id, backend: 'cpu', reason: 'cpu' }), checkpoints: (c) => ({ type: 'checkpoints', id: c.id, list: [] }) },
+        () => (e: WorkerEvent) => store.getState().handleEvent(e),
+      );
+      store = createStudioStore({ client });
+      await store.getState().boot();
+      expect(calls).toContain('/weights/a3/manifest.json');
+      expect(store.getState().models.a3.note).toMatch(/HTTP 404/);
+      expect(await store.getState().loadTokenizer()).toBeNull();
+      expect(calls).toContain('/weights/tokenizer.json');
+    } finally {
+      globalThis.fetch = real;
+    }
   });
 
   it('stores are independent (one per tree, no global)', () => {

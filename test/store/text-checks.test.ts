@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_UPLOAD_BYTES, readUploadText } from '@/lib/store';
+import { MAX_TEXT_BYTES, readUploadText } from '@/lib/store';
 
 const file = (name: string, bytes: Uint8Array, size = bytes.length) => ({ name, size, arrayBuffer: async () => bytes.slice().buffer as ArrayBuffer });
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -18,6 +18,6 @@ describe('upload checks (clear messages before anything reaches the worker)', ()
     const latin1 = new Uint8Array(2000).fill(0xe9); // not UTF-8: decodes to replacement characters
     await expect(readUploadText(file('latin1.txt', latin1))).rejects.toThrow(/binary file, not UTF-8/);
     // Size is checked from the File's size before reading.
-    await expect(readUploadText(file('big.txt', new Uint8Array(1), MAX_UPLOAD_BYTES + 1))).rejects.toThrow(/over the 5 MB limit/);
+    await expect(readUploadText(file('big.txt', new Uint8Array(1), MAX_TEXT_BYTES + 1))).rejects.toThrow(/over the 5 MB limit/);
   });
 });

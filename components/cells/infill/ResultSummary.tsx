@@ -3,7 +3,7 @@
 import type { DecodeRequest, DecodeResult } from '@/lib/a3/decode/request';
 import type { SpeculativeTrace } from '@/lib/a3/decode/speculative';
 import { MODEL_LABEL } from '@/lib/store/studio-store';
-import type { ModelKind } from '@/lib/train/protocol';
+import type { ModelKind } from '@/lib/worker/protocol';
 import { FilledText } from '../../notebook/FilledText';
 import { formatMs } from '../../notebook/format';
 import { AutoLength } from './AutoLength';

@@ -15,8 +15,8 @@
  * Cost: one decode plus one scoring forward per (gap, candidate).
  */
 import { sequenceLogProbAsync } from '../likelihood';
-import { MASK_TOKEN } from '../mdlm';
 import type { A3Model } from '../model';
+import { MASK_TOKEN } from '../tokenizer';
 import type { InfillProblem } from './infill';
 import type { DecodeProblem } from './session';
 import type { DecodeTrace } from './trace';

@@ -1,14 +1,12 @@
 /**
  * Infilling problems from text: a template whose gaps are written `[____]`
  * (the default length), `[__5__]` (exactly 5 tokens) or `[__?__]` (length
- * chosen by the model: see auto-length.ts). Text between gaps is
+ * chosen by the model: see auto-length.ts); the syntax is gaps.ts. Text between gaps is
  * tokenised piece by piece, so a gap always starts and ends on a token edge.
  */
-import type { Tokenizer } from '../tokenizer';
-import { MASK_TOKEN } from '../mdlm';
+import { MASK_TOKEN, type Tokenizer } from '../tokenizer';
+import { DEFAULT_GAP_LENGTH, findGaps } from './gaps';
 import type { DecodeProblem } from './session';
-
-const GAP = /\[_+(\d+|\?)?_*\]/g;
 
 export interface Span {
   start: number;
@@ -21,7 +19,7 @@ export interface InfillProblem extends DecodeProblem {
   spans: Span[];
 }
 
-export function parseTemplate(text: string, tokenizer: Tokenizer, defaultLength = 8): InfillProblem {
+export function parseTemplate(text: string, tokenizer: Tokenizer, defaultLength = DEFAULT_GAP_LENGTH): InfillProblem {
   if (!Number.isInteger(defaultLength) || defaultLength < 1) throw new Error(`default gap length must be an integer >= 1, got ${defaultLength}`);
   const tokens: number[] = [];
   const given: boolean[] = [];
@@ -33,19 +31,19 @@ export function parseTemplate(text: string, tokenizer: Tokenizer, defaultLength 
       given.push(true);
     }
   };
-  for (const m of text.matchAll(GAP)) {
+  for (const gap of findGaps(text)) {
     // "was [__3__]": the space belongs to the gap's first token (" after"), as the
     // tokenizer would have merged it; left alone it would be a lone " " token.
-    addText(text.slice(last, m.index).replace(/ $/, ''));
-    const auto = m[1] === '?';
-    const length = m[1] !== undefined && !auto ? Number(m[1]) : defaultLength;
-    if (length < 1) throw new Error(`gap "${m[0]}" asks for ${length} tokens: a gap needs at least one`);
+    addText(text.slice(last, gap.start).replace(/ $/, ''));
+    const auto = gap.size === 'auto';
+    const length = typeof gap.size === 'number' ? gap.size : defaultLength;
+    if (length < 1) throw new Error(`gap "${text.slice(gap.start, gap.end)}" asks for ${length} tokens: a gap needs at least one`);
     spans.push(auto ? { start: tokens.length, length, auto } : { start: tokens.length, length });
     for (let i = 0; i < length; i++) {
       tokens.push(MASK_TOKEN);
       given.push(false);
     }
-    last = m.index! + m[0].length;
+    last = gap.end;
   }
   addText(text.slice(last));
   return { tokens, given, spans };

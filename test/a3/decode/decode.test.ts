@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeDynamic } from '@/lib/a3/decode/dynamic';
 import { decodeGroupwise } from '@/lib/a3/decode/groupwise';
 import { parseTemplate } from '@/lib/a3/decode/infill';
-import { runDecodeRequest } from '@/lib/a3/decode/request';
+import { runDecodeRequest } from '@/lib/a3/decode/run';
 import { sampleToken } from '@/lib/a3/decode/sampling';
 import { DecodeSession } from '@/lib/a3/decode/session';
 import { traceFromJSON } from '@/lib/a3/decode/trace';

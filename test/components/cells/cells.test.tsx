@@ -8,7 +8,7 @@ import { maskCounts } from '@/components/views/mask-matrix';
 import { PRESETS } from '@/lib/a3/config';
 import { createStudioStore, type StudioStore } from '@/lib/store';
 import { defaultCurriculum } from '@/lib/train/curriculum';
-import type { WorkerEvent } from '@/lib/train/protocol';
+import type { WorkerEvent } from '@/lib/worker/protocol';
 import { fakeClient, fakeFetch } from '../../store/fake-client';
 import { mount as mountCell } from './harness';
 
@@ -102,7 +102,7 @@ describe('cells (jsdom)', () => {
         store.getState().handleEvent({
           type: 'train-event',
           id: 1,
-          event: { type: 'step', stage: plan.stages[0].name, step: i, steps: 3, loss: 6 - i, lr: 1e-3, gradNorm: 1, tokensPerSec: 321, etaSec: 3 - i, elapsedSec: i },
+          event: { type: 'step', stage: plan.stages[0].name, stageIndex: 0, step: i, steps: 3, loss: 6 - i, lr: 1e-3, gradNorm: 1, tokensPerSec: 321, etaSec: 3 - i, elapsedSec: i },
         });
       }
     });

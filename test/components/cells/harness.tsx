@@ -2,14 +2,14 @@
  * What the jsdom cell tests share: a store booted against a scripted worker (a model loaded, decodes
  * answered from fake-decode), mounting cells inside a StudioProvider, and unmounting after each test.
  */
+import { hasGap } from '@/lib/a3/decode/gaps';
 import { act, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { afterEach } from 'vitest';
 import { StudioProvider } from '@/components/notebook/StudioProvider';
 import { PRESETS } from '@/lib/a3/config';
-import type { DecodeRequest } from '@/lib/a3/decode/request';
 import { createStudioStore, type StudioStore } from '@/lib/store';
-import type { WorkerCommand, WorkerEvent } from '@/lib/train/protocol';
+import type { WorkerCommand, WorkerEvent } from '@/lib/worker/protocol';
 import { fakeClient, fakeFetch } from '../../store/fake-client';
 import { fakeDecodeResult } from '../../store/fake-decode';
 
@@ -32,9 +32,9 @@ export async function booted(search = '', folders: Record<string, number[][]> = 
       load: (c) => ({ type: 'loaded', id: c.id, model: { kind: 'a3', config: PRESETS.base, parameters: 1_049_216, bytes: 4_196_864, vocabSize: 2048 } }),
       checkpoints: (c) => ({ type: 'checkpoints', id: c.id, list: [] }),
       decode: (c) => {
-        const req = (c as Extract<WorkerCommand, { type: 'decode' }>).request as DecodeRequest;
-        if (!/\[_+\d*_*\]/.test(req.text)) return { type: 'error', id: c.id, message: 'there is no open position to fill' };
-        return { type: 'decoded', id: c.id, trace: fakeDecodeResult(req) };
+        const req = (c as Extract<WorkerCommand, { type: 'decode' }>).request;
+        if (!hasGap(req.text)) return { type: 'error', id: c.id, message: 'there is no open position to fill' };
+        return { type: 'decoded', id: c.id, result: fakeDecodeResult(req) };
       },
       ...extra,
     },

@@ -27,10 +27,10 @@ describe('renderLossChart', () => {
     train: curve(300),
     val: [0, 100, 200, 299].map((s) => ({ step: s, loss: 5 * Math.exp(-s / 50) + 1.2 })),
     stages: [
-      { name: 'AR pretrain', startStep: 0 },
-      { name: 'singletons', startStep: 100 },
-      { name: 'blocks s=2', startStep: 200 },
-      { name: 'random s=4', startStep: 10_000 },
+      { index: 0, name: 'AR pretrain', startStep: 0 },
+      { index: 1, name: 'singletons', startStep: 100 },
+      { index: 2, name: 'blocks s=2', startStep: 200 },
+      { index: 3, name: 'random s=4', startStep: 10_000 },
     ],
   };
 
@@ -85,7 +85,7 @@ describe('renderLossChart', () => {
     const t0 = performance.now();
     for (let k = 0; k < 100; k++) {
       train.push({ step: 5000 + k, loss: 1 });
-      renderLossChart(div, { train, val: [], stages: [{ name: 's', startStep: 0 }] });
+      renderLossChart(div, { train, val: [], stages: [{ index: 0, name: 's', startStep: 0 }] });
     }
     const ms = (performance.now() - t0) / 100;
     expect(ms).toBeLessThan(100); // jsdom; in a browser this is a few ms

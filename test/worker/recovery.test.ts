@@ -1,16 +1,20 @@
 /**
- * Device faults during training (lib/train/fallback.ts + WorkerCore): which errors count, the fallback
+ * Device faults during training (lib/worker/recovery.ts + WorkerCore): which errors count, the fallback
  * order, the page's sentence, and in Node (wasm -> cpu) the whole path: a fault in the middle of a run
  * moves the worker to the next backend, rebuilds every model there, resumes from the last checkpoint (or
  * the starting weights) and finishes, with no steps interleaved and no tensors leaked.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { DecodeRequest } from '@/lib/a3/decode/request';
 import { defaultCurriculum, type Curriculum } from '@/lib/train/curriculum';
-import { FaultError, SIMULATED, classifyFault, faultMessage, nextBackend, type Fault } from '@/lib/train/fallback';
-import type { WorkerEvent } from '@/lib/train/protocol';
+import type { DecodeHandler, WorkerCore } from '@/lib/worker/core';
+import type { WorkerEvent } from '@/lib/worker/protocol';
+import { FaultError, SIMULATED, classifyFault, faultMessage, nextBackend } from '@/lib/worker/recovery';
 import { useCpu } from '../helpers/tf';
-import { TEXT, fixtureFiles, harness } from '../helpers/worker-harness';
+import { TEXT, echoDecode, fixtureFiles, harness } from '../helpers/worker-harness';
+
+const REQ: DecodeRequest = { text: 'the [____] fox', strategy: 'groupwise' };
 
 const oneStage = (steps: number): Curriculum => ({ ...defaultCurriculum(steps, 5e-3), stages: defaultCurriculum(steps, 5e-3).stages.slice(0, 1) });
 const stepsOf = (events: WorkerEvent[]) => events.flatMap((e) => (e.type === 'train-event' && e.event.type === 'step' ? [e.event.step] : []));
@@ -54,8 +58,8 @@ describe('WorkerCore under a device fault (Node: wasm -> cpu)', () => {
   });
 
   /** init on wasm with faults allowed, load the A3 slot and (to check it is rebuilt too) the base slot. */
-  async function started(onEvent: (e: WorkerEvent, core: import('@/lib/train/worker-core').WorkerCore) => void) {
-    const h = harness(files, onEvent);
+  async function started(onEvent: (e: WorkerEvent, core: WorkerCore) => void) {
+    const h = harness(files, { onEvent });
     await h.core.handle({ type: 'init', id: 1, backend: 'wasm', faults: true });
     expect(h.of('ready')[0].backend).toBe('wasm');
     await h.core.handle({ type: 'load', id: 2, kind: 'a3', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
@@ -86,7 +90,7 @@ describe('WorkerCore under a device fault (Node: wasm -> cpu)', () => {
     expect(h.of('train-state').at(-1)!.state).toBe('idle');
     // Both slots work on the new backend.
     await h.core.handle({ type: 'inspect', id: 5, text: 'the fox' });
-    await h.core.handle({ type: 'decode', id: 6, kind: 'base', request: {} });
+    await h.core.handle({ type: 'decode', id: 6, kind: 'base', request: REQ });
     expect(h.of('inspected').length).toBe(1);
     expect(h.of('decoded').length).toBe(1);
     expect(tf.memory().numTensors).toBe(before);
@@ -129,12 +133,12 @@ describe('WorkerCore under a device fault (Node: wasm -> cpu)', () => {
 
   it('with no backend left the run stops with a clear error and the checkpoint is kept', async () => {
     let sent = false;
-    const h = harness(files, (e, core) => {
+    const h = harness(files, { onEvent: (e, core) => {
       if (!sent && e.type === 'train-event' && e.event.type === 'checkpoint') {
         sent = true;
         void core.handle({ type: 'simulate-fault', kind: 'device-lost' });
       }
-    });
+    } });
     await h.core.handle({ type: 'init', id: 1, backend: 'cpu', faults: true });
     await h.core.handle({ type: 'load', id: 2, kind: 'a3', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
     await h.core.handle({ type: 'train', id: 3, text: TEXT, plan: oneStage(12), batch: 2, seed: 3 });
@@ -146,13 +150,13 @@ describe('WorkerCore under a device fault (Node: wasm -> cpu)', () => {
   it('a run whose model cannot be rebuilt after a fault stops with a clear error; the slot is reported not loaded', async () => {
     const served = { ...files };
     let sent = false;
-    const h = harness(served, (e, core) => {
+    const h = harness(served, { onEvent: (e, core) => {
       if (!sent && e.type === 'train-event' && e.event.type === 'step' && e.event.step === 2) {
         sent = true;
         for (const k of Object.keys(served)) if (k !== 'manifest.json' && k !== 'tokenizer.json') delete served[k];
         void core.handle({ type: 'simulate-fault', kind: 'oom' });
       }
-    });
+    } });
     await h.core.handle({ type: 'init', id: 1, backend: 'wasm', faults: true });
     await h.core.handle({ type: 'load', id: 2, kind: 'a3', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
     await h.core.handle({ type: 'train', id: 3, text: TEXT, plan: oneStage(6), batch: 2, seed: 3 });
@@ -187,8 +191,8 @@ describe('WorkerCore: a fault with no run going (Node: wasm -> cpu)', () => {
     files = await fixtureFiles();
   });
 
-  async function loaded(served: Record<string, ArrayBuffer | string>, decode?: Parameters<typeof harness>[2]) {
-    const h = harness(served, undefined, decode);
+  async function loaded(served: Record<string, ArrayBuffer | string>, decode?: DecodeHandler) {
+    const h = harness(served, { decode });
     await h.core.handle({ type: 'init', id: 1, backend: 'wasm', faults: true });
     await h.core.handle({ type: 'load', id: 2, kind: 'a3', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
     await h.core.handle({ type: 'load', id: 3, kind: 'base', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
@@ -213,10 +217,11 @@ describe('WorkerCore: a fault with no run going (Node: wasm -> cpu)', () => {
     ]);
     expect(tf.getBackend()).toBe('cpu');
     expect(tf.memory().numTensors).toBe(before);
-    await h.core.handle({ type: 'decode', id: 4, kind: 'a3', request: { n: 1 } });
-    await h.core.handle({ type: 'decode', id: 5, kind: 'base', request: { n: 2 } });
+    await h.core.handle({ type: 'decode', id: 4, kind: 'a3', request: { ...REQ, text: 'one [____]' } });
+    await h.core.handle({ type: 'decode', id: 5, kind: 'base', request: { ...REQ, text: 'two [____]' } });
     await h.core.handle({ type: 'inspect', id: 6, text: 'the fox' });
     expect(h.of('decoded').map((e) => e.id)).toEqual([4, 5]);
+    expect(h.of('decoded').map((e) => e.result.text.split(' | ')[0])).toEqual(['one [____]', 'two [____]']);
     expect(h.of('inspected').length).toBe(1);
     expect(h.of('error')).toEqual([]);
     expect(tf.memory().numTensors).toBe(before);
@@ -224,8 +229,8 @@ describe('WorkerCore: a fault with no run going (Node: wasm -> cpu)', () => {
 
   it('a lost-device signal while idle: the next command waits for the recovery and runs on the new backend', async () => {
     const h = await loaded(files);
-    // What GPUDevice.lost calls (watchDeviceLost only hooks a real WebGPU device).
-    (h.core as unknown as { signalFault(f: Fault): void }).signalFault({ kind: 'device-lost', detail: 'Device was lost', simulated: false });
+    // What GPUDevice.lost calls (the harness stands in for watchDeviceLost, which hooks only a real WebGPU device).
+    h.loseDevice('Device was lost');
     await h.core.handle({ type: 'inspect', id: 4, text: 'the fox' });
     expect(h.of('fault').map((e) => e.message)).toEqual(['WebAssembly device lost: switched to cpu; the models were reloaded.']);
     expect(h.of('inspected').length).toBe(1);
@@ -235,19 +240,19 @@ describe('WorkerCore: a fault with no run going (Node: wasm -> cpu)', () => {
 
   it('a command failing with a lost device while idle: recovers, then answers with an error asking to retry; the retry works', async () => {
     let fail = true;
-    const h = await loaded(files, (_m, tok, req) => {
+    const h = await loaded(files, async (model, tok, req) => {
       if (fail) {
         fail = false;
         throw new Error('Device is lost');
       }
-      return { echo: req, vocab: tok.vocabSize };
+      return echoDecode(model, tok, req);
     });
-    await h.core.handle({ type: 'decode', id: 4, kind: 'a3', request: {} });
+    await h.core.handle({ type: 'decode', id: 4, kind: 'a3', request: REQ });
     expect(h.of('error')).toEqual([
       { type: 'error', id: 4, message: 'Device is lost — WebAssembly device lost: switched to cpu; the models were reloaded. Please retry.' },
     ]);
     expect(h.of('fault').length).toBe(1);
-    await h.core.handle({ type: 'decode', id: 5, kind: 'a3', request: {} });
+    await h.core.handle({ type: 'decode', id: 5, kind: 'a3', request: REQ });
     expect(h.of('decoded').map((e) => e.id)).toEqual([5]);
     expect(tf.getBackend()).toBe('cpu');
   }, 60_000);
@@ -264,11 +269,11 @@ describe('WorkerCore: a fault with no run going (Node: wasm -> cpu)', () => {
     for (const e of unloaded) expect(e.message).toMatch(new RegExp(`^the ${e.kind} model could not be reloaded on cpu after the fault \\(.+\\): it is not loaded, load it again$`));
     expect(h.of('fault').map((e) => e.message)).toEqual(['WebAssembly ran out of memory (simulated): switched to cpu; a3 and base could not be reloaded (load again).']);
     expect(tf.memory().numTensors).toBeLessThan(before); // the old models are freed, nothing half-built is left
-    await h.core.handle({ type: 'decode', id: 4, kind: 'a3', request: {} });
+    await h.core.handle({ type: 'decode', id: 4, kind: 'a3', request: REQ });
     expect(h.of('error').at(-1)).toEqual({ type: 'error', id: 4, message: 'the a3 model is not loaded yet' });
     Object.assign(served, files);
     await h.core.handle({ type: 'load', id: 5, kind: 'a3', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
-    await h.core.handle({ type: 'decode', id: 6, kind: 'a3', request: {} });
+    await h.core.handle({ type: 'decode', id: 6, kind: 'a3', request: REQ });
     expect(h.of('decoded').map((e) => e.id)).toEqual([6]);
     await h.core.handle({ type: 'load', id: 7, kind: 'base', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
     expect(tf.memory().numTensors).toBe(before);

@@ -1,14 +1,18 @@
 /**
  * The worker's command handling in Node (cpu backend): load, inspect,
  * fine-tune with pause/step/resume/stop, checkpoints, export/import, and
- * clear errors for bad input. The decoding engine is injected and tested on its own.
+ * clear errors for bad input. The decoding engine is injected (tested on its own in test/a3/decode).
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PRESETS } from '@/lib/a3/config';
+import { EXPORT_FILES } from '@/lib/a3/model-files';
 import { decodeSafetensors } from '@/lib/a3/safetensors';
 import { defaultCurriculum } from '@/lib/train/curriculum';
 import { TEXT, fixtureFiles, harness } from '../helpers/worker-harness';
+import type { DecodeRequest } from '@/lib/a3/decode/request';
+
+const REQ: DecodeRequest = { text: 'the quick [____] fox', strategy: 'dynamic', perStep: 2 };
 import { useCpu } from '../helpers/tf';
 
 describe('WorkerCore', () => {
@@ -24,8 +28,11 @@ describe('WorkerCore', () => {
     expect(of('ready')[0].backend).toBe('cpu');
     await core.handle({ type: 'load', id: 2, kind: 'a3', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
     expect(of('loaded')[0].model.config.maxLen).toBe(32);
-    await core.handle({ type: 'decode', id: 3, kind: 'a3', request: { hello: 1 } });
-    expect(of('decoded')[0].trace).toEqual({ echo: { hello: 1 }, vocab: of('loaded')[0].model.vocabSize });
+    await core.handle({ type: 'decode', id: 3, kind: 'a3', request: REQ });
+    // The engine got the request and the loaded tokenizer; its DecodeResult came back whole.
+    const [decoded] = of('decoded');
+    expect(decoded.result.text).toBe(`${REQ.text} | vocab ${of('loaded')[0].model.vocabSize}`);
+    expect(decoded.result.trace.steps.length).toBe(2); // the fake commits k = 2 of 4 open positions per step
     await core.handle({ type: 'inspect', id: 4, text: 'the fox', groupIds: undefined });
     const snap = of('inspected')[0].snapshot;
     expect(snap.weights.length).toBe(PRESETS.tiny.nLayers);
@@ -36,7 +43,7 @@ describe('WorkerCore', () => {
   it('reports bad input as errors and keeps the loaded model', async () => {
     const { core, of } = harness(files);
     await core.handle({ type: 'init', id: 1, backend: 'cpu' });
-    await core.handle({ type: 'decode', id: 2, kind: 'a3', request: {} });
+    await core.handle({ type: 'decode', id: 2, kind: 'a3', request: REQ });
     expect(of('error')[0].message).toMatch(/not loaded/);
     await core.handle({ type: 'load', id: 3, kind: 'a3', baseUrl: '/w/', tokenizerUrl: '/w/tokenizer.json' });
     const broken = { ...files, 'manifest.json': '{"format": "nope"}' };
@@ -81,7 +88,8 @@ describe('WorkerCore', () => {
     expect(list.length).toBeGreaterThan(0);
     await core.handle({ type: 'export', id: 4 });
     const exported = of('exported')[0].files;
-    expect(Object.keys(exported).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json']);
+    expect(Object.keys(exported).sort()).toEqual([...EXPORT_FILES].sort());
+    expect([...EXPORT_FILES].sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json']);
     expect(decodeSafetensors(exported['model.safetensors'] as ArrayBuffer).tensors.has('model.layers.0.self_attn.q_proj.weight')).toBe(true);
     await core.handle({ type: 'import', id: 5, files: exported });
     expect(of('loaded').length).toBe(2);

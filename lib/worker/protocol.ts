@@ -1,23 +1,29 @@
 /**
- * Typed commands (page -> worker) and events (worker -> page). The worker
- * owns the model and every tfjs call; the page only sends intents and renders
- * what comes back. Every command that expects an answer carries an `id`, and
- * its answer (or an `error`) carries the same id.
+ * Typed commands (page -> worker) and events (worker -> page), tf-free so the page imports it. The worker
+ * owns the models and every tfjs call; the page only sends intents and renders what comes back.
+ *
+ * A command with an `id` is a request: ANSWER names the event that settles it (or an `error` with the same
+ * id), so `WorkerClient.request` resolves with exactly that event's type. A command without an id (pause,
+ * resume, step, stop, simulate-fault) is a signal: it must reach a run in progress at once and gets no answer.
  */
-import type { BackendName } from '../a3/backend';
+import type { BackendName } from '../a3/backend-names';
 import type { ModelConfig } from '../a3/config';
-import type { FaultKind } from './fallback';
-import type { CheckpointSummary } from './storage';
-import type { Curriculum } from './curriculum';
-import type { TrainEvent } from './trainer';
+import type { DecodeRequest, DecodeResult } from '../a3/decode/request';
+import type { ModelKind } from '../a3/decode/strategies';
+import type { Curriculum } from '../train/curriculum';
+import type { CheckpointSummary } from '../train/storage';
+import type { TrainEvent } from '../train/trainer';
 
-export type ModelKind = 'a3' | 'mdlm' | 'base';
+export type { ModelKind };
+
+/** What goes wrong with a device that the worker recovers from (recovery.ts). */
+export type FaultKind = 'device-lost' | 'oom';
 
 export type WorkerCommand =
   /** `faults`: accept `simulate-fault` (the page sets it only with ?faults=1, for tests). */
   | { type: 'init'; id: number; backend: BackendName | 'auto'; faults?: boolean }
   | { type: 'load'; id: number; kind: ModelKind; baseUrl: string; tokenizerUrl: string }
-  | { type: 'decode'; id: number; kind: ModelKind; request: unknown }
+  | { type: 'decode'; id: number; kind: ModelKind; request: DecodeRequest }
   | { type: 'inspect'; id: number; text: string; groupIds?: number[] }
   | { type: 'train'; id: number; text: string; plan: Curriculum; batch: number; seed: number; resumeKey?: string }
   | { type: 'pause' }
@@ -55,7 +61,7 @@ export type WorkerEvent =
   | { type: 'ready'; id: number; backend: BackendName; reason: string }
   | { type: 'load-progress'; id: number; loadedBytes: number }
   | { type: 'loaded'; id: number; model: LoadedModel }
-  | { type: 'decoded'; id: number; trace: unknown }
+  | { type: 'decoded'; id: number; result: DecodeResult }
   | { type: 'inspected'; id: number; snapshot: AttentionSnapshot }
   | { type: 'train-event'; id: number; event: TrainEvent }
   | { type: 'train-state'; state: 'running' | 'paused' | 'idle' }
@@ -72,7 +78,37 @@ export type WorkerEvent =
   | { type: 'memory'; numTensors: number; numBytes: number }
   | { type: 'error'; id?: number; message: string };
 
+/** A command that expects an answer, and one that does not. */
+export type RequestCommand = Extract<WorkerCommand, { id: number }>;
+export type SignalCommand = Exclude<WorkerCommand, { id: number }>;
+export type RequestType = RequestCommand['type'];
+
+/** Which event answers each request (besides an `error` with its id). A training run answers when it ends. */
+export const ANSWER = {
+  init: 'ready',
+  load: 'loaded',
+  decode: 'decoded',
+  inspect: 'inspected',
+  train: 'done',
+  checkpoints: 'checkpoints',
+  restore: 'loaded',
+  'delete-checkpoint': 'checkpoints',
+  export: 'exported',
+  import: 'loaded',
+} as const satisfies Record<RequestType, WorkerEvent['type']>;
+
+/** The event that answers request type `T`. */
+export type AnswerTo<T extends RequestType> = Extract<WorkerEvent, { type: (typeof ANSWER)[T] }>;
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A request as the page writes it (the client numbers it); `type` is where the compiler reads T from. */
+export type RequestBody<T extends RequestType = RequestType> = DistributiveOmit<Extract<RequestCommand, { type: T }>, 'id'> & { type: T };
+
 /** Structural check of a message received from the other side (postMessage carries anything). */
 export function isWorkerCommand(x: unknown): x is WorkerCommand {
   return typeof x === 'object' && x !== null && typeof (x as { type?: unknown }).type === 'string';
+}
+
+export function isSignal(cmd: WorkerCommand): cmd is SignalCommand {
+  return !('id' in cmd);
 }

@@ -1,0 +1,67 @@
+/**
+ * Runs a decode request: the text becomes an infill problem (gaps.ts syntax), the registry entry
+ * (strategies.ts) turns the request's knobs into its decoder's options, and the decoder named in DECODERS
+ * runs; `[__?__]` gaps get their lengths by likelihood first (auto-length.ts). One entry point for the
+ * worker, the scripts and the benchmarks; everything is validated before any tensor is made.
+ */
+import type { A3Model } from '../model';
+import type { Tokenizer } from '../tokenizer';
+import { chooseGapLengths } from './auto-length';
+import { decodeDiffusion } from './diffusion';
+import { decodeDynamic } from './dynamic';
+import { AUTO_LENGTHS, DEFAULT_GAP_LENGTH, hasGap } from './gaps';
+import { decodeGroupwise } from './groupwise';
+import { continuation, parseTemplate } from './infill';
+import type { DecodeRequest, DecodeResult } from './request';
+import type { DecodeProblem } from './session';
+import { decodeSpeculative } from './speculative';
+import { STRATEGY, STRATEGY_IDS, isStrategyId, resolveKnobs, strategySpec, type CommonOptions, type StrategyId } from './strategies';
+import type { DecodeTrace } from './trace';
+
+type OptionsOf<S extends StrategyId> = ReturnType<(typeof STRATEGY)[S]['options']>;
+type Decoder<O> = (model: A3Model, problem: DecodeProblem, options: O) => Promise<DecodeTrace>;
+
+/** The decoder of each registry entry. */
+const DECODERS: { [S in StrategyId]: Decoder<OptionsOf<S>> } = {
+  groupwise: decodeGroupwise,
+  dynamic: decodeDynamic,
+  speculative: decodeSpeculative,
+  diffusion: decodeDiffusion,
+};
+
+/** The request's decoder with its options bound: a function of the problem (auto-length decodes several). */
+function decoderFor(model: A3Model, request: DecodeRequest): (problem: DecodeProblem) => Promise<DecodeTrace> {
+  const id: unknown = request.strategy;
+  if (!isStrategyId(id)) throw new Error(`unknown strategy "${String(id)}": use ${STRATEGY_IDS.join(', ')}`);
+  const spec = strategySpec(id);
+  const common: CommonOptions = { seed: request.seed ?? 0, sampling: request.sampling, cached: request.cached ?? true };
+  const options = spec.options(resolveKnobs(spec, request), common);
+  // DECODERS and STRATEGY are keyed alike (the table's type says so), but the compiler cannot follow one
+  // runtime key across two records: `options` is exactly what DECODERS[id] takes.
+  const decode = DECODERS[id] as Decoder<unknown>;
+  return (problem) => decode(model, problem, options);
+}
+
+export async function runDecodeRequest(model: A3Model, tokenizer: Tokenizer, request: DecodeRequest): Promise<DecodeResult> {
+  if (typeof request?.text !== 'string') throw new Error('a decode request needs text');
+  const decodeWith = decoderFor(model, request);
+  const gapLength = request.gapLength ?? DEFAULT_GAP_LENGTH;
+  let problem = hasGap(request.text) ? parseTemplate(request.text, tokenizer, gapLength) : continuation(request.text, tokenizer, gapLength);
+  const autoSpans = problem.spans.flatMap((s, i) => (s.auto ? [i] : []));
+  let trace: DecodeTrace;
+  if (autoSpans.length > 0) {
+    const chosen = await chooseGapLengths(model, problem, autoSpans, request.autoLengths ?? [...AUTO_LENGTHS], decodeWith);
+    problem = chosen.problem;
+    trace = chosen.trace;
+  } else {
+    trace = await decodeWith(problem);
+  }
+  const labels = trace.tokens.map((t) => tokenizer.decodeToken(t));
+  return {
+    trace,
+    spans: problem.spans,
+    labels,
+    initialLabels: labels.map((l, i) => (trace.given[i] ? l : '')),
+    text: tokenizer.decode(trace.tokens),
+  };
+}
