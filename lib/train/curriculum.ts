@@ -177,6 +177,18 @@ export function jointCurriculum(stepsPerStage: number, lr = 1e-3, arWarmup = 0, 
 }
 
 /**
+ * Pretrain-then-adapt in one run, the paper's recipe at our scale: `arSteps`
+ * of the AR loss alone (more pretraining of the content stream), then the
+ * span-infill curriculum on the query stream. Its AR model is the state after
+ * the first stage; the comparison with `jointCurriculum` is at equal wall time.
+ */
+export function pretrainThenInfillCurriculum(stepsPerStage: number, lr = 1e-3, arSteps = 0, p = 0.5): Curriculum {
+  const stages = infillCurriculum(stepsPerStage, lr, p).stages;
+  if (arSteps > 0) stages.unshift(stage('0: AR pretraining', { kind: 'left-to-right' }, arSteps, lr, { objective: 'ar' }));
+  return { name: `AR pretraining (${arSteps} steps), then A3 + span infill (p=${p})`, groupingPer: 'batch', stages };
+}
+
+/**
  * The same curriculum with every stage's steps scaled so the whole run is
  * `totalSteps` (equal-token comparisons between variants); each stage keeps
  * at least one step, the last absorbs rounding.

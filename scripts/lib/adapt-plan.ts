@@ -17,6 +17,7 @@ import {
   infillAfterCurriculum,
   infillCurriculum,
   jointCurriculum,
+  pretrainThenInfillCurriculum,
   scaleCurriculum,
   stage3OnlyCurriculum,
   validateCurriculum,
@@ -25,7 +26,7 @@ import {
 import { a3Nll, a3NllTable, arNll, mdlmBound } from '@/lib/train/evaluate';
 import { groupingLabel } from '@/lib/a3/groups';
 
-export const VARIANTS = ['a3', 'ablation', 'mdlm', 'a3-infill', 'a3-then-infill', 'joint'] as const;
+export const VARIANTS = ['a3', 'ablation', 'mdlm', 'a3-infill', 'a3-then-infill', 'joint', 'pretrain-then-infill'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 export function parseVariant(v: string | undefined): Variant {
@@ -51,7 +52,7 @@ export interface PlanOptions {
   lr: number;
   /** Probability of a span-infill grouping in the mixed stages. */
   infillP: number;
-  /** Joint variant: steps of AR loss alone before the joint stages (use with a fresh init). */
+  /** Joint and pretrain-then-infill variants: steps of AR loss alone before the A3 stages. */
   arWarmup: number;
   /** Whole-run token budget (equal-token comparisons); the stages keep their proportions. */
   maxTokens?: number;
@@ -73,6 +74,8 @@ export function variantCurriculum(variant: Variant, o: PlanOptions): Curriculum 
             ? infillAfterCurriculum(o.stepsPerStage, o.lr, o.infillP)
             : variant === 'joint'
               ? jointCurriculum(o.stepsPerStage, o.lr, o.arWarmup, o.infillP)
+              : variant === 'pretrain-then-infill'
+                ? pretrainThenInfillCurriculum(o.stepsPerStage, o.lr, o.arWarmup, o.infillP)
               : // Diffusion: one stage, the same token budget; its grouping field is unused.
                 { name: 'MDLM baseline', groupingPer: 'batch', stages: [{ name: 'mdlm', steps: total, lr: o.lr, warmup: 50, grouping: { kind: 'left-to-right' } }] };
   if (o.maxTokens === undefined) return validateCurriculum(plan);
