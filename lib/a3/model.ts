@@ -394,10 +394,11 @@ function attendBatched(qRot: tf.Tensor4D, keys: tf.Tensor3D, valuesT: tf.Tensor3
 
 /**
  * Rows from which one-sequence attention runs one matmul per head instead of
- * the block-diagonal form (measured on wasm, base config: the per-head form is
- * slower below ~16 rows, where the extra ops cost more than the waste saves).
+ * the block-diagonal form. Measured on wasm, base config, 130-250 keys: below
+ * ~32 rows the per-head form's extra ops (its slices are strided copies) cost
+ * more than the waste saves; at 64-128 rows it takes about half the time.
  */
-const PER_HEAD_MIN_ROWS = 16;
+const PER_HEAD_MIN_ROWS = 32;
 
 /**
  * Attention for one sequence (decoding) as plain 2-D matmuls whose packed

@@ -25,20 +25,27 @@ export interface DiffusionOptions {
 }
 
 /**
- * How many positions each step unmasks: an even split of each block over its
- * steps, and never more steps than a block has positions (a step that unmasks
- * nothing would be a wasted forward).
+ * How many positions each step unmasks: the steps split evenly over the
+ * blocks, each block's steps split evenly over its positions. A block never
+ * gets more steps than it has positions (a step that unmasks nothing would be
+ * a wasted forward); steps it cannot use go to the next blocks with room, so
+ * min(steps, open) forwards run in all.
  */
 export function diffusionSchedule(open: number, steps: number, blockLength: number): number[][] {
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be an integer >= 1, got ${steps}`);
   if (!Number.isInteger(blockLength) || blockLength < 1) throw new Error(`block length must be an integer >= 1, got ${blockLength}`);
   const blocks = Math.ceil(open / blockLength);
   if (steps < blocks) throw new Error(`${steps} steps cannot cover ${blocks} blocks: use at least one step per block`);
-  return Array.from({ length: blocks }, (_, b) => {
-    const size = Math.min(blockLength, open - b * blockLength);
-    const blockSteps = Math.min(size, Math.floor(steps / blocks) + (b < steps % blocks ? 1 : 0));
-    return Array.from({ length: blockSteps }, (_, s) => Math.floor(size / blockSteps) + (s < size % blockSteps ? 1 : 0));
-  });
+  const sizes = Array.from({ length: blocks }, (_, b) => Math.min(blockLength, open - b * blockLength));
+  const shares = sizes.map((_, b) => Math.floor(steps / blocks) + (b < steps % blocks ? 1 : 0));
+  const blockSteps = sizes.map((size, b) => Math.min(size, shares[b]));
+  let spare = steps - blockSteps.reduce((a, n) => a + n, 0);
+  for (let b = 0; b < blocks && spare > 0; b++) {
+    const extra = Math.min(sizes[b] - blockSteps[b], spare);
+    blockSteps[b] += extra;
+    spare -= extra;
+  }
+  return sizes.map((size, b) => Array.from({ length: blockSteps[b] }, (_, s) => Math.floor(size / blockSteps[b]) + (s < size % blockSteps[b] ? 1 : 0)));
 }
 
 export async function decodeDiffusion(model: A3Model, problem: DecodeProblem, o: DiffusionOptions, onStep?: StepRecorder): Promise<DecodeTrace> {
