@@ -394,11 +394,11 @@ function attendBatched(qRot: tf.Tensor4D, keys: tf.Tensor3D, valuesT: tf.Tensor3
 
 /**
  * Rows from which one-sequence attention runs one matmul per head instead of
- * the block-diagonal form. Measured on wasm, base config, 130-250 keys: below
- * ~32 rows the per-head form's extra ops (its slices are strided copies) cost
- * more than the waste saves; at 64-128 rows it takes about half the time.
+ * the block-diagonal form. Measured on wasm, base config, 130-250 keys (best of
+ * 30 batches): at 8 rows per head costs 2.2x block-diagonal (its 4H extra
+ * slices are strided copies), at 16 the same, at 32 0.72x, at 64-128 0.55x.
  */
-const PER_HEAD_MIN_ROWS = 32;
+const PER_HEAD_MIN_ROWS = 24;
 
 /**
  * Attention for one sequence (decoding) as plain 2-D matmuls whose packed

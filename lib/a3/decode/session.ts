@@ -8,7 +8,9 @@
  *
  * Every strategy predicts through a session, so the rule about what a fill may
  * contain is applied here, once: special tokens are masked out of every
- * predicted row (see `FillRules`).
+ * predicted row (see `FillRules`). Three kinds of forward meet the cache and
+ * that rule here — two-stream (A3), bidirectional (the diffusion baseline) and
+ * causal (AR on the base model) — which is why this file runs past 250 lines.
  */
 import * as tf from '@tensorflow/tfjs';
 import { KVCache } from '../cache';
