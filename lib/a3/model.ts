@@ -395,8 +395,8 @@ function attendBatched(qRot: tf.Tensor4D, keys: tf.Tensor3D, valuesT: tf.Tensor3
 /**
  * Rows from which one-sequence attention runs one matmul per head instead of
  * the block-diagonal form. Measured on wasm, base config, 130-250 keys (best of
- * 30 batches): at 8 rows per head costs 2.2x block-diagonal (its 4H extra
- * slices are strided copies), at 16 the same, at 32 0.72x, at 64-128 0.55x.
+ * 30 batches), per-head time over block-diagonal time: 2.2 at 8 rows (its 4H
+ * extra slices are strided copies), 1.0 at 16, 0.72 at 32, 0.55 at 64-128.
  */
 const PER_HEAD_MIN_ROWS = 24;
 
