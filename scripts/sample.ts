@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sampleAR } from '@/lib/a3/decode/ar';
+import { decodeAR } from '@/lib/a3/decode/ar';
 import { SPECIAL_TOKENS } from '@/lib/a3/tokenizer';
 import { loadModel } from '@/lib/a3/weights';
 import { fileSource } from '@/lib/a3/weights-node';
@@ -26,11 +26,15 @@ const sampling = {
 };
 const length = Number(args.get('length') ?? 60);
 const seed = Number(args.get('seed') ?? 1);
-const continueText = (prompt: string) =>
-  tokenizer.decode(sampleAR(model, tokenizer.encode(prompt), length, sampling, seed, SPECIAL_TOKENS.eos), { skipSpecials: true });
+const continueText = async (prompt: string) => {
+  const p = tokenizer.encode(prompt);
+  const trace = await decodeAR(model, p, { length, sampling, seed, stopToken: SPECIAL_TOKENS.eos });
+  return tokenizer.decode(trace.tokens.slice(p.length), { skipSpecials: true });
+};
 
 if (args.has('fixed')) {
-  const samples = FIXED_PROMPTS.map((prompt) => ({ prompt, continuation: continueText(prompt) }));
+  const samples = [];
+  for (const prompt of FIXED_PROMPTS) samples.push({ prompt, continuation: await continueText(prompt) });
   for (const s of samples) console.log(`${s.prompt}|${s.continuation}\n`);
   mkdirSync(join(ROOT, 'results'), { recursive: true });
   const settings = `temperature ${sampling.temperature}, top-k ${sampling.topK}, top-p ${sampling.topP}, seed ${seed}, ${length} tokens`;
@@ -38,5 +42,5 @@ if (args.has('fixed')) {
 } else {
   const prompt = args.get('prompt');
   if (!prompt) throw new Error('give a prompt: npm run sample -- --prompt "Once upon a time"');
-  console.log(prompt + continueText(prompt));
+  console.log(prompt + (await continueText(prompt)));
 }

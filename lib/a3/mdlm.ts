@@ -18,23 +18,22 @@ export { MASK_TOKEN };
  * Logits at every position, attending to every position (no causal mask):
  * [B*T, V], or only at `rows` (flat indices into B*T) — a decoder needs the
  * open positions only, and the LM head is most of a small model's step.
+ * `head`: a precomputed headMatrix (a decoder makes it once per run).
  */
-export function bidirectionalLogits(model: A3Model, batch: number, tokens: Int32Array, rows?: number[]): tf.Tensor2D {
+export function bidirectionalLogits(model: A3Model, batch: number, tokens: Int32Array, rows?: number[], head?: tf.Tensor2D): tf.Tensor2D {
   const length = tokens.length / batch;
   const positions = new Int32Array(tokens.length);
   for (let i = 0; i < tokens.length; i++) positions[i] = i % length;
-  const out = forwardRows(
-    model,
-    {
-      batch,
-      content: { tokens, positions, gids: new Int32Array(tokens.length) },
-      query: { positions: new Int32Array(0), gids: new Int32Array(0) },
-    },
-    { contentOutput: true },
-  );
-  // `contentOutput: true` is what makes forwardRows return the content states.
-  const states = out.content!.reshape([tokens.length, model.config.dModel]);
-  return logitsFromStates(model, rows ? tf.gather(states, tf.tensor1d(rows, 'int32')) : states);
+  const input = {
+    batch,
+    content: { tokens, positions, gids: new Int32Array(tokens.length) },
+    query: { positions: new Int32Array(0), gids: new Int32Array(0) },
+  };
+  return tf.tidy(() => {
+    // contentOutput: true always returns the content states.
+    const states = forwardRows(model, input, { contentOutput: true }).content!.reshape([tokens.length, model.config.dModel]);
+    return logitsFromStates(model, rows ? tf.gather(states, tf.tensor1d(rows, 'int32')) : states, head);
+  });
 }
 
 export interface Corruption {

@@ -203,7 +203,7 @@ export function concatKV(a: LayerKV, b: LayerKV): LayerKV {
   return { k: tf.concat([a.k, b.k], 1), vT: tf.concat([a.vT, b.vT], 2) };
 }
 
-/** The first `count` keys. */
+/** The first `count` keys; the input tensors themselves when `count` covers them all (nothing new to own). */
 export function sliceKV(kv: LayerKV, count: number): LayerKV {
   return { k: sliceAxis(kv.k, 1, 0, count), vT: sliceAxis(kv.vT, 2, 0, count) };
 }
@@ -234,13 +234,14 @@ export interface RowsOptions {
   collectHidden?: boolean;
 }
 
-export interface RowsOutput {
-  content: tf.Tensor3D | null; // [B, Tc, d] last-layer states (before the final norm)
+// A type alias, not an interface, so that tf.tidy can return it (as LayerKV).
+export type RowsOutput = {
+  content: tf.Tensor3D | undefined; // [B, Tc, d] last-layer states (before the final norm); undefined unless asked for
   query: tf.Tensor3D; // [B, Tq, d]
   kv: LayerKV[]; // this call's content keys/values, per layer
   attention: tf.Tensor4D[]; // per layer, rows = [content | query], keys = [past | content]
   hidden: tf.Tensor3D[]; // per layer content states
-}
+};
 
 interface LayerContext {
   model: A3Model;
@@ -392,30 +393,59 @@ function attendBatched(qRot: tf.Tensor4D, keys: tf.Tensor3D, valuesT: tf.Tensor3
 }
 
 /**
- * Attention for one sequence (decoding) as two plain 2-D matmuls whose packed
+ * Rows from which one-sequence attention runs one matmul per head instead of
+ * the block-diagonal form. Measured on wasm, base config, 130-250 keys (best of
+ * 30 batches), per-head time over block-diagonal time: 2.2 at 8 rows (its 4H
+ * extra slices are strided copies), 1.0 at 16, 0.72 at 32, 0.55 at 64-128.
+ */
+const PER_HEAD_MIN_ROWS = 24;
+
+/**
+ * Attention for one sequence (decoding) as plain 2-D matmuls whose packed
  * operand is the small per-call one. On wasm a matmul packs its right operand
  * on every call (~70 us for a [d, Tk] key block) and small batched matmuls run
  * far below the plain rate (ENVIRONMENT.md), so both products are written with
- * the cached keys/values on the left and a block-diagonal query/probability
- * matrix on the right: H times the multiply-adds, but the zero blocks add exact
- * zeros, so the result is the per-head attention.
- *   scoresT [Tk, H·R] = keys [Tk, d] · Qblocks [d, H·R],  Qblocks[(h', j), (h, r)] = q[r, h, j] if h' = h
- *   outT    [d, H·R]  = valuesT [d, Tk] · probsT [Tk, H·R], then keep the h' = h blocks
+ * the cached keys/values on the left. Two layouts of the right operand:
+ * - few rows (group-wise, AR): one block-diagonal query/probability matrix for
+ *   all heads, two matmuls per layer. H times the multiply-adds, but the zero
+ *   blocks add exact zeros, so the result is the per-head attention; with a
+ *   handful of rows the op count, not the arithmetic, is the cost.
+ *     scoresT [Tk, H·R] = keys [Tk, d] · Qblocks [d, H·R],  Qblocks[(h', j), (h, r)] = q[r, h, j] if h' = h
+ *     outT    [d, H·R]  = valuesT [d, Tk] · probsT [Tk, H·R], then keep the h' = h blocks
+ * - many rows (dynamic decoding predicts every open position each step): the
+ *   H-fold waste grows with the rows and dominates, so one matmul per head on
+ *   that head's slices: 2H small matmuls, no wasted multiply-adds.
  */
 function attendOneSequence(qRot: tf.Tensor4D, keys: tf.Tensor3D, valuesT: tf.Tensor3D, masks: AttentionMasks): Attended {
   const [, rows, H, hd] = qRot.shape;
   const d = H * hd;
   const tk = keys.shape[1];
-  const sameHead = masks.sameHead!; // 1 where h' = h
-  const qT = tf.transpose(qRot.reshape([rows, H, hd]), [1, 2, 0]).reshape([H, hd, 1, rows]); // [h', j, 1, r]
-  const qBlocks = tf.mul(qT, sameHead).reshape([d, H * rows]) as tf.Tensor2D;
-  const scoresT = linear2d(keys.reshape([tk, d]) as tf.Tensor2D, qBlocks); // [Tk, H*R]
+  const perHead = rows >= PER_HEAD_MIN_ROWS;
+  const keys2 = keys.reshape([tk, d]) as tf.Tensor2D;
+  const values2 = valuesT.reshape([d, tk]) as tf.Tensor2D;
+  const heads = Array.from({ length: H }, (_, h) => h);
+  // scoresT [Tk, H·R], columns (h, r).
+  let scoresT: tf.Tensor2D;
+  const sameHead = masks.sameHead!; // built for every one-sequence call (rowContext, batch 1)
+  if (perHead) {
+    const qT = tf.transpose(qRot.reshape([rows, d])) as tf.Tensor2D; // [d, R], rows (h, j)
+    scoresT = tf.concat(heads.map((h) => linear2d(sliceAxis(keys2, 1, h * hd, hd), sliceAxis(qT, 0, h * hd, hd))), 1) as tf.Tensor2D;
+  } else {
+    const qT = tf.transpose(qRot.reshape([rows, H, hd]), [1, 2, 0]).reshape([H, hd, 1, rows]); // [h', j, 1, r]
+    const qBlocks = tf.mul(qT, sameHead).reshape([d, H * rows]) as tf.Tensor2D;
+    scoresT = linear2d(keys2, qBlocks);
+  }
   const scores = tf.transpose(scoresT).reshape([1, H, rows, tk]) as tf.Tensor4D;
   const probs = attentionProbs(scores, hd, masks); // [1, H, R, Tk]
   const probsT = tf.transpose(probs.reshape([H * rows, tk])) as tf.Tensor2D; // [Tk, H*R]
-  const outT = linear2d(valuesT.reshape([d, tk]) as tf.Tensor2D, probsT); // [d, H*R]: rows (h', j), columns (h, r)
-  const perHead = tf.sum(tf.mul(outT.reshape([H, hd, H, rows]), sameHead), 2); // [H, hd, R]
-  const merged = tf.transpose(perHead.reshape([d, rows])).reshape([1, rows, d]) as tf.Tensor3D;
+  let out: tf.Tensor2D; // [d, R], rows (h, j)
+  if (perHead) {
+    out = tf.concat(heads.map((h) => linear2d(sliceAxis(values2, 0, h * hd, hd), sliceAxis(probsT, 1, h * rows, rows))), 0) as tf.Tensor2D;
+  } else {
+    const outT = linear2d(values2, probsT); // [d, H*R]: rows (h', j), columns (h, r)
+    out = tf.sum(tf.mul(outT.reshape([H, hd, H, rows]), sameHead), 2).reshape([d, rows]) as tf.Tensor2D; // keep h' = h
+  }
+  const merged = tf.transpose(out).reshape([1, rows, d]) as tf.Tensor3D;
   return { merged, probs };
 }
 
@@ -458,11 +488,16 @@ function block(lp: LayerParams, x: tf.Tensor3D, ctx: LayerContext, past: LayerKV
 }
 
 /**
- * Run content rows, query rows and cached keys through every layer.
- * The caller owns the result (call it inside tf.tidy or dispose it).
+ * Run content rows, query rows and cached keys through every layer. Returns
+ * only the tensors of RowsOutput (the caller owns them); every intermediate is
+ * disposed here, so a call outside tf.tidy leaves nothing else behind.
  */
 export function forwardRows(model: A3Model, input: RowsInput, options: RowsOptions = {}): RowsOutput {
-  const { tc, tq, tp } = checkRows(model, input);
+  const sizes = checkRows(model, input);
+  return tf.tidy(() => forwardRowsUntidied(model, input, options, sizes));
+}
+
+function forwardRowsUntidied(model: A3Model, input: RowsInput, options: RowsOptions, { tc, tq, tp }: { tc: number; tq: number; tp: number }): RowsOutput {
   const { batch } = input;
   const d = model.config.dModel;
   const ctx = rowContext(model, input, tc, tq, tp);
@@ -491,7 +526,7 @@ export function forwardRows(model: A3Model, input: RowsInput, options: RowsOptio
     if (options.collectHidden) hidden.push(sliceAxis(x, 1, 0, tc));
   });
   return {
-    content: firstRow === 0 ? sliceAxis(x, 1, 0, tc) : null,
+    content: firstRow === 0 ? sliceAxis(x, 1, 0, tc) : undefined,
     query: sliceAxis(x, 1, tc - firstRow, tq),
     kv,
     attention,
@@ -512,16 +547,22 @@ export interface SequenceBatch {
   pad?: Uint8Array;
 }
 
-/** The LM head as [d, V]; tied models transpose the embedding (a decoder computes this once per run). */
+/**
+ * The LM head as [d, V]: an untied model's own lmHead variable (do not dispose
+ * it), or for tied models a new transpose of the embedding that the caller owns
+ * (a decoder computes it once per run).
+ */
 export function headMatrix(model: A3Model): tf.Tensor2D {
   return model.lmHead ?? (tf.transpose(model.embed) as tf.Tensor2D);
 }
 
 /** Final norm and LM head: states [..., d] -> logits [N, V]. `head` = a precomputed headMatrix. */
 export function logitsFromStates(model: A3Model, states: tf.Tensor, head?: tf.Tensor2D): tf.Tensor2D {
-  const d = model.config.dModel;
-  const normed = rmsNorm(states.reshape([-1, d]), model.finalNorm, model.config.normEps) as tf.Tensor2D;
-  return linear(normed, head ?? headMatrix(model)) as tf.Tensor2D;
+  return tf.tidy(() => {
+    const d = model.config.dModel;
+    const normed = rmsNorm(states.reshape([-1, d]), model.finalNorm, model.config.normEps) as tf.Tensor2D;
+    return linear(normed, head ?? headMatrix(model)) as tf.Tensor2D;
+  });
 }
 
 function positionsFor(batch: number, length: number): Int32Array {
@@ -552,19 +593,23 @@ export function twoStreamRows(seq: SequenceBatch): RowsInput {
   };
 }
 
-export interface ForwardResult {
+// A type alias so that tf.tidy can return it. The caller owns these tensors and nothing else.
+export type ForwardResult = {
   logits: tf.Tensor2D; // [B*T, V]
   attention: tf.Tensor4D[]; // per layer [B, H, 2T, T]: rows 0..T-1 content, T..2T-1 query
   hidden: tf.Tensor3D[]; // per layer content states [B, T, d]
-}
+};
 
 /**
  * A3 forward: logits at every position from the query stream, i.e.
  * p(x_i | x_{G<k}) for i in G_k (no shift: position i predicts token i).
  */
 export function forward(model: A3Model, seq: SequenceBatch, options: Omit<RowsOptions, 'contentOutput'> = {}): ForwardResult {
-  const out = forwardRows(model, twoStreamRows(seq), options);
-  return { logits: logitsFromStates(model, out.query), attention: out.attention, hidden: out.hidden };
+  const rows = twoStreamRows(seq);
+  return tf.tidy(() => {
+    const out = forwardRows(model, rows, options);
+    return { logits: logitsFromStates(model, out.query), attention: out.attention, hidden: out.hidden };
+  });
 }
 
 /**
@@ -574,14 +619,14 @@ export function forward(model: A3Model, seq: SequenceBatch, options: Omit<RowsOp
 export function arForward(model: A3Model, seq: Omit<SequenceBatch, 'groupIds'>, options: { collectHidden?: boolean } = {}): ForwardResult {
   const length = sequenceLength({ ...seq, groupIds: seq.tokens });
   const positions = positionsFor(seq.batch, length);
-  const out = forwardRows(
-    model,
-    {
-      batch: seq.batch,
-      content: { tokens: seq.tokens, positions, gids: positions, pad: seq.pad },
-      query: { positions: new Int32Array(0), gids: new Int32Array(0) },
-    },
-    { contentOutput: true, collectHidden: options.collectHidden },
-  );
-  return { logits: logitsFromStates(model, out.content!), attention: [], hidden: out.hidden };
+  const rows: RowsInput = {
+    batch: seq.batch,
+    content: { tokens: seq.tokens, positions, gids: positions, pad: seq.pad },
+    query: { positions: new Int32Array(0), gids: new Int32Array(0) },
+  };
+  return tf.tidy(() => {
+    const out = forwardRows(model, rows, { contentOutput: true, collectHidden: options.collectHidden });
+    // contentOutput: true always returns the content states.
+    return { logits: logitsFromStates(model, out.content!), attention: [], hidden: out.hidden };
+  });
 }

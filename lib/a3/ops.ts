@@ -35,8 +35,7 @@ export const linear2d = tf.customGrad((...args: GradArgs) => {
 export function linear(x: tf.Tensor, w: tf.Tensor2D): tf.Tensor {
   const k = x.shape[x.shape.length - 1];
   const lead = x.shape.slice(0, -1);
-  const y = linear2d(x.reshape([-1, k]) as tf.Tensor2D, w); // [prod(lead), n]
-  return y.reshape([...lead, w.shape[1]]);
+  return tf.tidy(() => linear2d(x.reshape([-1, k]) as tf.Tensor2D, w).reshape([...lead, w.shape[1]])); // via [prod(lead), n]
 }
 
 /** a [b, m, k] · c [b, k, n] -> [b, m, n], gradients via explicit transposes. */
@@ -55,13 +54,15 @@ export const batchMatMul = tf.customGrad((...args: GradArgs) => {
 
 /** RMSNorm over the last axis: x / rms(x) * weight. */
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tensor {
-  const meanSquare = tf.mean(tf.square(x), -1, true);
-  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight);
+  return tf.tidy(() => {
+    const meanSquare = tf.mean(tf.square(x), -1, true);
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight);
+  });
 }
 
 /** SwiGLU activation: silu(gate) * up. */
 export function swiglu(gate: tf.Tensor, up: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.mul(gate, tf.sigmoid(gate)), up);
+  return tf.tidy(() => tf.mul(tf.mul(gate, tf.sigmoid(gate)), up));
 }
 
 /** RoPE tables [maxLen, headDim], halves duplicated as in the LLaMA rotate-half form. */
@@ -89,9 +90,11 @@ export function ropeTables(maxLen: number, headDim: number, base: number): { cos
  * rotate_half(x) = concat(-x2, x1), x1/x2 the two halves of the head dim.
  */
 export function applyRope(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor4D {
-  const [x1, x2] = tf.split(x, 2, 3);
-  const rotated = tf.concat([tf.neg(x2), x1], 3);
-  return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as tf.Tensor4D;
+  return tf.tidy(() => {
+    const [x1, x2] = tf.split(x, 2, 3);
+    const rotated = tf.concat([tf.neg(x2), x1], 3);
+    return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as tf.Tensor4D;
+  });
 }
 
 /**

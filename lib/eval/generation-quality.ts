@@ -13,7 +13,7 @@
  * Pure TypeScript + tfjs: no Node I/O, so the page or a worker could run it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { sampleAR } from '../a3/decode/ar';
+import { decodeAR } from '../a3/decode/ar';
 import { decodeDiffusion } from '../a3/decode/diffusion';
 import { decodeDynamic } from '../a3/decode/dynamic';
 import { decodeGroupwise } from '../a3/decode/groupwise';
@@ -187,7 +187,7 @@ export async function generateContinuation(d: GenDecoder, models: GenerationMode
   if (!model) throw new Error(`decoder "${d.name}" needs the ${d.model} model`);
   if (prompt.length === 0) throw new Error('the prompt is empty: give at least one token (e.g. <eos>, the document separator)');
   // No stop token: every configuration emits exactly `length` tokens, so gen-PPL compares like with like.
-  if (d.family === 'ar') return { tokens: sampleAR(model, prompt, length, sampling, seed), nfe: length };
+  if (d.family === 'ar') return { tokens: (await decodeAR(model, prompt, { length, sampling, seed })).tokens.slice(prompt.length), nfe: length };
   const problem = continuationProblem(prompt, length);
   const trace =
     d.family === 'a3-groupwise'

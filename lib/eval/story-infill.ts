@@ -9,7 +9,7 @@
  * (the pre-tokenizer splits before a space, so this matches encoding the whole
  * text up to the boundaries), which keeps the gap on token edges.
  */
-import { sampleAR } from '../a3/decode/ar';
+import { decodeAR } from '../a3/decode/ar';
 import { decodeDiffusion } from '../a3/decode/diffusion';
 import { decodeDynamic } from '../a3/decode/dynamic';
 import { decodeGroupwise } from '../a3/decode/groupwise';
@@ -101,7 +101,7 @@ export async function infillStory(window: StoryWindow, tokenizer: Tokenizer, dec
   let nfe: number;
   if (decoder.kind === 'ar') {
     // The AR model sees the prefix only; no stop token: exactly gapLength tokens.
-    gapTokens = sampleAR(model, setup.prefix, setup.gapLength, sampling, seed);
+    gapTokens = (await decodeAR(model, setup.prefix, { length: setup.gapLength, sampling, seed })).tokens.slice(setup.prefix.length);
     nfe = setup.gapLength;
   } else {
     // The decoders return a promise (async reads, for WebGPU); `await` also accepts a plain trace.

@@ -151,7 +151,7 @@ export async function runGenerationEval(opts: GenerationEvalOptions): Promise<Ge
       distinct: 'distinct-n = |unique n-grams| / |n-grams| over the generated token ids of all samples of a row (n-grams never cross samples); sampleDistinct = the same per sample, averaged',
       forwards: 'aggregate.meanNfe = model forwards per sample as counted by the decoder (speculative: draft + verify forwards, data-dependent); plannedForwards = what the configuration fixes (null for speculative)',
       tokensPerSec: 'generated tokens / decoding seconds (scoring excluded), summed over samples; same backend, same process, one row after another',
-      ar: 'AR = sampleAR on the base model with its KV cache (one content row per forward), like the A3 decoders',
+      ar: 'AR = decodeAR on the base model with its KV cache (one content row per forward), like the A3 decoders',
       reference: 'the held-out text itself scored the same way: prompted = the true next L tokens of each window; unconditional = the first L tokens of each window after <eos>',
     },
     sampling: { ...GENERATION_SAMPLING, note: 'temperature 1, no top-k/top-p: each model\'s own joint, the setting of MDLM\'s gen PPL; sample i uses seed (seed + i) for prompted and (seed + 100000 + i) for unconditional, the same for every decoder' },

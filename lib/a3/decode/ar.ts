@@ -1,71 +1,58 @@
 /**
  * Plain left-to-right sampling from the base model's causal content stream
- * (the model before A3 adaptation; its query stream is untrained).
+ * (the model before A3 adaptation; its query stream is untrained), through a
+ * causal DecodeSession: every position is its own group (group id = position).
  *
  * Cached by default: the causal stream is the A3 content stream with
  * gid = position, so the same KV cache holds: each step runs one content row
  * (the token just sampled) against the cached keys. Once the sequence fills
- * the context, the window slides and every position moves, so those steps
- * recompute the window (the uncached path, also the reference in tests).
+ * the context, the window slides (see DecodeSession.predictNext).
  */
-import * as tf from '@tensorflow/tfjs';
-import { KVCache } from '../cache';
-import { arForward, forwardRows, headMatrix, logitsFromStates, type A3Model } from '../model';
+import type { A3Model } from '../model';
+import { MASK_TOKEN } from '../mdlm';
 import { makeRng } from '../random';
 import { sampleToken, validateSampling, type SamplingOptions } from './sampling';
+import { DecodeSession } from './session';
+import { finishTrace, stepRecord, type StepRecorder } from './record';
+import type { DecodeTrace } from './trace';
 
-export function sampleAR(model: A3Model, prompt: number[], length: number, sampling: SamplingOptions, seed: number, stopToken?: number, cached = true): number[] {
+export interface AROptions {
+  /** Tokens to generate (fewer if the stop token comes first). */
+  length: number;
+  sampling?: SamplingOptions;
+  seed?: number;
+  /** A token that ends the decode once sampled (kept in the trace); the one special token AR may emit. */
+  stopToken?: number;
+  cached?: boolean;
+  /** Candidates kept per step in the trace. */
+  topK?: number;
+}
+
+export async function decodeAR(model: A3Model, prompt: ArrayLike<number>, o: AROptions, onStep?: StepRecorder): Promise<DecodeTrace> {
   if (prompt.length === 0) throw new Error('the prompt is empty: give at least one token');
-  if (!Number.isInteger(length) || length < 1) throw new Error(`length must be an integer >= 1, got ${length}`);
+  if (!Number.isInteger(o.length) || o.length < 1) throw new Error(`length must be an integer >= 1, got ${o.length}`);
+  const sampling = o.sampling ?? {};
   validateSampling(sampling);
-  const rng = makeRng(seed);
-  const seq = [...prompt];
-  const max = model.config.maxLen;
-  const cache = cached ? new KVCache() : null;
-  // Tied models transpose the embedding for the head: once per run, not once per token.
-  const head = headMatrix(model);
+  const problem = {
+    tokens: [...Array.from(prompt), ...new Array<number>(o.length).fill(MASK_TOKEN)],
+    given: Array.from({ length: prompt.length + o.length }, (_, i) => i < prompt.length),
+  };
+  const session = new DecodeSession(model, problem, o.cached ?? true, { causal: true, allowSpecial: sampling.allowSpecial, stopToken: o.stopToken });
+  const start = performance.now();
   try {
-    for (let i = 0; i < length; i++) {
-      const last = cache && seq.length <= max ? nextLogitsCached(model, cache, seq, head) : nextLogitsWindow(model, seq.slice(-max));
-      const { token } = sampleToken(last, sampling, rng);
-      seq.push(token);
-      if (token === stopToken) break;
+    const rng = makeRng(o.seed ?? 0);
+    const steps = [];
+    for (let pos = prompt.length; pos < problem.tokens.length; pos++) {
+      const t0 = performance.now();
+      const pick = { pos, ...sampleToken(await session.predictNext(), sampling, rng, o.topK ?? 5) };
+      session.commit(pos, pick.token, pos);
+      const step = stepRecord(pos, [pick], [pick], session.cached, t0);
+      steps.push(step);
+      onStep?.(step);
+      if (pick.token === o.stopToken) break;
     }
+    return finishTrace('AR (base model)', session, steps, start);
   } finally {
-    cache?.dispose();
-    if (head !== model.lmHead) head.dispose();
+    session.dispose();
   }
-  return seq.slice(prompt.length);
-}
-
-/** Next-token logits from the whole window (no cache). */
-function nextLogitsWindow(model: A3Model, window: number[]): Float32Array {
-  const lastT = tf.tidy(() => arForward(model, { batch: 1, tokens: Int32Array.from(window) }).logits.slice([window.length - 1, 0], [1, -1]));
-  const last = lastT.dataSync() as Float32Array;
-  lastT.dispose();
-  return last;
-}
-
-/** Next-token logits running only the positions the cache lacks (all of them on the first call). */
-function nextLogitsCached(model: A3Model, cache: KVCache, seq: number[], head: tf.Tensor2D): Float32Array {
-  const positions = Int32Array.from({ length: seq.length - cache.size }, (_, i) => cache.size + i);
-  const past = cache.past();
-  const result = tf.tidy(() => {
-    const out = forwardRows(
-      model,
-      {
-        batch: 1,
-        content: { tokens: Int32Array.from(positions, (p) => seq[p]), positions, gids: positions },
-        query: { positions: new Int32Array(0), gids: new Int32Array(0) },
-        past,
-      },
-      { contentOutput: true },
-    );
-    const states = out.content!.slice([0, positions.length - 1, 0], [1, 1, -1]);
-    return { logits: logitsFromStates(model, states, head), kv: out.kv };
-  });
-  cache.append(result.kv, positions);
-  const last = result.logits.dataSync() as Float32Array;
-  result.logits.dispose();
-  return last;
 }

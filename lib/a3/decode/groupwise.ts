@@ -24,8 +24,9 @@ export interface GroupwiseOptions {
 
 export async function decodeGroupwise(model: A3Model, problem: DecodeProblem, o: GroupwiseOptions, onStep?: StepRecorder): Promise<DecodeTrace> {
   if (!Number.isInteger(o.groupSize) || o.groupSize < 1) throw new Error(`group size s must be an integer >= 1, got ${o.groupSize}`);
-  validateSampling(o.sampling ?? {});
-  const session = new DecodeSession(model, problem, o.cached ?? true);
+  const sampling = o.sampling ?? {};
+  validateSampling(sampling);
+  const session = new DecodeSession(model, problem, o.cached ?? true, { allowSpecial: sampling.allowSpecial });
   const start = performance.now();
   try {
     const rng = makeRng(o.seed ?? 0);
@@ -36,13 +37,13 @@ export async function decodeGroupwise(model: A3Model, problem: DecodeProblem, o:
       if (k === 0) continue;
       const t0 = performance.now();
       const rows = await session.predict(targets, k);
-      const picks = targets.map((pos, r) => ({ pos, ...sampleToken(rows[r], o.sampling ?? {}, rng, o.topK ?? 5) }));
+      const picks = targets.map((pos, r) => ({ pos, ...sampleToken(rows[r], sampling, rng, o.topK ?? 5) }));
       for (const p of picks) session.commit(p.pos, p.token, k);
       const step = stepRecord(k, picks, picks, session.cached, t0);
       steps.push(step);
       onStep?.(step);
     }
-    return finishTrace(`group-wise s=${o.groupSize}`, problem, session, steps, start);
+    return finishTrace(`group-wise s=${o.groupSize}`, session, steps, start);
   } finally {
     session.dispose();
   }

@@ -1,6 +1,8 @@
 /**
  * The one sampling module: greedy, temperature, top-k, top-p, seeded. Works on
  * a host-side logits row; also reports the model's probability and entropy.
+ * Which tokens a fill may contain is decided before any of this, once, by the
+ * decode session (special tokens are masked out of every predicted row).
  */
 import type { Rng } from '../random';
 
@@ -9,12 +11,19 @@ export interface SamplingOptions {
   temperature?: number;
   topK?: number;
   topP?: number;
+  /**
+   * Let special tokens (<pad>, <bos>, <eos>, <mask>) be sampled. Off by default:
+   * the decode session masks them out of every predicted row, for every
+   * strategy. Only for toy vocabularies whose ids 0-3 are ordinary tokens.
+   */
+  allowSpecial?: boolean;
 }
 
 export function validateSampling(o: SamplingOptions): void {
   if (o.temperature !== undefined && !(o.temperature >= 0)) throw new Error(`temperature must be >= 0, got ${o.temperature}`);
   if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 1)) throw new Error(`top-k must be an integer >= 1, got ${o.topK}`);
   if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) throw new Error(`top-p must be in (0, 1], got ${o.topP}`);
+  if (o.allowSpecial !== undefined && typeof o.allowSpecial !== 'boolean') throw new Error(`allowSpecial must be true or false, got ${String(o.allowSpecial)}`);
 }
 
 export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Array {

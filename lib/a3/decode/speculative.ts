@@ -7,7 +7,8 @@
  * min(1, p_i(x)/q_i(x)); at the first rejection, resample from
  * norm(max(0, p_i − q_i)) and start a new round. The output is distributed
  * exactly as the model's joint for that order (singleton groups), while each
- * round commits between 1 and D tokens for two forwards.
+ * round commits between 1 and D tokens for two forwards. Each draft step
+ * records its drafts and what verification made of them (DecodeStep.drafted).
  */
 import type { OpenOrder } from '../groups';
 import { infillPlan, toGroups } from '../groups';
@@ -16,7 +17,7 @@ import { makeRng } from '../random';
 import { entropy, drawFrom, samplingDistribution, softmax, topTokens, validateSampling, type SamplingOptions } from './sampling';
 import { DecodeSession, type DecodeProblem } from './session';
 import { finishTrace, type StepRecorder } from './record';
-import type { DecodeStep, DecodeTrace } from './trace';
+import type { DecodeStep, DecodeTrace, DraftedToken } from './trace';
 
 export interface SpeculativeOptions {
   draft: number;
@@ -35,7 +36,7 @@ export async function decodeSpeculative(model: A3Model, problem: DecodeProblem, 
   if (!Number.isInteger(o.draft) || o.draft < 1) throw new Error(`draft size must be an integer >= 1, got ${o.draft}`);
   const sampling = o.sampling ?? {};
   validateSampling(sampling);
-  const session = new DecodeSession(model, problem, o.cached ?? true);
+  const session = new DecodeSession(model, problem, o.cached ?? true, { allowSpecial: sampling.allowSpecial });
   const start = performance.now();
   try {
     const rng = makeRng(o.seed ?? 0);
@@ -52,7 +53,9 @@ export async function decodeSpeculative(model: A3Model, problem: DecodeProblem, 
       const draftRows = await session.predict(block, group);
       const q = draftRows.map((row) => samplingDistribution(row, sampling));
       const drafts = q.map((dist) => drawFrom(dist, rng));
-      steps.push({ groupId: group, committed: [], candidates: block.map((pos, r) => ({ pos, top: topTokens(softmax(draftRows[r]), 5) })), cached: session.cached, ms: performance.now() - t0 });
+      const draftModel = draftRows.map((row) => softmax(row));
+      const drafted: DraftedToken[] = block.map((pos, r) => ({ pos, token: drafts[r], prob: draftModel[r][drafts[r]], outcome: 'discarded' }));
+      const draftStep: DecodeStep = { groupId: group, committed: [], candidates: block.map((pos, r) => ({ pos, top: topTokens(draftModel[r], 5) })), drafted, cached: session.cached, ms: performance.now() - t0 };
       // Verify: drafts as singleton groups group, group+1, ...; query rows see the drafts before them.
       t0 = performance.now();
       const extra = block.map((pos, r) => ({ pos, token: drafts[r], gid: group + r }));
@@ -62,6 +65,7 @@ export async function decodeSpeculative(model: A3Model, problem: DecodeProblem, 
         const p = samplingDistribution(verifyRows[r], sampling);
         const x = drafts[r];
         const accept = q[r][x] > 0 && rng() < Math.min(1, p[x] / q[r][x]);
+        drafted[r].outcome = accept ? 'accepted' : 'rejected';
         const token = accept ? x : drawFrom(residual(p, q[r]), rng);
         const model_ = softmax(verifyRows[r]);
         committed.push({ pos: block[r], token, prob: model_[token], entropy: entropy(model_) });
@@ -70,12 +74,14 @@ export async function decodeSpeculative(model: A3Model, problem: DecodeProblem, 
       }
       rounds.push({ drafted: block.length, accepted: committed.length });
       const step = { groupId: group, committed, candidates: [], cached: session.cached, ms: performance.now() - t0 };
-      steps.push(step);
+      // The draft step is reported once verification has judged its drafts.
+      steps.push(draftStep, step);
+      onStep?.(draftStep);
       onStep?.(step);
       next += committed.length;
       group += committed.length;
     }
-    const trace = finishTrace(`speculative draft=${o.draft}`, problem, session, steps, start);
+    const trace = finishTrace(`speculative draft=${o.draft}`, session, steps, start);
     return { ...trace, acceptedPerForward: trace.generated / trace.nfe, rounds };
   } finally {
     session.dispose();

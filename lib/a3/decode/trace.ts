@@ -1,7 +1,11 @@
 /**
  * DecodeTrace: what a decoder did, forward by forward. Every view and every
  * benchmark reads this; none recomputes what the decoder already knew.
- * Group ids here are the ones the model's masks used (given context = 0).
+ * Group ids here are the ones the model's masks used (given context = 0),
+ * except for AR decoding on the base model's causal stream, where every
+ * position is its own group: group id = position, prompt included.
+ * Probabilities and entropies are those of the distribution a fill is drawn
+ * from at temperature 1: the model's, with special tokens masked out.
  */
 export interface CommittedToken {
   pos: number;
@@ -17,11 +21,23 @@ export interface Candidate {
   top: { token: number; prob: number }[];
 }
 
+/** A token drafted by speculative decoding, and what verification made of it. */
+export interface DraftedToken {
+  pos: number;
+  token: number;
+  /** The model's probability of the drafted token in the draft forward (temperature 1). */
+  prob: number;
+  /** accepted: committed as drafted; rejected: replaced by a resample; discarded: after a rejection, never judged. */
+  outcome: 'accepted' | 'rejected' | 'discarded';
+}
+
 export interface DecodeStep {
   groupId: number;
   committed: CommittedToken[];
   /** Top-k of every position predicted in this forward (committed or not). */
   candidates: Candidate[];
+  /** Speculative draft steps only: the tokens drafted in parallel, in draft order (the next step verifies them). */
+  drafted?: DraftedToken[];
   cached: boolean;
   ms: number;
 }
@@ -39,6 +55,8 @@ export interface DecodeTrace {
   generated: number;
   totalMs: number;
   tokensPerSec: number;
+  /** What the decoder ran differently from what it was asked, in words (e.g. diffusion steps capped to the open positions). */
+  notes?: string[];
 }
 
 /** Traces are plain JSON already; this checks one read back from a file or a message. */

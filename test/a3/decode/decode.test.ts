@@ -78,14 +78,16 @@ describe('decoding', () => {
   it('s = 1 left to right equals token-by-token AR sampling with the same seed', async () => {
     const model = randomModel(cfg, 6, 0.5);
     const prefix = { tokens: [7, 3, 9, 0, 0, 0, 0, 0], given: [true, true, true, false, false, false, false, false] };
-    const trace = await decodeGroupwise(model, prefix, { groupSize: 1, seed: 11, sampling: { temperature: 0.9, topK: 10 } });
+    // The reference samples the raw distribution: special tokens allowed in both.
+    const sampling = { temperature: 0.9, topK: 10, allowSpecial: true };
+    const trace = await decodeGroupwise(model, prefix, { groupSize: 1, seed: 11, sampling });
     // Reference: the plain two-stream forward with singleton groups after a given prefix.
     const rng = makeRng(11);
     const seq = [...prefix.tokens];
     for (let pos = 3; pos < 8; pos++) {
       const gids = Int32Array.from(seq, (_, i) => (i < 3 ? 0 : i - 2));
       const logits = tf.tidy(() => forward(model, { batch: 1, tokens: Int32Array.from(seq), groupIds: gids }).logits.arraySync()) as number[][];
-      seq[pos] = sampleToken(logits[pos], { temperature: 0.9, topK: 10 }, rng).token;
+      seq[pos] = sampleToken(logits[pos], sampling, rng).token;
     }
     expect(trace.tokens).toEqual(seq);
   });

@@ -14,6 +14,8 @@ import { randomModel, tiny, useCpu } from '../../helpers/tf';
 const V = 3;
 const cfg = { ...tiny, vocabSize: V, maxLen: 8 };
 const problem = { tokens: [1, 0, 0, 0], given: [true, false, false, false] };
+// Ids 0-2 are this toy vocabulary's whole alphabet, not special tokens: the exact joint samples all of them.
+const sampling = { allowSpecial: true };
 
 /** Exact joint over the 27 completions, for the left-to-right singleton order after the given token. */
 function exactJoint(model: ReturnType<typeof randomModel>): Float64Array {
@@ -43,7 +45,7 @@ describe('speculative sampling', () => {
     const counts = new Array(V ** 3).fill(0);
     let multi = 0;
     for (let seed = 0; seed < n; seed++) {
-      const t = await decodeSpeculative(model, problem, { draft: 3, seed });
+      const t = await decodeSpeculative(model, problem, { draft: 3, seed, sampling });
       counts[t.tokens[1] * 9 + t.tokens[2] * 3 + t.tokens[3]] += 1;
       if (t.rounds.some((r) => r.accepted > 1)) multi += 1;
     }
@@ -53,7 +55,7 @@ describe('speculative sampling', () => {
     // The draft-only sampler (group-wise with all three in one group) is NOT the joint: the test has power.
     const naive = new Array(V ** 3).fill(0);
     for (let seed = 0; seed < n; seed++) {
-      const t = await decodeGroupwise(model, problem, { groupSize: 3, seed });
+      const t = await decodeGroupwise(model, problem, { groupSize: 3, seed, sampling });
       naive[t.tokens[1] * 9 + t.tokens[2] * 3 + t.tokens[3]] += 1;
     }
     expect(chiSquare(naive, joint, n)).toBeGreaterThan(54.05);
