@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   for (let round = 0; round < 3; round++) {
     const m = matmulGflops(cfg, batch * length);
     if (m.gflops > matmul) ({ gflops: matmul, shapes } = m);
-    const s = benchTrainStep(cfg, batch, length, 2);
+    const s = await benchTrainStep(cfg, batch, length, 2);
     if (s.msPerStep < step.msPerStep) step = s;
   }
   const ratio = step.gflops / matmul;

@@ -1,0 +1,235 @@
+/**
+ * Data-parallel training: a GradientSource for the one Trainer that splits
+ * each global batch by rows over N workers ("replicas"), each holding its own
+ * tfjs backend and copy of the model, and averages their gradients into the
+ * gradient of the whole batch.
+ *
+ * One step:
+ *   coordinator  weights (flat float32) + row share i ──▶ replica i
+ *   replica i    loads the weights, tf.variableGrads of its share's mean loss
+ *   replica i    flat gradient + loss + the mean's denominator n_i ──▶ coordinator
+ *   coordinator  Σ_i (n_i / n) · grad_i, n = Σ n_i  (= the gradient of the whole batch's mean)
+ *   Trainer      clip, NaN guard, one AdamW update on the coordinator's model
+ * Only the coordinator applies the update; the new weights travel with the
+ * next step ("apply once, broadcast"). The alternative, every replica running
+ * the same AdamW on the averaged gradient, sends the same number of floats
+ * but needs the optimizer moments in every replica (and in every resume);
+ * measured here (bench, base config, wasm, B=16): the weights' read, copy
+ * and assign cost ~1% of a step, below what a replica's own AdamW costs, so
+ * broadcast it is.
+ *
+ * Buffers move as transferables (a copy per replica, then zero-copy), not a
+ * SharedArrayBuffer: the page then needs no cross-origin isolation (COOP/COEP)
+ * and nothing measured here is bound by the copy.
+ *
+ * Deterministic for a given seed and worker count: shares are fixed row
+ * ranges, replies are summed in worker order, and each replica runs the same
+ * kernels on the same inputs.
+ *
+ * Transport-neutral (no Node or DOM imports): a `SpawnReplica` makes the
+ * workers — Node worker_threads (parallel-node.ts) for the scripts; a browser
+ * worker can host Web Workers the same way (each running `serveReplica`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from '../a3/config';
+import { trainableVariables, type A3Model } from '../a3/model';
+import { batchBuffers, lossWeight, shareBounds, sliceBatch, type TrainBatch } from './losses';
+import type { GradientSource } from './trainer';
+
+/** Coordinator -> replica. */
+export type ToReplica =
+  | { type: 'init'; backend: string; config: ModelConfig }
+  /** `weights`: every trainable variable, flattened in trainableVariables order. */
+  | { type: 'step'; step: number; weights: Float32Array; batch: TrainBatch };
+
+/** Replica -> coordinator. */
+export type FromReplica =
+  | { type: 'ready'; backend: string }
+  | {
+      type: 'grads';
+      step: number;
+      /** The share's mean loss. */
+      loss: number;
+      /** The mean's denominator (lossWeight of the share). */
+      weight: number;
+      /** Gradients of the mean loss, flattened like the weights; zeros where `present` is 0. */
+      grads: Float32Array;
+      /** Per variable, 1 when the loss reaches it (w gets no gradient from the AR loss). */
+      present: Uint8Array;
+      /** tf.memory().numTensors in the replica after the step: it must not grow. */
+      tensors: number;
+    }
+  | { type: 'failed'; step: number | null; message: string };
+
+/** The coordinator's handle on one replica (a worker thread, a Web Worker, ...). */
+export interface ReplicaPort {
+  post(message: ToReplica, transfer: ArrayBuffer[]): void;
+  /** Called once. `onDeath`: the replica is gone (uncaught error, exit), with a reason for people. */
+  listen(onMessage: (message: FromReplica) => void, onDeath: (reason: string) => void): void;
+  terminate(): Promise<void>;
+}
+
+/** Starts replica `index` (0-based). */
+export type SpawnReplica = (index: number) => ReplicaPort;
+
+export interface ParallelOptions {
+  workers: number;
+  spawn: SpawnReplica;
+  /** The tfjs backend every replica runs on (the coordinator's, so replicas compute what it would). */
+  backend: string;
+}
+
+interface Pending {
+  step: number | null;
+  resolve(message: FromReplica): void;
+  reject(error: Error): void;
+}
+
+interface Replica {
+  port: ReplicaPort;
+  pending: Pending | null;
+}
+
+type Grads = Extract<FromReplica, { type: 'grads' }>;
+
+/** Every trainable variable's values, one flat array. */
+async function packWeights(variables: tf.Variable[]): Promise<Float32Array> {
+  const values = await Promise.all(variables.map((v) => v.data()));
+  const flat = new Float32Array(values.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of values) {
+    flat.set(a, at);
+    at += a.length;
+  }
+  return flat;
+}
+
+/** Σ_i (n_i / n) · grad_i over the replies, in worker order; the union of the variables reached. */
+function averageReplies(replies: Grads[], size: number, count: number): { loss: number; grads: Float32Array; present: Uint8Array } {
+  const total = replies.reduce((n, r) => n + r.weight, 0);
+  const grads = new Float32Array(size);
+  const present = new Uint8Array(count);
+  let loss = 0;
+  for (const r of replies) {
+    const share = r.weight / total;
+    loss += share * r.loss;
+    const g = r.grads;
+    for (let j = 0; j < size; j++) grads[j] += share * g[j];
+    for (let k = 0; k < count; k++) present[k] |= r.present[k];
+  }
+  return { loss, grads, present };
+}
+
+export class ParallelGradients implements GradientSource<TrainBatch> {
+  readonly workers: number;
+  private replicas: Replica[] = [];
+  private initialised: string | null = null;
+  private failure: Error | null = null;
+  private closing = false;
+  private tensorCounts: number[] = [];
+
+  constructor(private readonly options: ParallelOptions) {
+    if (!Number.isInteger(options.workers) || options.workers < 1) throw new Error(`workers must be a positive integer, got ${options.workers}`);
+    this.workers = options.workers;
+  }
+
+  /** tf.memory().numTensors in each replica after its last step (for leak checks). */
+  get replicaTensors(): readonly number[] {
+    return this.tensorCounts;
+  }
+
+  async compute(model: A3Model, batch: TrainBatch, step: number): Promise<{ loss: tf.Scalar; grads: tf.NamedTensorMap }> {
+    if (this.failure) throw this.failure;
+    await this.ready(model.config);
+    const variables = trainableVariables(model);
+    const weights = await packWeights(variables);
+    const size = weights.length; // read before the transfer detaches `weights`
+    const shares = shareBounds(batch.batch, this.workers)
+      .map(([from, to], index) => ({ index, share: from < to ? sliceBatch(batch, from, to) : null }))
+      .filter((s): s is { index: number; share: TrainBatch } => s.share !== null && lossWeight(s.share) > 0);
+    if (shares.length === 0) throw new Error('nothing to score: every position is padding or given');
+    // Each replica gets its own copy: a transferred buffer is gone from this side.
+    const requests = shares.map(({ index, share }, k) => {
+      const copy = k === shares.length - 1 ? weights : weights.slice();
+      return this.request(index, { type: 'step', step, weights: copy, batch: share }, [copy.buffer as ArrayBuffer, ...batchBuffers(share)], step);
+    });
+    const replies = (await Promise.all(requests)) as Grads[];
+    for (const [k, r] of replies.entries()) this.tensorCounts[shares[k].index] = r.tensors;
+    const { loss, grads, present } = averageReplies(replies, size, variables.length);
+    const named: tf.NamedTensorMap = {};
+    let at = 0;
+    variables.forEach((v, k) => {
+      if (present[k]) named[v.name] = tf.tensor(grads.subarray(at, at + v.size), v.shape);
+      at += v.size;
+    });
+    return { loss: tf.scalar(loss), grads: named };
+  }
+
+  /** Stops every replica. Safe to call twice, and after a failure. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const replicas = this.replicas;
+    this.replicas = [];
+    await Promise.all(replicas.map((r) => r.port.terminate()));
+  }
+
+  /** Starts the replicas on first use; re-initialises them for a model with another config. */
+  private async ready(config: ModelConfig): Promise<void> {
+    const key = JSON.stringify(config);
+    if (this.initialised === key) return;
+    if (this.replicas.length === 0) {
+      for (let i = 0; i < this.workers; i++) this.replicas.push(this.start(i));
+    }
+    const replies = await Promise.all(this.replicas.map((_, i) => this.request(i, { type: 'init', backend: this.options.backend, config }, [], null)));
+    replies.forEach((r, i) => {
+      if (r.type === 'ready' && r.backend !== this.options.backend) {
+        this.fail(new Error(`training worker ${i + 1} of ${this.workers} runs on ${r.backend}, not ${this.options.backend}`));
+      }
+    });
+    if (this.failure) throw this.failure;
+    this.initialised = key;
+  }
+
+  private start(index: number): Replica {
+    const replica: Replica = { port: this.options.spawn(index), pending: null };
+    const who = `training worker ${index + 1} of ${this.workers}`;
+    const at = (step: number | null) => (step === null ? 'while starting' : `at step ${step}`);
+    replica.port.listen(
+      (message) => {
+        if (message.type === 'failed') {
+          this.fail(new Error(`${who} failed ${at(message.step)}: ${message.message}`));
+          return;
+        }
+        const pending = replica.pending;
+        replica.pending = null;
+        pending?.resolve(message);
+      },
+      (reason) => {
+        if (this.closing) return;
+        this.fail(new Error(`${who} died ${replica.pending ? at(replica.pending.step) : 'while idle'}: ${reason}`));
+      },
+    );
+    return replica;
+  }
+
+  private request(index: number, message: ToReplica, transfer: ArrayBuffer[], step: number | null): Promise<FromReplica> {
+    if (this.failure) return Promise.reject(this.failure);
+    const replica = this.replicas[index];
+    return new Promise<FromReplica>((resolve, reject) => {
+      replica.pending = { step, resolve, reject };
+      replica.port.post(message, transfer);
+    });
+  }
+
+  /** The first failure wins: every waiting step is rejected with it and the other replicas are stopped. */
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    for (const r of this.replicas) {
+      const pending = r.pending;
+      r.pending = null;
+      pending?.reject(error);
+    }
+    void this.close();
+  }
+}
