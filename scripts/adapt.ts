@@ -1,28 +1,30 @@
 /**
- * `npm run adapt -- [--variant a3|ablation|mdlm] [--steps-per-stage N] [--resume]`
+ * `npm run adapt -- [--variant a3|ablation|mdlm] [--steps-per-stage N] [--resume] [--workers N]`
  * Adapts public/weights/base:
  *   a3        the progressive curriculum (stages 1, 2a, 2b, 3a, 3b) -> public/weights/a3
  *   ablation  stage 3 only, same total budget -> results only
  *   mdlm      the masked-diffusion baseline, same token budget -> public/weights/mdlm
  * Every stage is evaluated on fixed validation windows under fixed groupings;
  * results go to results/adapt-<variant>.json. Resumable after a kill.
+ * --workers: data-parallel worker threads sharing each batch (default: one per core).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { a3Loss } from '@/lib/a3/likelihood';
-import { corrupt, mdlmLoss } from '@/lib/a3/mdlm';
+import { corrupt } from '@/lib/a3/mdlm';
 import { disposeModel, type A3Model } from '@/lib/a3/model';
 import { loadModel } from '@/lib/a3/weights';
 import { fileSource, saveModelToDir } from '@/lib/a3/weights-node';
 import { evalWindows, randomWindows, stepSeed } from '@/lib/train/batches';
 import { batchGroupIds, defaultCurriculum, EVAL_GROUPINGS, stage3OnlyCurriculum, type Curriculum, type Stage } from '@/lib/train/curriculum';
 import { a3NllTable, arNll, mdlmBound } from '@/lib/train/evaluate';
+import { trainLoss, type TrainBatch } from '@/lib/train/losses';
 import { Trainer, type TrainerState } from '@/lib/train/trainer';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './lib/checkpoints';
 import { loadTokenizer, ROOT, tokenizeSplit } from './lib/data';
 import { writeGuard } from './guard-slice';
 import { useNodeBackend } from './lib/node-backend';
 import { parseArgs, progressPrinter } from './lib/progress';
+import { parseWorkers, trainingWorkers, type TrainingWorkers } from './lib/workers';
 
 type Variant = 'a3' | 'ablation' | 'mdlm';
 const args = parseArgs(process.argv.slice(2));
@@ -37,6 +39,7 @@ const CKPT_DIR = join(ROOT, args.get('checkpoints') ?? `checkpoints/adapt-${VARI
 const RESULTS = join(ROOT, args.get('results') ?? `results/adapt-${VARIANT}.json`);
 const BASE_DIR = join(ROOT, args.get('base') ?? 'public/weights/base');
 const OUT_DIR = args.get('out') ?? { a3: 'public/weights/a3', ablation: null, mdlm: 'public/weights/mdlm' }[VARIANT];
+const WORKERS = parseWorkers(args.get('workers'));
 
 function plan(): Curriculum {
   const a3 = defaultCurriculum(STEPS_PER_STAGE, LR);
@@ -84,15 +87,20 @@ async function main(): Promise<void> {
     console.log('before adaptation:', start);
     results.push({ stage: 'base (before adaptation)', steps: 0, tokens: 0, wallTimeSec: 0, finalTrainLoss: NaN, val: start });
   }
-  console.log(`${curriculum.name} on ${backend}: ${curriculum.stages.map((s) => `${s.name} x${s.steps}`).join(', ')}`);
+  console.log(`${curriculum.name} on ${backend}, ${WORKERS} worker${WORKERS === 1 ? '' : 's'}: ${curriculum.stages.map((s) => `${s.name} x${s.steps}`).join(', ')}`);
 
-  for (const [index, stage] of curriculum.stages.entries()) {
-    if (results.some((r) => r.stage === stage.name)) continue; // finished before a restart
-    const stageResume = resume?.stage === stage.name ? resume : undefined;
-    const result = await runStage(model, stage, index, curriculum, train.tokens, evaluate, stageResume);
-    if (!result) return; // stopped: rerun with --resume
-    results.push(result);
-    writeResults(curriculum, results, backend);
+  const workers = trainingWorkers(WORKERS, backend);
+  try {
+    for (const [index, stage] of curriculum.stages.entries()) {
+      if (results.some((r) => r.stage === stage.name)) continue; // finished before a restart
+      const stageResume = resume?.stage === stage.name ? resume : undefined;
+      const result = await runStage(model, stage, index, curriculum, train.tokens, evaluate, stageResume, workers);
+      if (!result) return; // stopped: rerun with --resume
+      results.push(result);
+      writeResults(curriculum, results, backend);
+    }
+  } finally {
+    await workers.close();
   }
   writeResults(curriculum, results, backend);
   if (OUT_DIR) {
@@ -114,16 +122,14 @@ async function runStage(
   trainTokens: Int32Array,
   evaluate: (m: A3Model) => Record<string, number>,
   resume: TrainerState | undefined,
+  workers: TrainingWorkers,
 ): Promise<StageResult | null> {
   const length = model.config.maxLen;
   const seed = SEED + 7919 * (index + 1);
-  const batchAt = (step: number) => {
+  const batchAt = (step: number): TrainBatch => {
     const b = randomWindows(trainTokens, BATCH, length, stepSeed(seed, step));
-    return {
-      ...b,
-      groupIds: batchGroupIds(stage.grouping, BATCH, length, curriculum.groupingPer, stepSeed(seed + 1, step)),
-      maskSeed: stepSeed(seed + 2, step),
-    };
+    if (VARIANT === 'mdlm') return { kind: 'mdlm', ...b, corruption: corrupt(b.tokens, b.batch, stepSeed(seed + 2, step)) };
+    return { kind: 'a3', ...b, groupIds: batchGroupIds(stage.grouping, BATCH, length, curriculum.groupingPer, stepSeed(seed + 1, step)) };
   };
   const trainer = new Trainer(
     {
@@ -134,7 +140,8 @@ async function runStage(
       optimizer: { weightDecay: 0.01 },
       tokensPerStep: BATCH * length,
       batchAt,
-      loss: (m, b) => (VARIANT === 'mdlm' ? mdlmLoss(m, b.batch, b.tokens, corrupt(b.tokens, b.batch, b.maskSeed)) : a3Loss(m, b)),
+      loss: trainLoss,
+      gradients: workers.source,
       checkpoint: (state) => saveCheckpoint(CKPT_DIR, model, state).then(() => undefined),
       checkpointEvery: 50,
       onEvent: progressPrinter(10),
@@ -166,6 +173,7 @@ function summary(curriculum: Curriculum, stages: StageResult[], backend: string)
     curriculum,
     backend,
     batch: BATCH,
+    workers: WORKERS,
     seed: SEED,
     evalWindows: EVAL_COUNT,
     units: 'nats/token on validation windows; A3 figures are exact NLL under the grouping, the diffusion figure is an upper bound (ELBO)',
