@@ -79,7 +79,10 @@ export interface TrainJob<B> {
   /** The batch for a step: a pure function of the step, so resume replays the same data. */
   batchAt(step: number): B;
   loss(model: A3Model, batch: B): tf.Scalar;
-  /** Where gradients come from; default `localGradients(loss)`. A parallel source must compute the same `loss`. */
+  /**
+   * Where gradients come from; default `localGradients(loss)`. A parallel source must compute the same
+   * `loss`; its owner (not the Trainer) closes it, so one pool can serve several stages.
+   */
   gradients?: GradientSource<B>;
   evaluate?(model: A3Model): Promise<Record<string, number>> | Record<string, number>;
   evalEvery?: number;
