@@ -129,6 +129,7 @@ export class ParallelGradients implements GradientSource<TrainBatch> {
   private initialised: string | null = null;
   private failure: Error | null = null;
   private closing = false;
+  private inFlight = false;
   private tensorCounts: number[] = [];
 
   constructor(private readonly options: ParallelOptions) {
@@ -141,8 +142,19 @@ export class ParallelGradients implements GradientSource<TrainBatch> {
     return this.tensorCounts;
   }
 
+  /** One step at a time: each replica holds one request, and the weights sent must be the ones the step starts from. */
   async compute(model: A3Model, batch: TrainBatch, step: number): Promise<{ loss: tf.Scalar; grads: tf.NamedTensorMap }> {
     if (this.failure) throw this.failure;
+    if (this.inFlight) throw new Error('ParallelGradients computes one step at a time: await the previous step first');
+    this.inFlight = true;
+    try {
+      return await this.computeStep(model, batch, step);
+    } finally {
+      this.inFlight = false;
+    }
+  }
+
+  private async computeStep(model: A3Model, batch: TrainBatch, step: number): Promise<{ loss: tf.Scalar; grads: tf.NamedTensorMap }> {
     await this.ready(model.config);
     const variables = trainableVariables(model);
     const weights = await packWeights(variables);

@@ -145,7 +145,13 @@ describe('ParallelGradients', () => {
     [straight, first, resumedModel].forEach(disposeModel);
   });
 
-  it('refuses a bad worker count', () => {
+  it('refuses a bad worker count, and a second step while one is in flight', async () => {
     expect(() => new ParallelGradients({ workers: 0, spawn: nodeReplicas, backend: 'cpu' })).toThrow(/positive integer/);
+    const model = initModel(tiny, 6);
+    const first = pool.compute(model, a3BatchAt(0), 0);
+    await expect(pool.compute(model, a3BatchAt(1), 1)).rejects.toThrow(/one step at a time/);
+    const done = await first;
+    tf.dispose([done.loss, ...Object.values(done.grads)]);
+    disposeModel(model);
   });
 });
