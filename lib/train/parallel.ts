@@ -145,6 +145,7 @@ export class ParallelGradients implements GradientSource<TrainBatch> {
   /** One step at a time: each replica holds one request, and the weights sent must be the ones the step starts from. */
   async compute(model: A3Model, batch: TrainBatch, step: number): Promise<{ loss: tf.Scalar; grads: tf.NamedTensorMap }> {
     if (this.failure) throw this.failure;
+    if (this.closing) throw new Error('ParallelGradients is closed: make a new one to train again');
     if (this.inFlight) throw new Error('ParallelGradients computes one step at a time: await the previous step first');
     this.inFlight = true;
     try {
@@ -168,7 +169,10 @@ export class ParallelGradients implements GradientSource<TrainBatch> {
       const copy = k === shares.length - 1 ? weights : weights.slice();
       return this.request(index, { type: 'step', step, weights: copy, batch: share }, [copy.buffer as ArrayBuffer, ...batchBuffers(share)], step);
     });
-    const replies = (await Promise.all(requests)) as Grads[];
+    const replies = (await Promise.all(requests)).map((r): Grads => {
+      if (r.type !== 'grads') throw new Error(`a training worker answered a step with "${r.type}"`);
+      return r;
+    });
     for (const [k, r] of replies.entries()) this.tensorCounts[shares[k].index] = r.tensors;
     const { loss, grads, present } = averageReplies(replies, size, variables.length);
     const named: tf.NamedTensorMap = {};
