@@ -87,21 +87,20 @@ async function main(): Promise<void> {
     console.log('before adaptation:', start);
     results.push({ stage: 'base (before adaptation)', steps: 0, tokens: 0, wallTimeSec: 0, finalTrainLoss: NaN, val: start });
   }
-  console.log(`${curriculum.name} on ${backend}, ${WORKERS} worker${WORKERS === 1 ? '' : 's'}: ${curriculum.stages.map((s) => `${s.name} x${s.steps}`).join(', ')}`);
+  console.log(`${curriculum.name} on ${backend}: ${curriculum.stages.map((s) => `${s.name} x${s.steps}`).join(', ')}`);
 
+  // One pool for every stage; a failure exits the process (main's catch), which ends the threads too.
   const workers = trainingWorkers(WORKERS, backend);
-  try {
-    for (const [index, stage] of curriculum.stages.entries()) {
-      if (results.some((r) => r.stage === stage.name)) continue; // finished before a restart
-      const stageResume = resume?.stage === stage.name ? resume : undefined;
-      const result = await runStage(model, stage, index, curriculum, train.tokens, evaluate, stageResume, workers);
-      if (!result) return; // stopped: rerun with --resume
-      results.push(result);
-      writeResults(curriculum, results, backend);
-    }
-  } finally {
-    await workers.close();
+  console.log(`${WORKERS} training worker${WORKERS === 1 ? ' (this thread)' : 's'} per batch of ${BATCH}`);
+  for (const [index, stage] of curriculum.stages.entries()) {
+    if (results.some((r) => r.stage === stage.name)) continue; // finished before a restart
+    const stageResume = resume?.stage === stage.name ? resume : undefined;
+    const result = await runStage(model, stage, index, curriculum, train.tokens, evaluate, stageResume, workers);
+    if (!result) return workers.close(); // stopped: rerun with --resume
+    results.push(result);
+    writeResults(curriculum, results, backend);
   }
+  await workers.close();
   writeResults(curriculum, results, backend);
   if (OUT_DIR) {
     const out = join(ROOT, OUT_DIR);
