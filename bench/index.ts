@@ -32,11 +32,13 @@ function sayScaling(rows: ScalingRow[], batch: number, length: number): void {
   if (!one) throw new Error('the scaling table needs a 1-worker row');
   say();
   say(`## Data-parallel training (Trainer loop, global batch ${batch}x${length} split over worker threads; ${availableParallelism()} cores here)`);
-  say('workers   AR tokens/s   vs 1    two-stream tokens/s   vs 1');
+  say('best wall-clock tokens/s (x: vs 1 worker); CPU-s/step: all threads of the process, the cost of parallelism');
+  say('workers   AR tokens/s    vs 1  CPU-s/step   two-stream tokens/s    vs 1  CPU-s/step');
   for (const r of rows) {
-    const x = (k: 'ar' | 'a3') => `${(r.tokensPerSec[k] / one.tokensPerSec[k]).toFixed(2)}x`;
+    const x = (k: 'ar' | 'a3') => `${(r.tokensPerSec[k] / one.tokensPerSec[k]).toFixed(2)}x`.padStart(6);
+    const cpu = (k: 'ar' | 'a3') => (r.cpuMsPerStep[k] / 1000).toFixed(2).padStart(10);
     const note = r.workers > availableParallelism() ? '  (more workers than cores)' : r.workers === 1 ? '  (this thread)' : '';
-    say(`${String(r.workers).padEnd(9)} ${r.tokensPerSec.ar.toFixed(0).padStart(11)}   ${x('ar').padStart(5)}   ${r.tokensPerSec.a3.toFixed(0).padStart(19)}   ${x('a3').padStart(5)}${note}`);
+    say(`${String(r.workers).padEnd(9)} ${r.tokensPerSec.ar.toFixed(0).padStart(11)}  ${x('ar')}  ${cpu('ar')}   ${r.tokensPerSec.a3.toFixed(0).padStart(19)}  ${x('a3')}  ${cpu('a3')}${note}`);
   }
   const two = rows.find((r) => r.workers === 2);
   if (!two) return;

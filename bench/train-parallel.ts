@@ -2,8 +2,10 @@
  * Data-parallel training speed: tokens/s of the real Trainer loop (gradients,
  * averaging, clipping, AdamW, weight broadcast) with 1 worker (this thread)
  * and with 2, 3, 4 worker threads, same global batch, for the AR step and the
- * two-stream step. Rounds are interleaved and the best of each kept, so a
- * burst of load from another process hurts no worker count more than another.
+ * two-stream step. Rounds are interleaved (each in a rotated order) and the
+ * best of each kept, so a burst of load from another process hurts no worker
+ * count more than another. Process CPU time per step (coordinator and worker
+ * threads together) is kept too: the cost of parallelism, whatever the load.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '@/lib/a3/config';
@@ -20,6 +22,13 @@ export interface ScalingRow {
   workers: number;
   /** Best tokens/s over the rounds, per step kind. */
   tokensPerSec: Record<StepKind, number>;
+  /** Least process CPU time per step over the rounds (all threads), per step kind. */
+  cpuMsPerStep: Record<StepKind, number>;
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 function batchOf(cfg: ModelConfig, kind: StepKind, batch: number, length: number, step: number): TrainBatch {
@@ -27,10 +36,18 @@ function batchOf(cfg: ModelConfig, kind: StepKind, batch: number, length: number
   return kind === 'ar' ? { kind: 'ar', batch, tokens: seq.tokens } : { kind: 'a3', ...seq };
 }
 
-/** tokens/s over `timed` steps after `warmup` (kernel set-up, worker start). */
-async function measure(cfg: ModelConfig, kind: StepKind, source: ParallelGradients | undefined, batch: number, length: number, warmup: number, timed: number): Promise<number> {
+/** tokens/s and CPU-ms per step over `timed` steps after `warmup` (kernel set-up, worker start). */
+async function measure(
+  cfg: ModelConfig,
+  kind: StepKind,
+  source: ParallelGradients | undefined,
+  batch: number,
+  length: number,
+  warmup: number,
+  timed: number,
+): Promise<{ tokensPerSec: number; cpuMsPerStep: number }> {
   const model = initModel(cfg, 0);
-  const stamps: number[] = [];
+  const stamps: { wall: number; cpu: number }[] = [];
   const trainer = new Trainer({
     model,
     stage: 'bench',
@@ -40,31 +57,33 @@ async function measure(cfg: ModelConfig, kind: StepKind, source: ParallelGradien
     batchAt: (step) => batchOf(cfg, kind, batch, length, step),
     loss: trainLoss,
     gradients: source,
-    onEvent: (e) => e.type === 'step' && stamps.push(performance.now()),
+    onEvent: (e) => e.type === 'step' && stamps.push({ wall: performance.now(), cpu: cpuMs() }),
   });
   await trainer.run();
   trainer.dispose();
   disposeModel(model);
-  const ms = stamps[stamps.length - 1] - stamps[warmup - 1];
-  return (timed * batch * length) / (ms / 1000);
+  const [from, to] = [stamps[warmup - 1], stamps[stamps.length - 1]];
+  return { tokensPerSec: (timed * batch * length) / ((to.wall - from.wall) / 1000), cpuMsPerStep: (to.cpu - from.cpu) / timed };
 }
 
 export async function benchTrainScaling(
   cfg: ModelConfig,
   batch: number,
   length: number,
-  { workerCounts = [1, 2, 3, 4], rounds = 2, warmup = 1, timed = 2 }: { workerCounts?: number[]; rounds?: number; warmup?: number; timed?: number } = {},
+  { workerCounts = [1, 2, 3, 4], rounds = 4, warmup = 1, timed = 2 }: { workerCounts?: number[]; rounds?: number; warmup?: number; timed?: number } = {},
 ): Promise<ScalingRow[]> {
   const backend = tf.getBackend();
   // One pool per count, kept across rounds: worker start-up is not a training cost.
   const pools = new Map(workerCounts.filter((n) => n > 1).map((n) => [n, new ParallelGradients({ workers: n, spawn: nodeReplicas, backend })]));
-  const rows: ScalingRow[] = workerCounts.map((workers) => ({ workers, tokensPerSec: { ar: 0, a3: 0 } }));
+  const rows: ScalingRow[] = workerCounts.map((workers) => ({ workers, tokensPerSec: { ar: 0, a3: 0 }, cpuMsPerStep: { ar: Infinity, a3: Infinity } }));
   try {
     for (let round = 0; round < rounds; round++) {
-      for (const row of rows) {
+      const order = rows.map((_, i) => rows[(i + round) % rows.length]);
+      for (const row of order) {
         for (const kind of ['ar', 'a3'] as const) {
-          const rate = await measure(cfg, kind, pools.get(row.workers), batch, length, warmup, timed);
-          row.tokensPerSec[kind] = Math.max(row.tokensPerSec[kind], rate);
+          const m = await measure(cfg, kind, pools.get(row.workers), batch, length, warmup, timed);
+          row.tokensPerSec[kind] = Math.max(row.tokensPerSec[kind], m.tokensPerSec);
+          row.cpuMsPerStep[kind] = Math.min(row.cpuMsPerStep[kind], m.cpuMsPerStep);
         }
       }
     }
