@@ -32,13 +32,14 @@ function sayScaling(rows: ScalingRow[], batch: number, length: number): void {
   if (!one) throw new Error('the scaling table needs a 1-worker row');
   say();
   say(`## Data-parallel training (Trainer loop, global batch ${batch}x${length} split over worker threads; ${availableParallelism()} cores here)`);
-  say('best wall-clock tokens/s (x: vs 1 worker); CPU-s/step: all threads of the process, the cost of parallelism');
-  say('workers   AR tokens/s    vs 1  CPU-s/step   two-stream tokens/s    vs 1  CPU-s/step');
+  say('best wall-clock tokens/s, x = vs 1 worker; cores = CPU/wall of that run (below the worker count: other');
+  say('processes held the cores); CPU-s = CPU seconds per step, all threads: the cost of parallelism');
+  say('workers    AR tokens/s    vs 1  cores  CPU-s    two-stream tokens/s    vs 1  cores  CPU-s');
   for (const r of rows) {
-    const x = (k: 'ar' | 'a3') => `${(r.tokensPerSec[k] / one.tokensPerSec[k]).toFixed(2)}x`.padStart(6);
-    const cpu = (k: 'ar' | 'a3') => (r.cpuMsPerStep[k] / 1000).toFixed(2).padStart(10);
+    const cols = (k: 'ar' | 'a3') =>
+      `${`${(r.tokensPerSec[k] / one.tokensPerSec[k]).toFixed(2)}x`.padStart(6)}  ${r.coresBusy[k].toFixed(2).padStart(5)}  ${(r.cpuMsPerStep[k] / 1000).toFixed(2).padStart(5)}`;
     const note = r.workers > availableParallelism() ? '  (more workers than cores)' : r.workers === 1 ? '  (this thread)' : '';
-    say(`${String(r.workers).padEnd(9)} ${r.tokensPerSec.ar.toFixed(0).padStart(11)}  ${x('ar')}  ${cpu('ar')}   ${r.tokensPerSec.a3.toFixed(0).padStart(19)}  ${x('a3')}  ${cpu('a3')}${note}`);
+    say(`${String(r.workers).padEnd(9)} ${r.tokensPerSec.ar.toFixed(0).padStart(12)}  ${cols('ar')}   ${r.tokensPerSec.a3.toFixed(0).padStart(20)}  ${cols('a3')}${note}`);
   }
   const two = rows.find((r) => r.workers === 2);
   if (!two) return;

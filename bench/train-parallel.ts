@@ -24,6 +24,12 @@ export interface ScalingRow {
   tokensPerSec: Record<StepKind, number>;
   /** Least process CPU time per step over the rounds (all threads), per step kind. */
   cpuMsPerStep: Record<StepKind, number>;
+  /**
+   * Cores this process kept busy (CPU time / wall time) in the best round: below
+   * the worker count, other processes held the cores and wall-clock scaling says
+   * more about the machine's load than about the code.
+   */
+  coresBusy: Record<StepKind, number>;
 }
 
 function cpuMs(): number {
@@ -45,7 +51,7 @@ async function measure(
   length: number,
   warmup: number,
   timed: number,
-): Promise<{ tokensPerSec: number; cpuMsPerStep: number }> {
+): Promise<{ tokensPerSec: number; cpuMsPerStep: number; coresBusy: number }> {
   const model = initModel(cfg, 0);
   const stamps: { wall: number; cpu: number }[] = [];
   const trainer = new Trainer({
@@ -63,7 +69,9 @@ async function measure(
   trainer.dispose();
   disposeModel(model);
   const [from, to] = [stamps[warmup - 1], stamps[stamps.length - 1]];
-  return { tokensPerSec: (timed * batch * length) / ((to.wall - from.wall) / 1000), cpuMsPerStep: (to.cpu - from.cpu) / timed };
+  const wallMs = to.wall - from.wall;
+  const cpu = to.cpu - from.cpu;
+  return { tokensPerSec: (timed * batch * length) / (wallMs / 1000), cpuMsPerStep: cpu / timed, coresBusy: cpu / wallMs };
 }
 
 export async function benchTrainScaling(
@@ -75,14 +83,22 @@ export async function benchTrainScaling(
   const backend = tf.getBackend();
   // One pool per count, kept across rounds: worker start-up is not a training cost.
   const pools = new Map(workerCounts.filter((n) => n > 1).map((n) => [n, new ParallelGradients({ workers: n, spawn: nodeReplicas, backend })]));
-  const rows: ScalingRow[] = workerCounts.map((workers) => ({ workers, tokensPerSec: { ar: 0, a3: 0 }, cpuMsPerStep: { ar: Infinity, a3: Infinity } }));
+  const rows: ScalingRow[] = workerCounts.map((workers) => ({
+    workers,
+    tokensPerSec: { ar: 0, a3: 0 },
+    cpuMsPerStep: { ar: Infinity, a3: Infinity },
+    coresBusy: { ar: 0, a3: 0 },
+  }));
   try {
     for (let round = 0; round < rounds; round++) {
       const order = rows.map((_, i) => rows[(i + round) % rows.length]);
       for (const row of order) {
         for (const kind of ['ar', 'a3'] as const) {
           const m = await measure(cfg, kind, pools.get(row.workers), batch, length, warmup, timed);
-          row.tokensPerSec[kind] = Math.max(row.tokensPerSec[kind], m.tokensPerSec);
+          if (m.tokensPerSec > row.tokensPerSec[kind]) {
+            row.tokensPerSec[kind] = m.tokensPerSec;
+            row.coresBusy[kind] = m.coresBusy;
+          }
           row.cpuMsPerStep[kind] = Math.min(row.cpuMsPerStep[kind], m.cpuMsPerStep);
         }
       }
