@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, initBackend, isBackendName } from '../a3/backend';
 import type { ModelConfig } from '../a3/config';
 import { createModel, disposeModel, trainableVariables, type A3Model } from '../a3/model';
-import { lossWeight, trainLoss, type TrainBatch } from './losses';
+import { trainLoss, type TrainBatch } from './losses';
 import type { FromReplica, ToReplica } from './parallel';
 
 /** The replica's view of its transport (`self` in a Web Worker, `parentPort` in a worker thread). */
@@ -43,9 +43,15 @@ function loadWeights(model: A3Model, weights: Float32Array): void {
   });
 }
 
-async function shareGradients(model: A3Model, step: number, batch: TrainBatch): Promise<Extract<FromReplica, { type: 'grads' }>> {
+/** Gradients of share · mean loss: the coordinator then only adds them up. */
+async function shareGradients(model: A3Model, step: number, batch: TrainBatch, share: number): Promise<Extract<FromReplica, { type: 'grads' }>> {
   const variables = trainableVariables(model);
-  const { value, grads } = tf.variableGrads(() => trainLoss(model, batch), variables);
+  // The unweighted mean is reported; keep it past variableGrads' own clean-up.
+  const kept: { mean?: tf.Scalar } = {};
+  const { value, grads } = tf.variableGrads(() => {
+    kept.mean = tf.keep(trainLoss(model, batch));
+    return tf.mul(kept.mean, share) as tf.Scalar;
+  }, variables);
   const flat = new Float32Array(variables.reduce((n, v) => n + v.size, 0));
   const present = new Uint8Array(variables.length);
   try {
@@ -58,10 +64,11 @@ async function shareGradients(model: A3Model, step: number, batch: TrainBatch): 
       }
       at += v.size;
     }
-    const [loss] = await value.data();
-    return { type: 'grads', step, loss, weight: lossWeight(batch), grads: flat, present, tensors: 0 };
+    if (!kept.mean) throw new Error('the loss function did not run');
+    const [loss] = await kept.mean.data();
+    return { type: 'grads', step, loss, grads: flat, present, tensors: 0 };
   } finally {
-    tf.dispose([value, ...Object.values(grads)]);
+    tf.dispose([value, ...(kept.mean ? [kept.mean] : []), ...Object.values(grads)]);
   }
 }
 
@@ -81,7 +88,7 @@ export function serveReplica(host: ReplicaHost): void {
       } else {
         if (!model) throw new Error('step before init');
         loadWeights(model, message.weights);
-        const reply = await shareGradients(model, message.step, message.batch);
+        const reply = await shareGradients(model, message.step, message.batch, message.share);
         reply.tensors = tf.memory().numTensors;
         host.post(reply, [reply.grads.buffer as ArrayBuffer]);
       }

@@ -5,10 +5,11 @@
  * gradient of the whole batch.
  *
  * One step:
- *   coordinator  weights (flat float32) + row share i ──▶ replica i
- *   replica i    loads the weights, tf.variableGrads of its share's mean loss
- *   replica i    flat gradient + loss + the mean's denominator n_i ──▶ coordinator
- *   coordinator  Σ_i (n_i / n) · grad_i, n = Σ n_i  (= the gradient of the whole batch's mean)
+ *   coordinator  weights (flat float32) + row share i + its weight n_i / n ──▶ replica i
+ *                (n_i = the denominator of share i's mean loss, n = Σ n_i)
+ *   replica i    loads the weights, tf.variableGrads of (n_i / n) · its share's mean loss
+ *   replica i    flat gradient + mean loss ──▶ coordinator
+ *   coordinator  Σ_i of the gradients (= the gradient of the whole batch's mean), on the backend
  *   Trainer      clip, NaN guard, one AdamW update on the coordinator's model
  * Only the coordinator applies the update; the new weights travel with the
  * next step ("apply once, broadcast"). The alternative, every replica running
@@ -42,8 +43,11 @@ import type { GradientSource } from './trainer';
 /** Coordinator -> replica. */
 export type ToReplica =
   | { type: 'init'; backend: string; config: ModelConfig }
-  /** `weights`: every trainable variable, flattened in trainableVariables order. */
-  | { type: 'step'; step: number; weights: Float32Array; batch: TrainBatch };
+  /**
+   * `weights`: every trainable variable, flattened in trainableVariables order.
+   * `share`: n_i / n, the weight of this share's mean in the whole batch's mean.
+   */
+  | { type: 'step'; step: number; weights: Float32Array; batch: TrainBatch; share: number };
 
 /** Replica -> coordinator. */
 export type FromReplica =
@@ -51,11 +55,9 @@ export type FromReplica =
   | {
       type: 'grads';
       step: number;
-      /** The share's mean loss. */
+      /** The share's mean loss (not weighted). */
       loss: number;
-      /** The mean's denominator (lossWeight of the share). */
-      weight: number;
-      /** Gradients of the mean loss, flattened like the weights; zeros where `present` is 0. */
+      /** Gradients of share · mean loss, flattened like the weights; zeros where `present` is 0. */
       grads: Float32Array;
       /** Per variable, 1 when the loss reaches it (w gets no gradient from the AR loss). */
       present: Uint8Array;
@@ -107,20 +109,20 @@ async function packWeights(variables: tf.Variable[]): Promise<Float32Array> {
   return flat;
 }
 
-/** Σ_i (n_i / n) · grad_i over the replies, in worker order; the union of the variables reached. */
-function averageReplies(replies: Grads[], size: number, count: number): { loss: number; grads: Float32Array; present: Uint8Array } {
-  const total = replies.reduce((n, r) => n + r.weight, 0);
-  const grads = new Float32Array(size);
-  const present = new Uint8Array(count);
-  let loss = 0;
-  for (const r of replies) {
-    const share = r.weight / total;
-    loss += share * r.loss;
-    const g = r.grads;
-    for (let j = 0; j < size; j++) grads[j] += share * g[j];
-    for (let k = 0; k < count; k++) present[k] |= r.present[k];
-  }
-  return { loss, grads, present };
+/**
+ * The sum of the replies' (already weighted) gradients per variable reached by
+ * any of them, added in worker order on the backend (a JS loop over a million
+ * floats costs ~10 ns each; the backend's add, a fraction of that).
+ */
+function sumReplies(replies: Grads[], variables: tf.Variable[]): tf.NamedTensorMap {
+  const named: tf.NamedTensorMap = {};
+  let at = 0;
+  variables.forEach((v, k) => {
+    const parts = replies.filter((r) => r.present[k]).map((r) => r.grads.subarray(at, at + v.size));
+    if (parts.length) named[v.name] = tf.tidy(() => parts.map((p) => tf.tensor(p, v.shape)).reduce((a, b) => tf.add(a, b)));
+    at += v.size;
+  });
+  return named;
 }
 
 export class ParallelGradients implements GradientSource<TrainBatch> {
@@ -159,29 +161,27 @@ export class ParallelGradients implements GradientSource<TrainBatch> {
     await this.ready(model.config);
     const variables = trainableVariables(model);
     const weights = await packWeights(variables);
-    const size = weights.length; // read before the transfer detaches `weights`
     const shares = shareBounds(batch.batch, this.workers)
-      .map(([from, to], index) => ({ index, share: from < to ? sliceBatch(batch, from, to) : null }))
-      .filter((s): s is { index: number; share: TrainBatch } => s.share !== null && lossWeight(s.share) > 0);
+      .map(([from, to], index) => {
+        const rows = from < to ? sliceBatch(batch, from, to) : null;
+        return { index, rows, weight: rows ? lossWeight(rows) : 0 };
+      })
+      .filter((s): s is { index: number; rows: TrainBatch; weight: number } => s.rows !== null && s.weight > 0);
     if (shares.length === 0) throw new Error('nothing to score: every position is padding or given');
+    const total = shares.reduce((n, s) => n + s.weight, 0);
     // Each replica gets its own copy: a transferred buffer is gone from this side.
-    const requests = shares.map(({ index, share }, k) => {
+    const requests = shares.map(({ index, rows, weight }, k) => {
       const copy = k === shares.length - 1 ? weights : weights.slice();
-      return this.request(index, { type: 'step', step, weights: copy, batch: share }, [copy.buffer as ArrayBuffer, ...batchBuffers(share)], step);
+      const message: ToReplica = { type: 'step', step, weights: copy, batch: rows, share: weight / total };
+      return this.request(index, message, [copy.buffer as ArrayBuffer, ...batchBuffers(rows)], step);
     });
     const replies = (await Promise.all(requests)).map((r): Grads => {
       if (r.type !== 'grads') throw new Error(`a training worker answered a step with "${r.type}"`);
       return r;
     });
     for (const [k, r] of replies.entries()) this.tensorCounts[shares[k].index] = r.tensors;
-    const { loss, grads, present } = averageReplies(replies, size, variables.length);
-    const named: tf.NamedTensorMap = {};
-    let at = 0;
-    variables.forEach((v, k) => {
-      if (present[k]) named[v.name] = tf.tensor(grads.subarray(at, at + v.size), v.shape);
-      at += v.size;
-    });
-    return { loss: tf.scalar(loss), grads: named };
+    const loss = replies.reduce((sum, r, k) => sum + (shares[k].weight / total) * r.loss, 0);
+    return { loss: tf.scalar(loss), grads: sumReplies(replies, variables) };
   }
 
   /** Stops every replica. Safe to call twice, and after a failure. */
