@@ -52,6 +52,14 @@ export function linear(x: tf.Tensor, w: tf.Tensor2D): tf.Tensor {
 function convBatchMatMul(a: tf.Tensor3D, c: tf.Tensor3D, transposeA: boolean, transposeB: boolean): tf.Tensor3D {
   const [g, m, k] = transposeA ? [a.shape[0], a.shape[2], a.shape[1]] : a.shape;
   const n = transposeB ? c.shape[1] : c.shape[2];
+  // Moving g to the last axis is the slow transpose; for Aᵀ·C with the wider side on the left (the
+  // attention's dV = Pᵀ·dO) computing the transposed product outᵀ = Cᵀ·A moves less (measured 1.4-1.9x).
+  if (transposeA && !transposeB && m > n) {
+    const x = tf.transpose(c, [2, 1, 0]).reshape([1, n, k, g]) as tf.Tensor4D; // x[0, n, k, g] = C[g][k, n]
+    const filter = tf.transpose(a, [1, 0, 2]).reshape([1, k, g, m]) as tf.Tensor4D; // f[0, k, g, m] = A[g][m, k]
+    const outT = tf.depthwiseConv2d(x, filter, 1, 'valid'); // [1, n, 1, g·m]
+    return tf.transpose(outT.reshape([n, g, m]), [1, 2, 0]) as tf.Tensor3D;
+  }
   // One transpose per operand puts g last (x) and k first (filter), whichever way the operand came.
   const x = tf.transpose(a, transposeA ? [2, 1, 0] : [1, 2, 0]).reshape([1, m, k, g]) as tf.Tensor4D;
   const filter = tf.transpose(c, transposeB ? [2, 0, 1] : [1, 0, 2]).reshape([1, k, g, n]) as tf.Tensor4D;
