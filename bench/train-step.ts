@@ -1,5 +1,8 @@
 /**
  * Training-step speed vs the backend's own matmul rate, measured in one run.
+ * Both are timed in wall-clock and in this process's CPU time: on a machine
+ * shared with other work the CPU-time ratio is the steadier per-worker figure
+ * (nothing else runs in this process while it is measured).
  */
 import * as tf from '@tensorflow/tfjs';
 import { PRESETS, type ModelConfig } from '@/lib/a3/config';
@@ -10,37 +13,57 @@ import { makeRng } from '@/lib/a3/random';
 import { AdamW } from '@/lib/train/optim';
 import { TRAIN_STEP_FACTOR, twoStreamForwardFlops } from './flops';
 
-function timeIt(fn: () => void, repeats: number): number {
-  fn(); // warm-up: kernel compilation, allocation
-  const t0 = performance.now();
-  for (let i = 0; i < repeats; i++) fn();
-  return (performance.now() - t0) / repeats;
+/** Milliseconds of wall-clock and of this process's CPU (user + system). */
+export interface Timing {
+  wallMs: number;
+  cpuMs: number;
+}
+
+function clocks(): Timing {
+  const cpu = process.cpuUsage();
+  return { wallMs: performance.now(), cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+/** Mean time per call of `fn` over `repeats` calls, after one warm-up call (kernel set-up, allocation). */
+export async function timeAsync(fn: () => unknown, repeats: number): Promise<Timing> {
+  await fn();
+  const t0 = clocks();
+  for (let i = 0; i < repeats; i++) await fn();
+  const t1 = clocks();
+  return { wallMs: (t1.wallMs - t0.wallMs) / repeats, cpuMs: (t1.cpuMs - t0.cpuMs) / repeats };
+}
+
+/** GFLOP/s for `flops` done in `t`, by either clock. */
+function rates(flops: number, t: Timing): { gflops: number; cpuGflops: number } {
+  return { gflops: flops / (t.wallMs * 1e6), cpuGflops: flops / (t.cpuMs * 1e6) };
 }
 
 /** Plain matmul rate in GFLOP/s for one shape [m,k]·[k,n]. */
-function matmulRate(m: number, k: number, n: number, repeats: number): number {
+async function matmulRate(m: number, k: number, n: number, repeats: number): Promise<{ gflops: number; cpuGflops: number }> {
   const a = tf.randomNormal([m, k]);
   const b = tf.randomNormal([k, n]);
   // The callback returns nothing: a typed array returned from tf.tidy is walked element by element.
-  const ms = timeIt(() => tf.tidy(() => void tf.matMul(a, b).dataSync()), repeats);
+  const t = await timeAsync(() => tf.tidy(() => void tf.matMul(a, b).dataSync()), repeats);
   tf.dispose([a, b]);
-  return (2 * m * k * n) / (ms * 1e6);
+  return rates(2 * m * k * n, t);
 }
 
 /**
  * The backend's plain matmul rate: the best of a square 512³ and the model's
  * own layer shapes, so the ratio below is against the fastest thing it can do.
  */
-export function matmulGflops(cfg: ModelConfig, rows: number, repeats = 10): { gflops: number; shapes: string } {
+export async function matmulGflops(cfg: ModelConfig, rows: number, repeats = 10): Promise<{ gflops: number; cpuGflops: number; shapes: string }> {
   const shapes: [number, number, number][] = [
     [512, 512, 512],
     [rows, cfg.dModel, cfg.ffnDim],
     [rows, cfg.dModel, cfg.dModel],
   ];
-  const rates = shapes.map(([m, k, n]) => matmulRate(m, k, n, repeats));
+  const measured: { gflops: number; cpuGflops: number }[] = [];
+  for (const [m, k, n] of shapes) measured.push(await matmulRate(m, k, n, repeats));
   return {
-    gflops: Math.max(...rates),
-    shapes: shapes.map(([m, k, n], i) => `${m}x${k}x${n}: ${rates[i].toFixed(1)}`).join(', '),
+    gflops: Math.max(...measured.map((r) => r.gflops)),
+    cpuGflops: Math.max(...measured.map((r) => r.cpuGflops)),
+    shapes: shapes.map(([m, k, n], i) => `${m}x${k}x${n}: ${measured[i].gflops.toFixed(1)}`).join(', '),
   };
 }
 
@@ -55,19 +78,21 @@ export function randomBatch(cfg: ModelConfig, batch: number, length: number, see
 
 export interface TrainStepReport {
   msPerStep: number;
+  cpuMsPerStep: number;
   tokensPerSec: number;
   gflops: number;
+  cpuGflops: number;
 }
 
-export function benchTrainStep(cfg: ModelConfig, batch: number, length: number, repeats = 5): TrainStepReport {
+export async function benchTrainStep(cfg: ModelConfig, batch: number, length: number, repeats = 5): Promise<TrainStepReport> {
   const model = initModel(cfg, 0);
   const opt = new AdamW(trainableVariables(model));
   const seq = randomBatch(cfg, batch, length, 1);
-  const ms = timeIt(() => opt.minimize(() => a3Loss(model, seq), 1e-3), repeats);
+  const t = await timeAsync(() => opt.minimize(() => a3Loss(model, seq), 1e-3), repeats);
   opt.dispose();
   disposeModel(model);
   const flops = TRAIN_STEP_FACTOR * twoStreamForwardFlops(cfg, batch, length);
-  return { msPerStep: ms, tokensPerSec: (batch * length) / (ms / 1000), gflops: flops / (ms * 1e6) };
+  return { msPerStep: t.wallMs, cpuMsPerStep: t.cpuMs, tokensPerSec: (batch * length) / (t.wallMs / 1000), ...rates(flops, t) };
 }
 
 /** Per-kernel time of one training step, largest first. */
@@ -75,9 +100,9 @@ export async function profileTrainStep(cfg: ModelConfig, batch: number, length: 
   const model = initModel(cfg, 0);
   const opt = new AdamW(trainableVariables(model));
   const seq = randomBatch(cfg, batch, length, 1);
-  opt.minimize(() => a3Loss(model, seq), 1e-3);
-  const info = await tf.profile(() => {
-    opt.minimize(() => a3Loss(model, seq), 1e-3);
+  await opt.minimize(() => a3Loss(model, seq), 1e-3);
+  const info = await tf.profile(async () => {
+    await opt.minimize(() => a3Loss(model, seq), 1e-3);
   });
   opt.dispose();
   disposeModel(model);

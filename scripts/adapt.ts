@@ -17,16 +17,17 @@
  * evaluated on fixed validation windows under fixed groupings, span infilling,
  * the content stream's AR NLL and gap NLL on held-out story middles;
  * results go to results/adapt-<variant>.json. Resumable after a kill.
+ * --workers: data-parallel worker threads sharing each batch (default: one per core).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { corrupt, mdlmLoss } from '@/lib/a3/mdlm';
+import { corrupt } from '@/lib/a3/mdlm';
 import { disposeModel, type A3Model } from '@/lib/a3/model';
 import { loadModel } from '@/lib/a3/weights';
 import { fileSource, saveModelToDir } from '@/lib/a3/weights-node';
 import { randomWindows, sentenceEndIds, sentenceStarts, stepSeed } from '@/lib/train/batches';
 import { stageBatchGrouping, stageGroupingLabel, type Curriculum, type Stage } from '@/lib/train/curriculum';
-import { stageLoss } from '@/lib/train/objectives';
+import { stageBatch, trainLoss, type TrainBatch } from '@/lib/train/losses';
 import { Trainer, type TrainerState } from '@/lib/train/trainer';
 import { storyGapProblem } from '@/lib/eval/gap-nll';
 import type { StoryWindow } from '@/lib/eval/story-infill';
@@ -36,6 +37,7 @@ import { loadTokenizer, ROOT, tokenizeSplit } from './lib/data';
 import { writeGuard } from './guard-slice';
 import { useNodeBackend } from './lib/node-backend';
 import { parseArgs, progressPrinter } from './lib/progress';
+import { parseWorkers, trainingWorkers, type TrainingWorkers } from './lib/workers';
 
 const args = parseArgs(process.argv.slice(2));
 const VARIANT = parseVariant(args.get('variant'));
@@ -56,6 +58,7 @@ if (INIT !== 'base' && INIT !== 'fresh') throw new Error(`--init ${INIT}: use ba
 /** Training wall time of the whole run (finished stages + the current one, across resumes) against --max-minutes. */
 const budget = { priorSec: 0, currentSec: 0, spent: () => budget.priorSec + budget.currentSec >= MAX_MINUTES * 60 };
 let contextLength = 0;
+const WORKERS = parseWorkers(args.get('workers'));
 
 function plan(length: number): Curriculum {
   const infillP = Number(args.get('infill-p') ?? 0.5);
@@ -116,20 +119,24 @@ async function main(): Promise<void> {
   console.log(`${curriculum.name} on ${backend}: ${curriculum.stages.map((s) => `${s.name} x${s.steps} [${s.objective ?? 'a3'}: ${stageGroupingLabel(s)}]`).join(', ')}`);
   const ends = sentenceEndIds(tokenizer.vocabSize, (id) => tokenizer.decode([id]));
 
+  // One pool for every stage; a failure exits the process (main's catch), which ends the threads too.
+  const workers = trainingWorkers(WORKERS, backend);
+  console.log(`${WORKERS} training worker${WORKERS === 1 ? ' (this thread)' : 's'} per batch of ${BATCH}`);
   for (const [index, stage] of curriculum.stages.entries()) {
     if (results.some((r) => r.stage === stage.name)) continue; // finished before a restart
     const stageResume = resume?.stage === stage.name ? resume : undefined;
-    const result = await runStage(model, stage, index, curriculum, train.tokens, evaluate, stageResume, ends);
+    const result = await runStage(model, stage, index, curriculum, train.tokens, evaluate, stageResume, ends, workers);
     if (!result) {
       // Stopped (a signal or --max-minutes): the checkpoint is saved; record where and what it measures.
       if (budget.spent()) writeResults(curriculum, results, backend, { stage: stage.name, minutes: MAX_MINUTES, val: await evaluate(model) });
-      return; // rerun with --resume
+      return workers.close(); // rerun with --resume
     }
     results.push(result);
     budget.priorSec += result.wallTimeSec;
     budget.currentSec = 0;
     writeResults(curriculum, results, backend);
   }
+  await workers.close();
   writeResults(curriculum, results, backend);
   if (OUT_DIR) {
     const out = resolve(ROOT, OUT_DIR);
@@ -151,18 +158,16 @@ async function runStage(
   evaluate: (m: A3Model) => Promise<Record<string, number>>,
   resume: TrainerState | undefined,
   sentenceEnds: Set<number>,
+  workers: TrainingWorkers,
 ): Promise<StageResult | null> {
   const length = model.config.maxLen;
   const seed = SEED + 7919 * (index + 1);
   const printProgress = progressPrinter(10);
-  const batchAt = (step: number) => {
+  const batchAt = (step: number): TrainBatch => {
     const b = randomWindows(trainTokens, BATCH, length, stepSeed(seed, step));
+    if (VARIANT === 'mdlm') return { kind: 'mdlm', ...b, corruption: corrupt(b.tokens, b.batch, stepSeed(seed + 2, step)) };
     const starts = (row: number) => sentenceStarts(b.tokens.subarray(row * length, (row + 1) * length), sentenceEnds);
-    return {
-      ...b,
-      ...stageBatchGrouping(stage, BATCH, length, curriculum.groupingPer, stepSeed(seed + 1, step), starts),
-      maskSeed: stepSeed(seed + 2, step),
-    };
+    return stageBatch(stage.objective, b, stageBatchGrouping(stage, BATCH, length, curriculum.groupingPer, stepSeed(seed + 1, step), starts));
   };
   const trainer = new Trainer(
     {
@@ -173,7 +178,8 @@ async function runStage(
       optimizer: { weightDecay: 0.01 },
       tokensPerStep: BATCH * length,
       batchAt,
-      loss: (m, b) => (VARIANT === 'mdlm' ? mdlmLoss(m, b.batch, b.tokens, corrupt(b.tokens, b.batch, b.maskSeed)) : stageLoss(stage.objective, m, b)),
+      loss: trainLoss,
+      gradients: workers.source,
       shouldStop: budget.spent,
       checkpoint: (state) => saveCheckpoint(CKPT_DIR, model, state).then(() => undefined),
       checkpointEvery: 50,
@@ -221,6 +227,7 @@ function summary(curriculum: Curriculum, stages: StageResult[], backend: string,
     curriculum,
     backend,
     batch: BATCH,
+    workers: WORKERS,
     seed: SEED,
     evalWindows: EVAL_COUNT,
     units: 'nats/token on validation windows; A3 figures are exact NLL under the grouping, the diffusion figure is an upper bound (ELBO)',

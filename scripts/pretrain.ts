@@ -1,7 +1,8 @@
 /**
- * `npm run pretrain [-- --steps N --resume --max-minutes M --ship]`
+ * `npm run pretrain [-- --steps N --resume --max-minutes M --ship --workers N]`
  * Trains the base left-to-right model (the content stream; w untouched) on
  * the training split and ships it to public/weights/base.
+ *   --workers      data-parallel worker threads sharing each batch (default: one per core)
  *   --resume       continue from checkpoints/pretrain/latest
  *   --max-minutes  stop cleanly (with a checkpoint) after this long
  *   --ship         only write public/weights/base from the latest checkpoint
@@ -9,17 +10,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PRESETS, parameterCount, type ModelConfig } from '@/lib/a3/config';
-import { arLoss } from '@/lib/a3/likelihood';
 import { disposeModel, initModel, type A3Model } from '@/lib/a3/model';
 import { saveModelToDir } from '@/lib/a3/weights-node';
 import { evalWindows, randomWindows, stepSeed } from '@/lib/train/batches';
 import { arNll } from '@/lib/train/evaluate';
+import { trainLoss, type TrainBatch } from '@/lib/train/losses';
 import { Trainer, type TrainerState } from '@/lib/train/trainer';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './lib/checkpoints';
 import { loadTokenizer, ROOT, sha256, tokenizeSplit } from './lib/data';
 import { writeGuard } from './guard-slice';
 import { useNodeBackend } from './lib/node-backend';
 import { parseArgs, progressPrinter } from './lib/progress';
+import { parseWorkers, trainingWorkers } from './lib/workers';
 
 const args = parseArgs(process.argv.slice(2));
 const SEED = Number(args.get('seed') ?? 1234);
@@ -29,6 +31,7 @@ const PEAK_LR = Number(args.get('lr') ?? 3e-3);
 const EVAL_WINDOWS = 64;
 const CKPT_DIR = join(ROOT, args.get('checkpoints') ?? 'checkpoints/pretrain');
 const OUT_DIR = join(ROOT, args.get('out') ?? 'public/weights/base');
+const WORKERS = parseWorkers(args.get('workers'));
 
 async function main(): Promise<void> {
   const backend = await useNodeBackend('wasm');
@@ -53,6 +56,8 @@ async function main(): Promise<void> {
     model = initModel(config, SEED);
   }
 
+  const workers = trainingWorkers(WORKERS, backend);
+  console.log(`${WORKERS} training worker${WORKERS === 1 ? ' (this thread)' : 's'}, micro-batches of ~${BATCH / WORKERS} of ${BATCH}`);
   let stopRequested = false;
   const deadline = args.has('max-minutes') ? Date.now() + Number(args.get('max-minutes')) * 60_000 : Infinity;
   const trainer = new Trainer(
@@ -63,8 +68,9 @@ async function main(): Promise<void> {
       schedule: { peak: PEAK_LR, warmup: 100, total: STEPS, minRatio: 0.1 },
       optimizer: { weightDecay: 0.05 },
       tokensPerStep: BATCH * length,
-      batchAt: (step) => randomWindows(train.tokens, BATCH, length, stepSeed(SEED, step)),
-      loss: (m, b) => arLoss(m, b),
+      batchAt: (step): TrainBatch => ({ kind: 'ar', ...randomWindows(train.tokens, BATCH, length, stepSeed(SEED, step)) }),
+      loss: trainLoss,
+      gradients: workers.source,
       evaluate: async (m) => {
         const valLoss = await arNll(m, valWindows);
         return { valLoss, valBitsPerByte: valLoss / Math.LN2 / bytesPerToken };
@@ -81,7 +87,7 @@ async function main(): Promise<void> {
     console.log('interrupted: stopping after this step (a checkpoint will be written)');
     stopRequested = true;
   });
-  const done = await trainer.run();
+  const done = await trainer.run().finally(() => workers.close());
   if (done.reason !== 'finished') {
     console.log(`not shipping: run ${done.reason} at step ${done.step}; rerun with --resume`);
     return;
@@ -97,6 +103,7 @@ async function main(): Promise<void> {
     trainTokens: train.tokens.length,
     steps: done.step,
     batch: BATCH,
+    workers: WORKERS,
     length,
     tokensSeen: done.step * BATCH * length,
     wallTimeSec: Math.round(trainer.elapsedSec),

@@ -3,7 +3,7 @@
  * steps, learning rate, warm-up, the objective and the grouping each batch is
  * trained on (one GroupingSpec, optionally mixed with others). Custom curricula
  * are plain objects of the same shape (the page builds them). tf-free: the page
- * imports it; the losses a stage names live in objectives.ts.
+ * imports it; the losses a stage names live in losses.ts.
  */
 import { groupIdsFor, groupingLabel, groupZeroIsContext, validateGroupingSpec, type GroupingSpec } from '../a3/groups';
 import { makeRng } from '../a3/random';

@@ -8,7 +8,7 @@ import { SPECIAL_TOKENS, type Tokenizer } from '../a3/tokenizer';
 import { evalWindows, randomWindows, stepSeed } from './batches';
 import { stageBatchGrouping, validateCurriculum, type Curriculum } from './curriculum';
 import { a3Nll } from './evaluate';
-import { stageLoss, type TrainBatch } from './objectives';
+import { stageBatch, trainLoss, type TrainBatch } from './losses';
 import { textProblem } from './text-checks';
 import { Trainer, type TrainEvent, type TrainerState } from './trainer';
 
@@ -65,9 +65,9 @@ export function stageTrainer(o: FinetuneOptions, stageIndex: number, resume?: Tr
       tokensPerStep: o.batch * length,
       batchAt: (step) => {
         const b = randomWindows(o.data.train, o.batch, length, stepSeed(seed, step));
-        return { ...b, ...stageBatchGrouping(stage, o.batch, length, plan.groupingPer, stepSeed(seed + 1, step)) };
+        return stageBatch(stage.objective, b, stageBatchGrouping(stage, o.batch, length, plan.groupingPer, stepSeed(seed + 1, step)));
       },
-      loss: (m, b) => stageLoss(stage.objective, m, b),
+      loss: trainLoss,
       evaluate: async (m) => ({ valLoss: await a3Nll(m, windows, stage.grouping) }),
       evalEvery: o.evalEvery,
       checkpoint: o.checkpoint,

@@ -51,41 +51,36 @@ export class AdamW {
   }
 
   /**
-   * One step on `lossFn` (which must return a scalar built from the variables).
-   * Reads back the loss and gradient norm (one read per step) so a non-finite
-   * step can be skipped before it touches any weight. Synchronous read: for
-   * Node and CPU-side backends; the trainer uses `minimizeAsync`.
+   * One step on `lossFn` (which must return a scalar built from the variables),
+   * with gradients from tf.variableGrads on this thread.
    */
-  minimize(lossFn: () => tf.Scalar, lr: number): StepResult {
-    const pending = this.gradients(lossFn);
-    return this.finish(pending, pending.value.dataSync()[0], pending.norm.dataSync()[0], lr);
-  }
-
-  /** The same step with an asynchronous read-back: required on WebGPU, kind to any page. */
-  async minimizeAsync(lossFn: () => tf.Scalar, lr: number): Promise<StepResult> {
-    const pending = this.gradients(lossFn);
-    // One read of both numbers: a single round trip to the device.
-    const both = tf.stack([pending.value, pending.norm]);
-    const [loss, norm] = await both.data();
-    both.dispose();
-    return this.finish(pending, loss, norm, lr);
-  }
-
-  private gradients(lossFn: () => tf.Scalar): { value: tf.Scalar; grads: tf.NamedTensorMap; present: tf.Tensor[]; norm: tf.Scalar } {
+  async minimize(lossFn: () => tf.Scalar, lr: number): Promise<StepResult> {
     const { value, grads } = tf.variableGrads(lossFn, this.variables);
+    return this.applyGradients(value, grads, lr);
+  }
+
+  /**
+   * One step from gradients computed elsewhere (this thread, or data-parallel
+   * workers): takes ownership of `loss` and `grads` and disposes them. Reads
+   * back the loss and gradient norm (one asynchronous read per step: required
+   * on WebGPU, kind to any page) so a non-finite step is skipped before it
+   * touches any weight.
+   */
+  async applyGradients(loss: tf.Scalar, grads: tf.NamedTensorMap, lr: number): Promise<StepResult> {
     const present = Object.values(grads).filter((g): g is tf.Tensor => g != null);
     // A chain of adds, not tf.addN: AddN over ~20 inputs returns 0 on tfjs-webgpu 4.22 (seen in Chromium).
-    const norm = tf.tidy(() => tf.sqrt(present.map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b)))) as tf.Scalar;
-    return { value, grads, present, norm };
-  }
-
-  private finish(pending: { value: tf.Scalar; grads: tf.NamedTensorMap; present: tf.Tensor[]; norm: tf.Scalar }, loss: number, gradNorm: number, lr: number): StepResult {
-    pending.value.dispose();
-    pending.norm.dispose();
-    const applied = Number.isFinite(loss) && Number.isFinite(gradNorm);
-    if (applied) this.apply(pending.grads, gradNorm, lr);
-    tf.dispose(pending.present);
-    return { loss, gradNorm, applied };
+    const both = tf.tidy(() => {
+      const norm = present.length ? tf.sqrt(present.map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b))) : tf.scalar(0);
+      return tf.stack([loss, norm]);
+    });
+    try {
+      const [lossValue, gradNorm] = await both.data();
+      const applied = Number.isFinite(lossValue) && Number.isFinite(gradNorm);
+      if (applied) this.apply(grads, gradNorm, lr);
+      return { loss: lossValue, gradNorm, applied };
+    } finally {
+      tf.dispose([both, loss, ...present]);
+    }
   }
 
   private apply(grads: tf.NamedTensorMap, gradNorm: number, lr: number): void {

@@ -3,8 +3,10 @@
  * AdamW, warm-up + cosine schedule, clipping, a non-finite guard, a divergence stop (divergence.ts), periodic
  * evaluation and checkpoints, resume, and a stream of typed events.
  * No Node-only or DOM-only imports: storage is the caller's `checkpoint` hook.
+ * Gradients come from a pluggable `GradientSource`: this thread by default, or
+ * data-parallel workers (parallel.ts); everything else is this one loop.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { trainableVariables, type A3Model } from '../a3/model';
 import { divergenceWarning, nonFiniteWarning } from './divergence';
 import { AdamW, type AdamWOptions, type AdamWState } from './optim';
@@ -17,7 +19,21 @@ export interface StageRef {
 }
 
 export type TrainEvent =
-  | { type: 'step'; stage: string; stageIndex: number; step: number; steps: number; loss: number; lr: number; gradNorm: number; tokensPerSec: number; etaSec: number; elapsedSec: number }
+  | {
+      type: 'step';
+      stage: string;
+      stageIndex: number;
+      step: number;
+      steps: number;
+      loss: number;
+      lr: number;
+      gradNorm: number;
+      tokensPerSec: number;
+      etaSec: number;
+      elapsedSec: number;
+      /** How many workers computed this step's gradients (1 = this thread). */
+      workers?: number;
+    }
   | { type: 'eval'; stage: string; stageIndex: number; step: number; metrics: Record<string, number> }
   | { type: 'skip'; stage: string; stageIndex: number; step: number; reason: string }
   | { type: 'checkpoint'; stage: string; stageIndex: number; step: number }
@@ -39,6 +55,29 @@ export interface TrainerState {
   elapsedSec: number;
 }
 
+/**
+ * Where a step's loss and gradients come from. The Trainer owns what
+ * `compute` returns (it applies and disposes it); a source that fails rejects
+ * before any weight changes, so the run stops with the last checkpoint intact.
+ */
+export interface GradientSource<B> {
+  /** Workers that share a step (1 = this thread); reported in step events. */
+  readonly workers: number;
+  /** Loss and gradients (keyed by variable name) of `batch` at the model's current weights. */
+  compute(model: A3Model, batch: B, step: number): Promise<{ loss: tf.Scalar; grads: tf.NamedTensorMap }>;
+}
+
+/** The default source: tf.variableGrads of the job's loss on this thread. */
+export function localGradients<B>(loss: (model: A3Model, batch: B) => tf.Scalar): GradientSource<B> {
+  return {
+    workers: 1,
+    compute: async (model, batch) => {
+      const { value, grads } = tf.variableGrads(() => loss(model, batch), trainableVariables(model));
+      return { loss: value, grads };
+    },
+  };
+}
+
 export interface TrainJob<B> {
   model: A3Model;
   stage: string;
@@ -51,6 +90,11 @@ export interface TrainJob<B> {
   /** The batch for a step: a pure function of the step, so resume replays the same data. */
   batchAt(step: number): B;
   loss(model: A3Model, batch: B): tf.Scalar;
+  /**
+   * Where gradients come from; default `localGradients(loss)`. A parallel source must compute the same
+   * `loss`; its owner (not the Trainer) closes it, so one pool can serve several stages.
+   */
+  gradients?: GradientSource<B>;
   evaluate?(model: A3Model): Promise<Record<string, number>> | Record<string, number>;
   evalEvery?: number;
   /** Persist weights + state; called every `checkpointEvery` steps and at the end. */
@@ -72,6 +116,7 @@ function snapshot(state: TrainerState): TrainerState {
 
 export class Trainer<B> {
   private readonly optimizer: AdamW;
+  private readonly gradients: GradientSource<B>;
   private state: TrainerState;
   /** Carried by every event. */
   private readonly where: StageRef;
@@ -79,6 +124,7 @@ export class Trainer<B> {
   constructor(private readonly job: TrainJob<B>, resume?: TrainerState) {
     this.optimizer = new AdamW(trainableVariables(job.model), job.optimizer);
     this.where = { stage: job.stage, stageIndex: job.stageIndex ?? 0 };
+    this.gradients = job.gradients ?? localGradients(job.loss);
     this.state = { stage: job.stage, step: 0, optimizer: { step: 0, slots: [] }, history: [], evals: [], elapsedSec: 0 };
     if (resume) {
       if (resume.stage !== job.stage) throw new Error(`checkpoint is from stage "${resume.stage}", not "${job.stage}"`);
@@ -122,7 +168,8 @@ export class Trainer<B> {
       const step = this.state.step;
       const lr = learningRate(job.schedule, step);
       const batch = job.batchAt(step);
-      const result = await this.optimizer.minimizeAsync(() => job.loss(job.model, batch), lr);
+      const { loss, grads } = await this.gradients.compute(job.model, batch, step);
+      const result = await this.optimizer.applyGradients(loss, grads, lr);
       if (!result.applied) {
         nonFinite += 1;
         emit({ type: 'skip', ...this.where, step, reason: `non-finite loss ${result.loss} / gradient norm ${result.gradNorm}; step skipped, weights untouched` });
@@ -152,6 +199,7 @@ export class Trainer<B> {
         tokensPerSec,
         etaSec: ((job.steps - this.state.step) * elapsed) / done,
         elapsedSec: this.state.elapsedSec,
+        workers: this.gradients.workers,
       });
       // Before evaluating or saving: a diverged state is never checkpointed.
       warning = divergenceWarning(this.state.history) ?? undefined;

@@ -316,7 +316,7 @@ describe('item 8: gradients, NaN-freedom, memory, training', () => {
     }
   });
 
-  it('tensor counts do not grow across 5 forwards (in tf.tidy) and 5 AdamW steps', () => {
+  it('tensor counts do not grow across 5 forwards (in tf.tidy) and 5 AdamW steps', async () => {
     const seq = one([3, 1, 4, 1, 5, 9], randomSubsets(6, 2, 1));
     const counts: number[] = [];
     for (let k = 0; k < 5; k++) {
@@ -332,7 +332,7 @@ describe('item 8: gradients, NaN-freedom, memory, training', () => {
     const opt = new AdamW(trainableVariables(m));
     const stepCounts: number[] = [];
     for (let k = 0; k < 5; k++) {
-      const r = opt.minimize(() => a3Loss(m, seq), 1e-3);
+      const r = await opt.minimize(() => a3Loss(m, seq), 1e-3);
       expect(r.applied).toBe(true);
       stepCounts.push(tf.memory().numTensors);
     }
@@ -341,7 +341,7 @@ describe('item 8: gradients, NaN-freedom, memory, training', () => {
     disposeModel(m);
   });
 
-  it('AdamW lowers the A3 loss over 30 steps on a fixed tiny batch', () => {
+  it('AdamW lowers the A3 loss over 30 steps on a fixed tiny batch', async () => {
     const m = initModel(tiny, 5);
     const opt = new AdamW(trainableVariables(m));
     const seq: SequenceBatch = {
@@ -350,7 +350,7 @@ describe('item 8: gradients, NaN-freedom, memory, training', () => {
       groupIds: i32([...contiguousIds(8, 2), ...contiguousIds(8, 2)]),
     };
     const losses: number[] = [];
-    for (let k = 0; k < 30; k++) losses.push(opt.minimize(() => a3Loss(m, seq), 1e-2).loss);
+    for (let k = 0; k < 30; k++) losses.push((await opt.minimize(() => a3Loss(m, seq), 1e-2)).loss);
     expect(losses.every((l) => Number.isFinite(l))).toBe(true);
     expect(losses[0]).toBeGreaterThan(Math.log(V) - 0.1); // starts near uniform
     expect(losses[29]).toBeLessThan(losses[0] - 0.5);

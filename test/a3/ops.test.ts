@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { useCpu, maxAbsDiff } from '../helpers/tf';
 import { applyRope, batchMatMul, flatTargetIndex, linear, linear2d, ropeTables, weightedCrossEntropySum } from '@/lib/a3/ops';
 
@@ -54,6 +55,32 @@ describe('custom-gradient ops match plain tfjs autodiff', () => {
       close(ga, ra);
       close(gc, rc);
     });
+  });
+
+  it('batchMatMul on wasm (one depthwise convolution) equals the cpu result, value and both gradients', async () => {
+    const shapes: [number, number, number, number][] = [
+      [3, 4, 5, 2],
+      [8, 16, 4, 12], // attention-like: many small products
+    ];
+    const run = () =>
+      shapes.map(([g, m, k, n], i) =>
+        tf.tidy(() => {
+          const a = tf.tensor3d(Float32Array.from({ length: g * m * k }, (_, j) => Math.sin(j + i)), [g, m, k]);
+          const c = tf.tensor3d(Float32Array.from({ length: g * k * n }, (_, j) => Math.cos(3 * j + i)), [g, k, n]);
+          const dy = tf.tensor3d(Float32Array.from({ length: g * m * n }, (_, j) => Math.sin(7 * j)), [g, m, n]);
+          const grads = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(batchMatMul(p as tf.Tensor3D, q as tf.Tensor3D), dy)))([a, c]);
+          return [batchMatMul(a, c), ...grads].map((t) => Array.from(t.dataSync()));
+        }),
+      );
+    const onCpu = run();
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    await tf.setBackend('wasm');
+    try {
+      const onWasm = run();
+      onWasm.forEach((outputs, i) => outputs.forEach((values, j) => expect(maxAbsDiff(values, onCpu[i][j]), `shape ${i} output ${j}`).toBeLessThan(TOL)));
+    } finally {
+      await tf.setBackend('cpu');
+    }
   });
 
   it('weightedCrossEntropySum: value and logits gradient equal -sum(oneHot * logSoftmax * w)', () => {

@@ -20,7 +20,7 @@ beforeAll(async () => {
   model = initModel(tiny, 21);
   opt = new AdamW(trainableVariables(model));
   const tokens = Int32Array.from({ length: 16 }, (_, i) => 4 + (i % 5));
-  for (let k = 0; k < 2; k++) opt.minimize(() => arLoss(model, { batch: 2, tokens }), 1e-2); // non-zero moments
+  for (let k = 0; k < 2; k++) await opt.minimize(() => arLoss(model, { batch: 2, tokens }), 1e-2); // non-zero moments
 });
 afterAll(() => {
   opt.dispose();

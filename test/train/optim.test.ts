@@ -32,7 +32,7 @@ function refStep(
 }
 
 describe('AdamW', () => {
-  it('matches a hand-computed AdamW update for 2 steps; decays matrices only', () => {
+  it('matches a hand-computed AdamW update for 2 steps; decays matrices only', async () => {
     const opts = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, clipNorm: Infinity };
     const vec = tf.variable(tf.tensor1d([0.5, -1.5]), true, 'opt_test/vec'); // rank 1: no decay
     const mat = tf.variable(tf.tensor2d([[0.3, -0.7]]), true, 'opt_test/mat'); // rank 2: decayed
@@ -47,7 +47,7 @@ describe('AdamW', () => {
     const lrs = [0.1, 0.05];
     for (let t = 1; t <= 2; t++) {
       const gw = w.map((wi) => 2 * wi);
-      const r = opt.minimize(lossFn, lrs[t - 1]);
+      const r = await opt.minimize(lossFn, lrs[t - 1]);
       expect(r.applied).toBe(true);
       refStep(x, a, mx, vx, t, lrs[t - 1], opts, false);
       refStep(w, gw, mw, vw, t, lrs[t - 1], opts, true);
@@ -60,8 +60,8 @@ describe('AdamW', () => {
     const vec2 = tf.variable(tf.tensor1d([0.5, -1.5]), true, 'opt_test/vec2');
     const opt2 = new AdamW([vec2], { ...opts, weightDecay: 0 });
     const lossFn2 = () => tf.sum(tf.mul(vec2, tf.tensor1d(a))) as tf.Scalar;
-    opt2.minimize(lossFn2, lrs[0]);
-    opt2.minimize(lossFn2, lrs[1]);
+    await opt2.minimize(lossFn2, lrs[0]);
+    await opt2.minimize(lossFn2, lrs[1]);
     expect(maxAbsDiff(vec2.dataSync(), vec.dataSync())).toBe(0);
 
     opt.dispose();
@@ -73,7 +73,7 @@ describe('AdamW', () => {
     const x = tf.variable(tf.tensor1d([0, 0]), true, 'opt_test/clip');
     const opt = new AdamW([x], { clipNorm: 1, weightDecay: 0 });
     const g = [30, 40]; // norm 50
-    const r = opt.minimize(() => tf.sum(tf.mul(x, tf.tensor1d(g))) as tf.Scalar, 0.01);
+    const r = await opt.minimize(() => tf.sum(tf.mul(x, tf.tensor1d(g))) as tf.Scalar, 0.01);
     expect(r.gradNorm).toBeCloseTo(50, 4);
     const state = await opt.getState();
     const b1 = DEFAULT_ADAMW.beta1;
@@ -84,7 +84,7 @@ describe('AdamW', () => {
     // Below the threshold nothing is scaled.
     const y = tf.variable(tf.tensor1d([0, 0]), true, 'opt_test/noclip');
     const opt2 = new AdamW([y], { clipNorm: 100, weightDecay: 0 });
-    opt2.minimize(() => tf.sum(tf.mul(y, tf.tensor1d(g))) as tf.Scalar, 0.01);
+    await opt2.minimize(() => tf.sum(tf.mul(y, tf.tensor1d(g))) as tf.Scalar, 0.01);
     const s2 = await opt2.getState();
     expect(maxAbsDiff(s2.slots[0].m, [(1 - b1) * 30, (1 - b1) * 40])).toBeLessThan(1e-4);
 
@@ -93,8 +93,8 @@ describe('AdamW', () => {
     const z2 = tf.variable(tf.tensor1d([0, 0]), true, 'opt_test/eps2');
     const o1 = new AdamW([z1], { clipNorm: 1, weightDecay: 0, eps: 1 });
     const o2 = new AdamW([z2], { clipNorm: Infinity, weightDecay: 0, eps: 1 });
-    o1.minimize(() => tf.sum(tf.mul(z1, tf.tensor1d(g))) as tf.Scalar, 0.1);
-    o2.minimize(() => tf.sum(tf.mul(z2, tf.tensor1d(g))) as tf.Scalar, 0.1);
+    await o1.minimize(() => tf.sum(tf.mul(z1, tf.tensor1d(g))) as tf.Scalar, 0.1);
+    await o2.minimize(() => tf.sum(tf.mul(z2, tf.tensor1d(g))) as tf.Scalar, 0.1);
     const u1 = Math.hypot(...z1.dataSync());
     const u2 = Math.hypot(...z2.dataSync());
     expect(u1).toBeLessThan(u2 * 0.8);
@@ -111,7 +111,7 @@ describe('AdamW', () => {
     const opt = new AdamW(vars, { weightDecay: 0.1 });
     const before = vars.map((v) => Float32Array.from(v.dataSync()));
     const tokens = Int32Array.from({ length: 2 * 8 }, (_, i) => 4 + ((i * 5) % 11));
-    const r = opt.minimize(() => arLoss(model, { batch: 2, tokens }), 1e-2);
+    const r = await opt.minimize(() => arLoss(model, { batch: 2, tokens }), 1e-2);
     expect(r.applied).toBe(true);
     const wIndex = vars.indexOf(model.queryEmbed);
     expect(maxAbsDiff(model.queryEmbed.dataSync(), before[wIndex])).toBe(0);
@@ -135,8 +135,8 @@ describe('AdamW', () => {
       tf.add(tf.sum(tf.square(tf.sub(vs[0], 1))), tf.sum(tf.mul(vs[1], tf.sum(vs[0], 0)))) as tf.Scalar;
     const A = mk('rt_a');
     const optA = new AdamW(A, { weightDecay: 0.05 });
-    optA.minimize(loss(A), 0.05);
-    optA.minimize(loss(A), 0.05);
+    await optA.minimize(loss(A), 0.05);
+    await optA.minimize(loss(A), 0.05);
     const state = await optA.getState();
     expect(state.step).toBe(2);
     expect(state.slots.map((s) => s.name)).toEqual(A.map((v) => v.name));
@@ -151,8 +151,8 @@ describe('AdamW', () => {
       expect(maxAbsDiff(s.m, state.slots[i].m)).toBe(0);
       expect(maxAbsDiff(s.v, state.slots[i].v)).toBe(0);
     });
-    optA.minimize(loss(A), 0.05);
-    optB.minimize(loss(B), 0.05);
+    await optA.minimize(loss(A), 0.05);
+    await optB.minimize(loss(B), 0.05);
     A.forEach((v, i) => expect(maxAbsDiff(v.dataSync(), B[i].dataSync())).toBe(0));
 
     // wrong shapes are refused
@@ -168,7 +168,7 @@ describe('AdamW', () => {
   it('skips a non-finite step without touching weights or moments', async () => {
     const x = tf.variable(tf.tensor2d([[1, 2]]), true, 'opt_test/nan');
     const opt = new AdamW([x]);
-    const r = opt.minimize(() => tf.mul(tf.sum(x), NaN) as tf.Scalar, 0.1);
+    const r = await opt.minimize(() => tf.mul(tf.sum(x), NaN) as tf.Scalar, 0.1);
     expect(r.applied).toBe(false);
     expect(opt.step).toBe(0);
     expect(Array.from(x.dataSync())).toEqual([1, 2]);

@@ -32,7 +32,7 @@ export async function modelStep(): Promise<ModelStepResult> {
   const logits = Array.from(await logitsT.data());
   logitsT.dispose();
   const opt = new AdamW(trainableVariables(model));
-  const step = await opt.minimizeAsync(() => a3Loss(model, seq), 1e-2);
+  const step = await opt.minimize(() => a3Loss(model, seq), 1e-2);
   const problem = { tokens: [1, 5, 0, 0, 0, 0, 7, 2], given: [true, true, false, false, false, false, true, true] };
   const decoded = [
     (await decodeGroupwise(model, problem, { groupSize: 2, sampling: { greedy: true } })).tokens,
