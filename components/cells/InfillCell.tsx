@@ -7,6 +7,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { GroupOrder, MaskMatrix } from '@/components/views';
+import { AR_PRESET } from '@/lib/a3/decode/strategies';
 import { Cell, CellErrors } from '../notebook/Cell';
 import { FieldChecks, hasInvalidField, runShortcut, useFieldChecks } from '../notebook/controls';
 import { useStudio, useStudioActions } from '../notebook/StudioProvider';
@@ -14,7 +15,6 @@ import { useTokenTexts } from '../notebook/token-text';
 import { DecoderKnobs } from './infill/DecoderKnobs';
 import { Expectations } from './infill/Expectations';
 import { InfillExplain } from './infill/InfillExplain';
-import { SAMPLING_KNOBS, SAMPLING_ONLY, STRATEGY_LIST, knobPatch, knobValues, strategyInfo } from './infill/knob-specs';
 import { MdlmStatus } from './infill/MdlmStatus';
 import { Replay } from './infill/Replay';
 import { ResultSummary } from './infill/ResultSummary';
@@ -36,7 +36,7 @@ export function InfillCell({ index }: { index: number }) {
   useEffect(() => void a.loadTokenizer(), [a]);
 
   const { result } = decode;
-  const isAR = pg.strategy === 'groupwise' && pg.groupSize === 1 && pg.order === 'left-to-right';
+  const isAR = pg.strategy === AR_PRESET.strategy && pg.groupSize === AR_PRESET.groupSize && pg.order === AR_PRESET.order;
   const isDiffusion = pg.strategy === 'diffusion';
   // The diffusion baseline needs only a backend and shipped MDLM weights (it loads them itself); the rest need the A3 slot.
   const modelReady = isDiffusion ? backendReady && mdlm.shipped !== false && mdlm.status !== 'missing' : a3Ready;
@@ -75,18 +75,14 @@ export function InfillCell({ index }: { index: number }) {
         <Expectations />
         <FieldChecks checks={checks}>
           <DecoderKnobs
-            strategies={STRATEGY_LIST}
             strategy={pg.strategy}
-            onStrategy={(id) => a.setPlayground({ strategy: strategyInfo(id as typeof pg.strategy).id })}
-            knobs={strategyInfo(pg.strategy).knobs}
-            sampling={SAMPLING_KNOBS}
-            values={knobValues(pg)}
-            onKnob={(key, v) => a.setPlayground(knobPatch(key, v))}
-            disabled={pg.greedy ? SAMPLING_ONLY : undefined}
+            onStrategy={(strategy) => a.setPlayground({ strategy })}
+            values={pg}
+            onKnob={(patch) => a.setPlayground(patch)}
             greedy={pg.greedy}
             onGreedy={(greedy) => a.setPlayground({ greedy })}
             isAR={isAR}
-            onARPreset={() => a.setPlayground({ strategy: 'groupwise', groupSize: 1, order: 'left-to-right' })}
+            onARPreset={() => a.setPlayground(AR_PRESET)}
             status={isDiffusion ? <MdlmStatus /> : null}
           />
         </FieldChecks>

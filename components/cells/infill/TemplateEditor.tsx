@@ -6,7 +6,7 @@
  */
 import { useRef, type ReactNode } from 'react';
 import type { Tokenizer } from '@/lib/a3/tokenizer';
-import { DEFAULT_GAP_LENGTH, hasGap } from './gap-hints';
+import { DEFAULT_GAP_LENGTH, hasGap } from '@/lib/a3/decode/gaps';
 
 /** The number of tokens a selection becomes (exact with the tokenizer, else ~4 characters per token). */
 function tokenEstimate(text: string, tokenizer: Tokenizer | null): number {
