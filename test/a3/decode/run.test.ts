@@ -49,6 +49,9 @@ describe('runDecodeRequest', () => {
       expect(r.trace.given.some((g) => g)).toBe(false);
       expect(r.trace.generated).toBe(DEFAULT_GAP_LENGTH);
     }
+    // An automatic length with nothing given: every candidate is decoded and scored without context.
+    const auto = await runDecodeRequest(m, tok, { text: '[__?__]', strategy: 'groupwise', autoLengths: [2, 3], seed: 2 });
+    expect([2, 3]).toContain(auto.trace.generated);
     expect(tf.memory().numTensors).toBe(before);
   });
 
