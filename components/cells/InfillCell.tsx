@@ -9,7 +9,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { GroupOrder, MaskMatrix } from '@/components/views';
 import { checkTemplate } from '@/lib/a3/decode/infill';
 import { AR_PRESET } from '@/lib/a3/decode/strategies';
-import { decodeModelKind } from '@/lib/store';
+import { decodeModelKind, playgroundRequest } from '@/lib/store';
 import { Cell, CellErrors } from '../notebook/Cell';
 import { FieldChecks, hasInvalidField, runShortcut, useFieldChecks } from '../notebook/controls';
 import { useStudio, useStudioActions } from '../notebook/StudioProvider';
@@ -45,7 +45,7 @@ export function InfillCell({ index }: { index: number }) {
   // The diffusion baseline needs only a backend and shipped MDLM weights (it loads them itself); the rest need the A3 slot.
   const modelReady = isDiffusion ? backendReady && mdlm.shipped !== false && mdlm.status !== 'missing' : a3Ready;
   // The worker's own rule (run.ts refuses with it), checked as the user types: the hint and Run never disagree.
-  const check = useMemo(() => (tokenizer ? checkTemplate({ text: pg.text }, tokenizer, maxLen ?? Infinity) : null), [pg.text, tokenizer, maxLen]);
+  const check = useMemo(() => (tokenizer ? checkTemplate(playgroundRequest(pg), tokenizer, maxLen ?? Infinity) : null), [pg, tokenizer, maxLen]);
   const canRun = modelReady && decode.status !== 'running' && checks.invalid.size === 0 && !check?.problem;
   // A result stays on screen, dimmed, once it no longer answers what is shown: the template changed or the last run failed.
   const stale = result !== null && (decode.status === 'error' || decode.request?.text !== pg.text);
