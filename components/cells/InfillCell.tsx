@@ -7,6 +7,9 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { GroupOrder, MaskMatrix } from '@/components/views';
+import { checkTemplate } from '@/lib/a3/decode/infill';
+import { AR_PRESET } from '@/lib/a3/decode/strategies';
+import { decodeModelKind, playgroundRequest } from '@/lib/store';
 import { Cell, CellErrors } from '../notebook/Cell';
 import { FieldChecks, hasInvalidField, runShortcut, useFieldChecks } from '../notebook/controls';
 import { useStudio, useStudioActions } from '../notebook/StudioProvider';
@@ -14,7 +17,6 @@ import { useTokenTexts } from '../notebook/token-text';
 import { DecoderKnobs } from './infill/DecoderKnobs';
 import { Expectations } from './infill/Expectations';
 import { InfillExplain } from './infill/InfillExplain';
-import { SAMPLING_KNOBS, SAMPLING_ONLY, STRATEGY_LIST, knobPatch, knobValues, strategyInfo } from './infill/knob-specs';
 import { MdlmStatus } from './infill/MdlmStatus';
 import { Replay } from './infill/Replay';
 import { ResultSummary } from './infill/ResultSummary';
@@ -29,6 +31,8 @@ export function InfillCell({ index }: { index: number }) {
   const backendReady = useStudio((s) => s.backend.status === 'ready');
   const mdlm = useStudio((s) => ({ shipped: s.shipped.mdlm, status: s.models.mdlm.status }));
   const tokenizer = useStudio((s) => s.tokenizer);
+  // The context of the model this strategy runs on (the MDLM model's once it is loaded).
+  const maxLen = useStudio((s) => s.models[decodeModelKind(s.playground.strategy)].info?.config.maxLen ?? null);
   const a = useStudioActions();
   const checks = useFieldChecks();
   const form = useRef<HTMLFormElement>(null);
@@ -36,11 +40,15 @@ export function InfillCell({ index }: { index: number }) {
   useEffect(() => void a.loadTokenizer(), [a]);
 
   const { result } = decode;
-  const isAR = pg.strategy === 'groupwise' && pg.groupSize === 1 && pg.order === 'left-to-right';
+  const isAR = pg.strategy === AR_PRESET.strategy && pg.groupSize === AR_PRESET.groupSize && pg.order === AR_PRESET.order;
   const isDiffusion = pg.strategy === 'diffusion';
   // The diffusion baseline needs only a backend and shipped MDLM weights (it loads them itself); the rest need the A3 slot.
   const modelReady = isDiffusion ? backendReady && mdlm.shipped !== false && mdlm.status !== 'missing' : a3Ready;
-  const canRun = modelReady && decode.status !== 'running' && checks.invalid.size === 0;
+  // The worker's own rule (run.ts refuses with it), checked as the user types: the hint and Run never disagree.
+  const check = useMemo(() => (tokenizer ? checkTemplate(playgroundRequest(pg), tokenizer, maxLen ?? Infinity) : null), [pg, tokenizer, maxLen]);
+  const canRun = modelReady && decode.status !== 'running' && checks.invalid.size === 0 && !check?.problem;
+  // A result stays on screen, dimmed, once it no longer answers what is shown: the template changed or the last run failed.
+  const stale = result !== null && (decode.status === 'error' || decode.request?.text !== pg.text);
   const { labels, candidate } = useTokenTexts(result?.trace.tokens, result?.labels ?? NO_LABELS);
   const exportHref = useMemo(
     () => (result ? `data:application/json;charset=utf-8,${encodeURIComponent(JSON.stringify({ request: decode.request, ...result }, null, 1))}` : null),
@@ -61,7 +69,7 @@ export function InfillCell({ index }: { index: number }) {
           run();
         }}
       >
-        <TemplateEditor text={pg.text} onChange={(text) => a.setPlayground({ text })} tokenizer={tokenizer}>
+        <TemplateEditor text={pg.text} onChange={(text) => a.setPlayground({ text })} tokenizer={tokenizer} check={check} maxLen={maxLen}>
           <button type="submit" className="primary" disabled={!canRun} title="Run (Ctrl+Enter or ⌘+Enter)" data-testid="infill-run">
             {decode.status === 'running' ? 'Decoding…' : 'Run'}
           </button>
@@ -75,25 +83,33 @@ export function InfillCell({ index }: { index: number }) {
         <Expectations />
         <FieldChecks checks={checks}>
           <DecoderKnobs
-            strategies={STRATEGY_LIST}
             strategy={pg.strategy}
-            onStrategy={(id) => a.setPlayground({ strategy: strategyInfo(id as typeof pg.strategy).id })}
-            knobs={strategyInfo(pg.strategy).knobs}
-            sampling={SAMPLING_KNOBS}
-            values={knobValues(pg)}
-            onKnob={(key, v) => a.setPlayground(knobPatch(key, v))}
-            disabled={pg.greedy ? SAMPLING_ONLY : undefined}
+            onStrategy={(strategy) => a.setPlayground({ strategy })}
+            values={pg}
+            onKnob={(patch) => a.setPlayground(patch)}
             greedy={pg.greedy}
             onGreedy={(greedy) => a.setPlayground({ greedy })}
             isAR={isAR}
-            onARPreset={() => a.setPlayground({ strategy: 'groupwise', groupSize: 1, order: 'left-to-right' })}
+            onARPreset={() => a.setPlayground(AR_PRESET)}
             status={isDiffusion ? <MdlmStatus /> : null}
           />
         </FieldChecks>
       </form>
 
       {result ? (
-        <div data-testid="infill-result" data-strategy={decode.request?.strategy} data-trace-strategy={result.trace.strategy}>
+        <div
+          className={stale ? 'stale' : undefined}
+          data-testid="infill-result"
+          data-stale={stale || undefined}
+          data-strategy={decode.request?.strategy}
+          data-trace-strategy={result.trace.strategy}
+        >
+          {stale ? (
+            <p className="note small" data-testid="infill-stale">
+              {decode.status === 'error' ? 'The last run failed (the message is above); this is the result of the run before it' : 'This result is for an earlier template'}
+              : “{decode.request?.text}”. Press Run to decode the template above.
+            </p>
+          ) : null}
           <ResultSummary result={result} request={decode.request} kind={decode.kind} />
           <Replay result={result} labels={labels} candidateText={candidate} speculative={decode.request?.strategy === 'speculative'} />
           <h3>Order of the groups</h3>

@@ -5,7 +5,7 @@
  * so a fresh page has a clean URL; unknown or invalid values fall back to the defaults. Other parameters
  * (e.g. `?backend=`) are left alone.
  */
-import { ALL_KNOBS, STRATEGY, STRATEGY_IDS, isStrategyId, knobProblem, type KnobParams, type KnobSpec, type StrategyId } from '../a3/decode/strategies';
+import { ALL_KNOBS, isStrategyId, knobProblem, type KnobParams, type KnobSpec, type StrategyId } from '../a3/decode/strategies';
 import type { GroupingSpec } from '../a3/groups';
 
 /** What the Infill / Compare cells decode with: the text, the strategy, every knob of the registry, greedy. */
@@ -15,24 +15,6 @@ export type PlaygroundParams = {
   strategy: StrategyId;
   greedy: boolean;
 } & KnobParams;
-
-/** The decoder's own names, so a shared link is exactly a decode request. */
-export type Strategy = StrategyId;
-export const STRATEGIES: readonly Strategy[] = STRATEGY_IDS;
-
-const selectValues = <V extends string>(knob: { options: readonly { value: V }[] }): readonly V[] => knob.options.map((o) => o.value);
-/** @deprecated read STRATEGY.dynamic.knobs (the knob form does). Kept while the cells still import it. */
-export const SCORES = selectValues(STRATEGY.dynamic.knobs[1]);
-export type Score = (typeof SCORES)[number];
-/** @deprecated read STRATEGY.diffusion.knobs. Kept while the cells still import it. */
-export const REMASKINGS = selectValues(STRATEGY.diffusion.knobs[2]);
-export type Remasking = (typeof REMASKINGS)[number];
-/** @deprecated the ranges are the registry's knob specs. Kept while the cells still import it. */
-export const KNOB_LIMITS = {
-  draft: [STRATEGY.speculative.knobs[0].min, STRATEGY.speculative.knobs[0].max],
-  steps: [STRATEGY.diffusion.knobs[0].min, STRATEGY.diffusion.knobs[0].max],
-  blockLength: [STRATEGY.diffusion.knobs[1].min, STRATEGY.diffusion.knobs[1].max],
-} as const;
 
 /** The Infill cell's example: one default-length gap and one of 6 tokens. */
 export const DEFAULT_TEMPLATE = 'Once upon a time, [____] lived in a small house. Every morning she [__6__] before breakfast.';

@@ -217,11 +217,11 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     expect(Number(await attr('[data-testid="decode-accepted"]', 'data-accepted-per-forward'))).toBeCloseTo(gap / specNfe, 6);
     console.log(`infill speculative D = 2: "${specOut}" (${specNfe} NFE)`);
 
-    // An error stays in the cell: a gap of 0 tokens.
+    // A bad template is refused as it is typed, in the cell under the template (a gap of 0 tokens), and Run waits.
     await page.fill('[data-testid="infill-text"]', 'Emma [__0__] rich.');
-    await page.click('[data-testid="infill-run"]');
-    await page.waitForSelector('[data-testid="errors-infill"]', { timeout: WAIT_MS });
-    expect(await page.textContent('[data-testid="errors-infill"]')).toMatch(/gap/);
+    await page.waitForSelector('[data-testid="infill-template-line"][data-problem]', { timeout: WAIT_MS });
+    expect(await page.textContent('[data-testid="infill-template-line"]')).toMatch(/gap/);
+    expect(await page.isDisabled('[data-testid="infill-run"]')).toBe(true);
     await page.fill('[data-testid="infill-text"]', template);
 
     // Compare: AR (A3 and base), group-wise s = 2, dynamic k = 1 on the same template.

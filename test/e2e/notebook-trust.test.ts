@@ -3,7 +3,8 @@
  * screen reaches Run without scrolling past theory; the page says plainly that the model is tiny; non-ASCII
  * text (curly quotes, dashes, accents, emoji, CJK) shows whole in the Result, the replay strip and Inspect;
  * every numeric field takes typing by keyboard (Backspace-then-type, clearing, top-p) and checks on commit;
- * the replay's hover read-out stays; [__?__] says the length it chose; Compare shows a shared error once;
+ * the replay's hover read-out stays; [__?__] says the length it chose; the template is checked live (one message,
+ * a token counter, gaps-only templates run, stale results dimmed); Compare shows a shared error once;
  * layer and head are numbered like the headings; Ctrl+Enter runs, arrow keys step the replay, errors sit
  * next to the control that caused them; a refused upload blocks Start; on a 390 px phone the views fit and
  * the Compare table scrolls; webgl on a software renderer is not labelled "[GPU]". Every wait is for an
@@ -44,7 +45,7 @@ async function runInfill(page: Page, how: 'click' | 'ctrl-enter' = 'click') {
 }
 
 /** The exported trace of the result on screen (what the worker decoded). */
-async function exportedTrace(page: Page): Promise<{ text: string; trace: { tokens: number[] } }> {
+async function exportedTrace(page: Page): Promise<{ text: string; trace: { tokens: number[]; given: boolean[]; generated: number } }> {
   const href = (await page.getAttribute('[data-testid="infill-export"]', 'href')) ?? '';
   return JSON.parse(decodeURIComponent(href.slice(href.indexOf(',') + 1)));
 }
@@ -242,6 +243,45 @@ describe('A notebook people can trust (production build, headless Chromium)', ()
     await page.waitForFunction(() => document.querySelector('[data-testid="decode-step"]')?.getAttribute('data-step') === '0', null, { timeout: WAIT_MS });
     await page.keyboard.press('ArrowRight');
     await page.waitForFunction(() => document.querySelector('[data-testid="decode-step"]')?.getAttribute('data-step') === '1', null, { timeout: WAIT_MS });
+  }, APP_TEST_MS);
+
+  it('the template is checked live with the worker\'s rule: one message under it, a token counter, Run off; gaps only run; a stale result is dimmed', async () => {
+    const line = '[data-testid="infill-template-line"]';
+    const runOff = () => page.$eval('[data-testid="infill-run"]', (b) => (b as HTMLButtonElement).disabled);
+    /** Types a template and waits for the line under it to react (the check runs on every edit). */
+    const template = async (text: string, problem: boolean) => {
+      await page.fill('[data-testid="infill-text"]', text);
+      await page.waitForFunction(([sel, p]) => document.querySelector(sel)?.hasAttribute('data-problem') === p, [line, problem] as const, { timeout: WAIT_MS });
+    };
+    await template('Emma was [____] rich.', false);
+    await runInfill(page);
+    await template('Emma was [__0__] rich.', true);
+    expect(await page.textContent(line)).toBe('gap "[__0__]" asks for 0 tokens: a gap needs at least one');
+    expect(((await page.textContent('#cell-infill')) ?? '').split('asks for 0 tokens').length - 1).toBe(1);
+    expect(await runOff()).toBe(true);
+    // The result on screen is for another template: dimmed, and it says so.
+    expect(await page.getAttribute('[data-testid="infill-result"]', 'data-stale')).toBe('true');
+
+    await template('Emma was [__999__] rich.', true);
+    expect(await page.textContent(line)).toMatch(/^prompt plus gaps is \d+ tokens, longer than the model's context of \d+/);
+    expect(await runOff()).toBe(true);
+    await template('Emma Woodhouse, handsome, clever, and rich, had lived nearly twenty-one years in the world. '.repeat(12), true);
+    const counter = page.locator('[data-testid="infill-token-count"]');
+    expect(Number(await counter.getAttribute('data-tokens'))).toBeGreaterThan(Number(await counter.getAttribute('data-max')));
+    expect(await counter.textContent()).toMatch(/^\d+ \/ \d+ tokens$/);
+    expect(await runOff()).toBe(true);
+
+    // Gaps only: no context, decoded unconditionally.
+    await template('[____]', false);
+    expect(await page.textContent(line)).toMatch(/Gaps found/);
+    expect(await counter.textContent()).toMatch(/^8 \/ \d+ tokens$/);
+    await runInfill(page);
+    const { trace } = await exportedTrace(page);
+    expect(trace.given.some((g) => g)).toBe(false);
+    expect(trace.generated).toBe(8);
+    expect(await page.getAttribute('[data-testid="infill-result"]', 'data-stale')).toBeNull();
+    await template('Emma was [____] rich.', false);
+    expect(await page.getAttribute('[data-testid="infill-result"]', 'data-stale')).toBe('true');
   }, APP_TEST_MS);
 
   it('Compare: one bad template is one message, not one per decoder', async () => {

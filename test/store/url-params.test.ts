@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_INSPECT, DEFAULT_PLAYGROUND, STRATEGIES, decodePlan, encodePlan, parseUrlState, writeUrlState, type UrlState } from '@/lib/store';
+import { DEFAULT_INSPECT, DEFAULT_PLAYGROUND, decodePlan, encodePlan, parseUrlState, writeUrlState, type UrlState } from '@/lib/store';
 import { bindUrl, createStudioStore } from '@/lib/store';
+import { STRATEGY_IDS } from '@/lib/a3/decode/strategies';
 import { groupIdsFor } from '@/lib/a3/groups';
 
 describe('URL state', () => {
@@ -38,11 +39,11 @@ describe('URL state', () => {
   });
 
   it('every strategy round-trips; the new knobs have short keys, defaults and validation', () => {
-    for (const strategy of STRATEGIES) {
+    for (const strategy of STRATEGY_IDS) {
       const s: UrlState = { playground: { ...DEFAULT_PLAYGROUND, strategy }, inspect: DEFAULT_INSPECT };
       expect(parseUrlState(writeUrlState('', s)).playground.strategy).toBe(strategy);
     }
-    expect(STRATEGIES).toEqual(['groupwise', 'dynamic', 'speculative', 'diffusion']);
+    expect(STRATEGY_IDS).toEqual(['groupwise', 'dynamic', 'speculative', 'diffusion']);
     expect(DEFAULT_PLAYGROUND).toMatchObject({ draft: 4, steps: 8, blockLength: 0, remasking: 'low_confidence' });
     const q = writeUrlState('', { playground: { ...DEFAULT_PLAYGROUND, strategy: 'diffusion', steps: 16, blockLength: 8, remasking: 'random' }, inspect: DEFAULT_INSPECT });
     expect(Object.fromEntries(new URLSearchParams(q))).toEqual({ strategy: 'diffusion', steps: '16', block: '8', remask: 'random' });

@@ -6,13 +6,13 @@
  */
 import type { DecodeResult } from '@/lib/a3/decode/request';
 import type { LengthTrial } from '@/lib/a3/decode/auto-length';
-import { AUTO_GAP_LENGTHS, autoGaps } from './gap-hints';
+import { AUTO_LENGTHS, findGaps } from '@/lib/a3/decode/gaps';
 
 /** merge: the trials are not in DecodeResult yet (runDecodeRequest drops them); read them when run.ts passes them on. */
 type WithTrials = DecodeResult & { trials?: LengthTrial[] };
 
 export function AutoLength({ result, template }: { result: DecodeResult; template: string }) {
-  const auto = autoGaps(template);
+  const auto = findGaps(template).map((g) => g.size === 'auto');
   const gaps = auto.flatMap((isAuto, i) => (isAuto && result.spans[i] ? [{ index: i, length: result.spans[i].length }] : []));
   if (gaps.length === 0) return null;
   const trials = (result as WithTrials).trials ?? [];
@@ -23,7 +23,7 @@ export function AutoLength({ result, template }: { result: DecodeResult; templat
         return (
           <p key={g.index} className="small">
             Gap {g.index + 1} (<code>[__?__]</code>): the model chose <b>{g.length} tokens</b>. It filled the gap at each length it tried (
-            {tried.length ? tried.map((t) => `${t.length}: ${t.logProbPerToken.toFixed(2)}`).join(', ') : AUTO_GAP_LENGTHS.join(', ')}
+            {tried.length ? tried.map((t) => `${t.length}: ${t.logProbPerToken.toFixed(2)}`).join(', ') : AUTO_LENGTHS.join(', ')}
             {tried.length ? ' nats per token' : ' tokens'}) and kept the one whose tokens it found most likely on average (the highest log-probability per token;
             ties go to the shorter gap).
           </p>

@@ -1,41 +1,22 @@
 'use client';
 /**
- * The decoder form: strategy picker (with the AR preset), the strategy's own knobs and the sampling
- * knobs, all drawn from knob specs (data), so a strategy's knobs are one list, not hand-written markup.
+ * The decoder form: strategy picker (with the AR preset), the strategy's own knobs and the common
+ * sampling knobs, all drawn from the strategy registry (lib/a3/decode/strategies.ts), so a strategy's
+ * knobs are one list of data, not hand-written markup. Each input's test id is `pg-<URL key>`.
  */
 import type { ReactNode } from 'react';
+import { COMMON_KNOBS, STRATEGY_IDS, strategySpec, type KnobParams, type KnobSpec, type StrategyId } from '@/lib/a3/decode/strategies';
 import { NumberKnob, SelectKnob } from '../../notebook/controls';
 
-/** One knob as data: what the registry of strategies holds for each (URL key, range, default, help). */
-export interface KnobSpec {
-  key: string;
-  label: string;
-  kind: 'int' | 'float' | 'select';
-  min?: number;
-  max?: number;
-  step?: number;
-  default: number | string;
-  options?: readonly { value: string; label: string }[];
-  help?: string;
-}
-
-export interface StrategyChoice {
-  id: string;
-  label: string;
-  note: string;
-}
+/** The knobs greedy decoding ignores (drawn disabled while greedy is on); the seed still matters for ties. */
+const SAMPLING_ONLY: ReadonlySet<string> = new Set<keyof KnobParams>(['temperature', 'topK', 'topP']);
 
 export interface DecoderKnobsProps {
-  strategies: readonly StrategyChoice[];
-  strategy: string;
-  onStrategy: (id: string) => void;
-  /** The chosen strategy's knobs, then the shared sampling knobs. */
-  knobs: readonly KnobSpec[];
-  sampling: readonly KnobSpec[];
-  values: Readonly<Record<string, number | string>>;
-  onKnob: (key: string, value: number | string) => void;
-  /** Keys drawn disabled (the sampling knobs greedy ignores). */
-  disabled?: ReadonlySet<string>;
+  strategy: StrategyId;
+  onStrategy: (id: StrategyId) => void;
+  /** Every knob's value by its playground field. */
+  values: Readonly<KnobParams>;
+  onKnob: (patch: Partial<KnobParams>) => void;
   greedy: boolean;
   onGreedy: (greedy: boolean) => void;
   /** The AR preset button: pressed when the knobs are exactly left-to-right s = 1. */
@@ -45,37 +26,46 @@ export interface DecoderKnobsProps {
   status?: ReactNode;
 }
 
-/** One knob from its spec; the input's test id is `pg-<key>`. */
+/** One knob from its registry spec; the input's test id is `pg-<url key>`. */
 export function Knob({ spec, value, onChange, disabled }: { spec: KnobSpec; value: number | string; onChange: (v: number | string) => void; disabled?: boolean }) {
+  const testId = `pg-${spec.url}`;
   if (spec.kind === 'select') {
-    return <SelectKnob label={spec.label} title={spec.help} value={String(value)} options={spec.options ?? []} onChange={onChange} disabled={disabled} testId={`pg-${spec.key}`} />;
+    return <SelectKnob label={spec.label} title={spec.help} value={String(value)} options={spec.options} onChange={onChange} disabled={disabled} testId={testId} />;
   }
   return (
     <NumberKnob
       label={spec.label}
       title={spec.help}
       value={Number(value)}
-      min={spec.min ?? -Infinity}
-      max={spec.max ?? Infinity}
+      min={spec.min}
+      max={spec.max}
       integer={spec.kind === 'int'}
       onCommit={onChange}
       disabled={disabled}
-      testId={`pg-${spec.key}`}
+      testId={testId}
     />
   );
 }
 
 export function DecoderKnobs(p: DecoderKnobsProps) {
-  const note = p.strategies.find((s) => s.id === p.strategy)?.note ?? '';
-  const knob = (spec: KnobSpec) => <Knob key={spec.key} spec={spec} value={p.values[spec.key] ?? spec.default} onChange={(v) => p.onKnob(spec.key, v)} disabled={p.disabled?.has(spec.key)} />;
+  const spec = strategySpec(p.strategy);
+  const knob = (k: KnobSpec) => (
+    <Knob
+      key={k.key}
+      spec={k}
+      value={p.values[k.key as keyof KnobParams] ?? k.default}
+      onChange={(v) => p.onKnob({ [k.key]: v } as Partial<KnobParams>)}
+      disabled={p.greedy && SAMPLING_ONLY.has(k.key)}
+    />
+  );
   return (
     <fieldset>
       <legend>Decoder</legend>
       <div className="row wrap">
-        {p.strategies.map((s) => (
-          <label className="radio" key={s.id}>
-            <input type="radio" name="infill-strategy" checked={p.strategy === s.id} onChange={() => p.onStrategy(s.id)} data-testid={`strategy-${s.id}`} />
-            {s.label}
+        {STRATEGY_IDS.map((id) => (
+          <label className="radio" key={id}>
+            <input type="radio" name="infill-strategy" checked={p.strategy === id} onChange={() => p.onStrategy(id)} data-testid={`strategy-${id}`} />
+            {strategySpec(id).label}
           </label>
         ))}
         <button
@@ -90,14 +80,14 @@ export function DecoderKnobs(p: DecoderKnobsProps) {
         </button>
       </div>
       <p className="muted small strategy-note" data-testid="strategy-note" data-strategy={p.strategy}>
-        {note}
+        {spec.note}
       </p>
       <div className="row wrap">
-        {p.knobs.map(knob)}
+        {spec.knobs.map(knob)}
         {p.status}
       </div>
       <div className="row wrap">
-        {p.sampling.map(knob)}
+        {COMMON_KNOBS.map(knob)}
         <label className="radio">
           <input type="checkbox" checked={p.greedy} onChange={(e) => p.onGreedy(e.target.checked)} data-testid="pg-greedy" />
           greedy

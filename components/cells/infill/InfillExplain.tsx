@@ -1,5 +1,5 @@
 /** The Infill cell's explanation for learners: gaps, group-wise and dynamic decoding, speculative sampling, diffusion. */
-import { DEFAULT_GAP_LENGTH } from './gap-hints';
+import { DEFAULT_GAP_LENGTH } from '@/lib/a3/decode/gaps';
 
 export function InfillExplain() {
   return (

@@ -1,13 +1,13 @@
 'use client';
 /** The outcome of a decode in words: the filled text, forwards / time / speed, and what is special about the strategy that ran. */
 import type { DecodeRequest, DecodeResult } from '@/lib/a3/decode/request';
+import { describeRequest } from '@/lib/a3/decode/strategies';
 import type { SpeculativeTrace } from '@/lib/a3/decode/speculative';
 import { MODEL_LABEL } from '@/lib/store/studio-store';
 import type { ModelKind } from '@/lib/worker/protocol';
 import { FilledText } from '../../notebook/FilledText';
 import { formatMs } from '../../notebook/format';
 import { AutoLength } from './AutoLength';
-import { describeRequest } from './knob-specs';
 
 export interface ResultSummaryProps {
   result: DecodeResult;

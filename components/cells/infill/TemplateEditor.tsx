@@ -1,12 +1,14 @@
 'use client';
 /**
  * The template: a text area with gaps, a button that turns the selection into a gap of about as many
- * tokens, a one-line hint, and the cell's Run button (`children`) on the same row, so the first thing
- * on screen is "write, then Run".
+ * tokens, one line under it (what the template asks for, or the one reason it cannot run: the rule run.ts
+ * refuses with, checked live), a token counter, and the cell's Run button (`children`) on the same row, so
+ * the first thing on screen is "write, then Run".
  */
 import { useRef, type ReactNode } from 'react';
 import type { Tokenizer } from '@/lib/a3/tokenizer';
-import { DEFAULT_GAP_LENGTH, hasGap } from './gap-hints';
+import { DEFAULT_GAP_LENGTH, gapMarker, hasGap } from '@/lib/a3/decode/gaps';
+import type { TemplateCheck } from '@/lib/a3/decode/infill';
 
 /** The number of tokens a selection becomes (exact with the tokenizer, else ~4 characters per token). */
 function tokenEstimate(text: string, tokenizer: Tokenizer | null): number {
@@ -17,17 +19,22 @@ export interface TemplateEditorProps {
   text: string;
   onChange: (text: string) => void;
   tokenizer: Tokenizer | null;
+  /** The live check of `text` (null until the tokenizer is on the page). */
+  check: TemplateCheck | null;
+  /** The context of the model that will run (null until it is loaded: the counter then shows no limit). */
+  maxLen: number | null;
   children?: ReactNode;
 }
 
-export function TemplateEditor({ text, onChange, tokenizer, children }: TemplateEditorProps) {
+export function TemplateEditor({ text, onChange, tokenizer, check, maxLen, children }: TemplateEditorProps) {
+  const problem = check?.problem ?? null;
   const area = useRef<HTMLTextAreaElement>(null);
   const markGap = () => {
     const el = area.current;
     if (!el) return;
     const start = el.selectionStart ?? text.length;
     const end = el.selectionEnd ?? start;
-    const gap = start === end ? '[____]' : `[__${tokenEstimate(text.slice(start, end), tokenizer)}__]`;
+    const gap = start === end ? gapMarker() : gapMarker(tokenEstimate(text.slice(start, end), tokenizer));
     onChange(text.slice(0, start) + gap + text.slice(end));
     requestAnimationFrame(() => {
       el.focus();
@@ -38,14 +45,31 @@ export function TemplateEditor({ text, onChange, tokenizer, children }: Template
     <>
       <label>
         <span className="label">Template</span>
-        <textarea ref={area} className="template" rows={2} maxLength={2000} value={text} onChange={(e) => onChange(e.target.value)} data-testid="infill-text" />
+        <textarea
+          ref={area}
+          className="template"
+          rows={2}
+          maxLength={2000}
+          value={text}
+          onChange={(e) => onChange(e.target.value)}
+          aria-invalid={problem ? true : undefined}
+          aria-describedby="infill-template-line"
+          data-testid="infill-text"
+        />
       </label>
       <div className="row wrap">
         {children}
         <button type="button" onClick={markGap} data-testid="infill-mark-gap" title="Select some text above, then press this to turn it into a gap of about as many tokens">
           Mark selection as gap
         </button>
-        <span className="muted small">{hasGap(text) ? 'Gaps found: the model fills them.' : `No gap: the model continues the text by ${DEFAULT_GAP_LENGTH} tokens.`}</span>
+        <span id="infill-template-line" className={problem ? 'field-error' : 'muted small'} data-testid="infill-template-line" data-problem={problem ? true : undefined}>
+          {problem ?? (hasGap(text) ? 'Gaps found: the model fills them.' : `No gap: the model continues the text by ${DEFAULT_GAP_LENGTH} tokens.`)}
+        </span>
+        {check ? (
+          <span className="muted small" data-testid="infill-token-count" data-tokens={check.tokens} data-max={maxLen ?? undefined} title="Prompt plus gaps, in tokens: what must fit the model's context">
+            {maxLen ? `${check.tokens} / ${maxLen} tokens` : `${check.tokens} tokens`}
+          </span>
+        ) : null}
       </div>
     </>
   );

@@ -32,8 +32,9 @@ export async function decodeGroupwise(model: A3Model, problem: DecodeProblem, o:
     const rng = makeRng(o.seed ?? 0);
     const plan = infillPlan(session.committed, o.groupSize, o.order ?? 'left-to-right', o.seed ?? 0);
     const steps = [];
-    // toGroups lists group 0 (the given tokens) first; the open groups follow in order.
-    for (const [k, targets] of toGroups(plan).entries()) {
+    // toGroups lists the groups in order: group 0 (the given tokens, absent when nothing is given), then the open ones.
+    for (const targets of toGroups(plan)) {
+      const k = plan[targets[0]];
       if (k === 0) continue;
       const t0 = performance.now();
       const rows = await session.predict(targets, k);

@@ -9,9 +9,9 @@ import type { Tokenizer } from '../tokenizer';
 import { chooseGapLengths } from './auto-length';
 import { decodeDiffusion } from './diffusion';
 import { decodeDynamic } from './dynamic';
-import { AUTO_LENGTHS, DEFAULT_GAP_LENGTH, hasGap } from './gaps';
+import { AUTO_LENGTHS, DEFAULT_GAP_LENGTH } from './gaps';
 import { decodeGroupwise } from './groupwise';
-import { continuation, parseTemplate } from './infill';
+import { checkTemplate, problemFromText } from './infill';
 import type { DecodeRequest, DecodeResult } from './request';
 import type { DecodeProblem } from './session';
 import { decodeSpeculative } from './speculative';
@@ -45,8 +45,10 @@ function decoderFor(model: A3Model, request: DecodeRequest): (problem: DecodePro
 export async function runDecodeRequest(model: A3Model, tokenizer: Tokenizer, request: DecodeRequest): Promise<DecodeResult> {
   if (typeof request?.text !== 'string') throw new Error('a decode request needs text');
   const decodeWith = decoderFor(model, request);
-  const gapLength = request.gapLength ?? DEFAULT_GAP_LENGTH;
-  let problem = hasGap(request.text) ? parseTemplate(request.text, tokenizer, gapLength) : continuation(request.text, tokenizer, gapLength);
+  // The page checks the template live with the same rule, so it never offers to run what is refused here.
+  const refusal = checkTemplate(request, tokenizer, model.config.maxLen).problem;
+  if (refusal) throw new Error(refusal);
+  let problem = problemFromText(request.text, tokenizer, request.gapLength ?? DEFAULT_GAP_LENGTH);
   const autoSpans = problem.spans.flatMap((s, i) => (s.auto ? [i] : []));
   let trace: DecodeTrace;
   if (autoSpans.length > 0) {

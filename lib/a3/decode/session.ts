@@ -49,7 +49,8 @@ export function checkProblem(model: A3Model, p: DecodeProblem, rules: FillRules 
   if (!rules.causal && n > model.config.maxLen) throw new Error(`prompt plus gaps is ${n} tokens, longer than the model's context of ${model.config.maxLen}`);
   let given = 0;
   for (let i = 0; i < n; i++) given += p.given[i] ? 1 : 0;
-  if (given === 0) throw new Error('the prompt is empty: give at least one token of context');
+  // An empty group 0 is an unconditional decode (a template of gaps only); AR needs a token to continue.
+  if (given === 0 && rules.causal) throw new Error('the prompt is empty: give at least one token of context');
   if (given === n) throw new Error('there is no open position to fill');
   for (let i = 0; i < n; i++) {
     const t = p.tokens[i];
@@ -149,12 +150,13 @@ export class DecodeSession {
   forwardLogits(extra: { pos: number; token: number; gid: number }[], targets: number[], targetGids: number[]): tf.Tensor2D {
     if (this.causal) throw new Error('a causal (AR) session predicts with predictNext');
     const base = this.cache ? this.pending : this.committedPositions();
+    const uncommitted = base.length + extra.length === 0 && !this.cache?.past() ? [this.unseenKey(targets, targetGids)] : extra;
     const input: RowsInput = {
       batch: 1,
       content: {
-        tokens: Int32Array.from([...base.map((p) => this.tokens[p]), ...extra.map((e) => e.token)]),
-        positions: Int32Array.from([...base, ...extra.map((e) => e.pos)]),
-        gids: Int32Array.from([...base.map((p) => this.gids[p]), ...extra.map((e) => e.gid)]),
+        tokens: Int32Array.from([...base.map((p) => this.tokens[p]), ...uncommitted.map((e) => e.token)]),
+        positions: Int32Array.from([...base, ...uncommitted.map((e) => e.pos)]),
+        gids: Int32Array.from([...base.map((p) => this.gids[p]), ...uncommitted.map((e) => e.gid)]),
       },
       query: { positions: Int32Array.from(targets), gids: Int32Array.from(targetGids) },
       past: this.cache?.past(),
@@ -162,7 +164,7 @@ export class DecodeSession {
     const result = tf.tidy(() => {
       const out = forwardRows(this.model, input);
       // Only the committed rows' keys/values may enter the cache.
-      const kv = extra.length > 0 ? out.kv.map((l) => sliceKV(l, base.length)) : out.kv;
+      const kv = uncommitted.length > 0 ? out.kv.map((l) => sliceKV(l, base.length)) : out.kv;
       return { logits: this.masked(logitsFromStates(this.model, out.query, this.head)), kv };
     });
     this.keep(result.kv, base);
@@ -221,6 +223,16 @@ export class DecodeSession {
     this.cache?.dispose();
     if (this.ownsHead) this.head.dispose();
     this.fillBias?.dispose();
+  }
+
+  /**
+   * The first forward of an unconditional decode has no key at all (nothing given, nothing committed), which
+   * a forward refuses. The query stream sees only keys of earlier groups, so a content row in the targets'
+   * own (latest) group is a key no target can see: the logits are exactly those of "no context" (the first
+   * group's logits ignore all tokens, A3.md §6 item 3), and as an extra row it never enters the cache.
+   */
+  private unseenKey(targets: number[], targetGids: number[]): { pos: number; token: number; gid: number } {
+    return { pos: targets[0] ?? 0, token: MASK_TOKEN, gid: Math.max(0, ...targetGids) };
   }
 
   private committedPositions(): number[] {

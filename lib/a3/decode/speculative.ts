@@ -41,7 +41,11 @@ export async function decodeSpeculative(model: A3Model, problem: DecodeProblem, 
   try {
     const rng = makeRng(o.seed ?? 0);
     // The order the joint is defined over: open positions one at a time.
-    const order = toGroups(infillPlan(session.committed, 1, o.order ?? 'left-to-right', o.seed ?? 0)).slice(1).map((g) => g[0]);
+    // (Group 0, the given tokens, is left out; it is absent when nothing is given.)
+    const plan = infillPlan(session.committed, 1, o.order ?? 'left-to-right', o.seed ?? 0);
+    const order = toGroups(plan)
+      .filter((g) => plan[g[0]] !== 0)
+      .map((g) => g[0]);
     const steps: DecodeStep[] = [];
     const rounds: { drafted: number; accepted: number }[] = [];
     let next = 0;

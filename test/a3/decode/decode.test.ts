@@ -13,7 +13,7 @@ import { DecodeSession } from '@/lib/a3/decode/session';
 import { traceFromJSON } from '@/lib/a3/decode/trace';
 import { forward } from '@/lib/a3/model';
 import { makeRng } from '@/lib/a3/random';
-import { Tokenizer } from '@/lib/a3/tokenizer';
+import { NUM_SPECIAL, Tokenizer } from '@/lib/a3/tokenizer';
 import { maxAbsDiff, randomModel, tiny, useCpu } from '../../helpers/tf';
 
 const V = 24;
@@ -92,13 +92,34 @@ describe('decoding', () => {
     expect(trace.tokens).toEqual(seq);
   });
 
+  it('decodes a problem with nothing given (an empty group 0): the first group sees no key', async () => {
+    const model = randomModel(cfg, 3, 0.3);
+    const blank = { tokens: new Array<number>(5).fill(0), given: new Array<boolean>(5).fill(false) };
+    const before = tf.memory().numTensors;
+    for (const cached of [true, false]) {
+      const session = new DecodeSession(model, blank, cached);
+      const first = await session.predict([0, 1], 1);
+      // The reference: one full forward in which every position is a target of group >= 1, so group 1's queries see nothing.
+      const reference = tf.tidy(() => forward(model, { batch: 1, tokens: Int32Array.from([7, 8, 9, 10, 11]), groupIds: Int32Array.from([1, 1, 2, 2, 2]) }).logits.arraySync()) as number[][];
+      // Special tokens are masked out of a fill's rows: compare the others.
+      first.forEach((row, r) => expect(maxAbsDiff(row.slice(NUM_SPECIAL), reference[r].slice(NUM_SPECIAL))).toBeLessThan(1e-4));
+      session.dispose();
+    }
+    const trace = await decodeGroupwise(model, blank, { groupSize: 2, seed: 1 });
+    expect(trace.given.every((g) => !g)).toBe(true);
+    expect(trace.generated).toBe(5);
+    expect(trace.nfe).toBe(3);
+    const dynamic = await decodeDynamic(model, blank, { perStep: 2, seed: 1 });
+    expect(dynamic.generated).toBe(5);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('gives clear errors for bad input and creates no state', async () => {
     const model = randomModel(cfg, 7, 0.3);
     const before = tf.memory().numTensors;
     const n = cfg.maxLen + 1;
     await expect(decodeGroupwise(model, { tokens: new Array(n).fill(1), given: new Array(n).fill(false).map((_, i) => i < 2) }, { groupSize: 1 })).rejects.toThrow(/longer than the model's context/);
     await expect(decodeGroupwise(model, { tokens: [1, 2], given: [true, true] }, { groupSize: 1 })).rejects.toThrow(/no open position/);
-    await expect(decodeGroupwise(model, { tokens: [1, 2], given: [false, false] }, { groupSize: 1 })).rejects.toThrow(/prompt is empty/);
     await expect(decodeGroupwise(model, problem, { groupSize: 0 })).rejects.toThrow(/s must be an integer >= 1/);
     await expect(decodeDynamic(model, problem, { perStep: 0 })).rejects.toThrow(/k .* >= 1/);
     await expect(decodeGroupwise(model, problem, { groupSize: 1, sampling: { topP: 1.5 } })).rejects.toThrow(/top-p/);

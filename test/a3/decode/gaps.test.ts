@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GAP_LENGTH, findGaps, gapMarker, hasGap } from '@/lib/a3/decode/gaps';
-import { parseTemplate } from '@/lib/a3/decode/infill';
+import { checkTemplate, parseTemplate } from '@/lib/a3/decode/infill';
 import { Tokenizer } from '@/lib/a3/tokenizer';
 
 describe('gap syntax (page and decoders read the same rule)', () => {
@@ -24,5 +24,23 @@ describe('gap syntax (page and decoders read the same rule)', () => {
     const tok = Tokenizer.train('the cat sat on the mat. '.repeat(20), 10);
     const p = parseTemplate(`the cat ${gapMarker()} the mat ${gapMarker(3)}`, tok);
     expect(p.spans.map((s) => s.length)).toEqual([DEFAULT_GAP_LENGTH, 3]);
+  });
+
+  it('checkTemplate: one rule for what runs, with the token count against the context', () => {
+    const tok = Tokenizer.train('the cat sat on the mat. '.repeat(20), 10);
+    const prompt = tok.encode('the cat').length;
+    // Prompt plus gaps is what must fit; a text without a gap counts its continuation.
+    expect(checkTemplate({ text: 'the cat [__5__]' }, tok, 64)).toEqual({ tokens: prompt + 5, problem: null });
+    expect(checkTemplate({ text: 'the cat' }, tok, 64)).toEqual({ tokens: prompt + DEFAULT_GAP_LENGTH, problem: null });
+    // Automatic gaps count at their longest candidate.
+    expect(checkTemplate({ text: '[__?__]', autoLengths: [3, 20] }, tok, 64).tokens).toBe(20);
+    // Gaps only: no context, decoded unconditionally.
+    expect(checkTemplate({ text: '[____]' }, tok, 64)).toEqual({ tokens: DEFAULT_GAP_LENGTH, problem: null });
+    expect(checkTemplate({ text: 'the cat [__0__]' }, tok, 64).problem).toBe('gap "[__0__]" asks for 0 tokens: a gap needs at least one');
+    expect(checkTemplate({ text: 'the cat [__999__]' }, tok, 64).problem).toBe(`prompt plus gaps is ${prompt + 999} tokens, longer than the model's context of 64: shorten the text or the gaps`);
+    expect(checkTemplate({ text: 'the cat' }, tok, prompt + DEFAULT_GAP_LENGTH - 1).problem).toMatch(/^the prompt plus its 8-token continuation is \d+ tokens, longer than the model's context/);
+    expect(checkTemplate({ text: ' ' }, tok, 64).problem).toMatch(/the template is empty/);
+    // Exactly at the context is fine.
+    expect(checkTemplate({ text: '[__64__]' }, tok, 64).problem).toBeNull();
   });
 });

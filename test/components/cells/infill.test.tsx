@@ -1,8 +1,12 @@
 // @vitest-environment jsdom
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { act } from 'react';
 import { describe, expect, it } from 'vitest';
 import { CompareCell } from '@/components/cells/CompareCell';
 import { InfillCell } from '@/components/cells/InfillCell';
+import { checkTemplate } from '@/lib/a3/decode/infill';
+import { Tokenizer } from '@/lib/a3/tokenizer';
 import { fakeDecodeResult } from '../../store/fake-decode';
 import { booted, mount } from './harness';
 
@@ -127,6 +131,58 @@ describe('InfillCell (jsdom)', () => {
     expect(div.textContent!.split('there is no open position to fill').length - 1).toBe(1);
     expect(q(div, 'errors-infill')?.previousElementSibling?.contains(q(div, 'infill-run'))).toBe(true); // the row with Run
     expect(div.querySelector('section.cell')?.getAttribute('data-state')).toBe('error');
+  });
+
+  it('checks the template live with the worker\'s rule (one message, one place), counts tokens, dims a stale result, runs a gap-only template', async () => {
+    const { store, sent } = await booted();
+    const tokenizer = Tokenizer.fromJSON(JSON.parse(readFileSync(join(__dirname, '../../../public/weights/tokenizer.json'), 'utf8')));
+    store.setState({ tokenizer });
+    const div = await mount(store, <InfillCell index={2} />);
+    const ta = q(div, 'infill-text') as HTMLTextAreaElement;
+    const line = () => q(div, 'infill-template-line')!;
+    const runButton = () => q(div, 'infill-run') as HTMLButtonElement;
+    const count = () => q(div, 'infill-token-count')!;
+    // The counter: prompt plus gaps against the loaded model's context (128 tokens).
+    const text = store.getState().playground.text;
+    expect(count().textContent).toBe(`${checkTemplate({ text }, tokenizer, 128).tokens} / 128 tokens`);
+    await click(div, 'infill-run');
+    expect(q(div, 'infill-result')?.hasAttribute('data-stale')).toBe(false);
+
+    // Templates Run would refuse: the worker's own message under the template, once, and Run is off.
+    const long = 'The cat sat on the mat and looked at the dog. '.repeat(20);
+    for (const bad of ['The cat [__0__] sat.', 'The cat [__999__] sat.', long]) {
+      await act(async () => type(ta, bad));
+      const problem = checkTemplate({ text: bad }, tokenizer, 128).problem ?? '';
+      expect(problem).not.toBe('');
+      expect(line().textContent).toBe(problem);
+      expect(line().hasAttribute('data-problem')).toBe(true);
+      expect(div.textContent!.split(problem).length - 1).toBe(1);
+      expect(div.textContent).not.toMatch(/Gaps found/);
+      expect(runButton().disabled).toBe(true);
+      expect(ta.getAttribute('aria-invalid')).toBe('true');
+      // The earlier result answers another template: dimmed, and it says so.
+      expect(q(div, 'infill-result')?.getAttribute('data-stale')).toBe('true');
+      expect(q(div, 'infill-stale')?.textContent).toMatch(/for an earlier template/);
+    }
+    expect(Number(count().getAttribute('data-tokens'))).toBeGreaterThan(128);
+    expect(sent.filter((c) => c.type === 'decode')).toHaveLength(1);
+
+    // Gaps only: accepted (decoded with no context), and the new result is current.
+    await act(async () => type(ta, '[____]'));
+    expect(line().textContent).toMatch(/Gaps found/);
+    expect(count().textContent).toBe('8 / 128 tokens');
+    expect(runButton().disabled).toBe(false);
+    await click(div, 'infill-run');
+    await until(() => store.getState().decode.status === 'done' && store.getState().decode.request?.text === '[____]');
+    expect(q(div, 'infill-result')?.hasAttribute('data-stale')).toBe(false);
+
+    // A run that fails leaves the last result dimmed under the one message.
+    await act(async () => type(ta, 'no gap here'));
+    await click(div, 'infill-run');
+    await until(() => store.getState().decode.status === 'error');
+    expect(div.textContent!.split('there is no open position to fill').length - 1).toBe(1);
+    expect(q(div, 'infill-result')?.getAttribute('data-stale')).toBe('true');
+    expect(q(div, 'infill-stale')?.textContent).toMatch(/last run failed/);
   });
 
   it('speculative: draft-size knob, accepted tokens per forward, draft steps that commit nothing replay gracefully', async () => {
