@@ -1,12 +1,15 @@
 'use client';
 /**
  * Cell "Infill playground": write a text with gaps, pick a decoder (A3 group-wise, dynamic,
- * speculative, the AR preset, or the diffusion baseline), run it in the worker, and replay the decode
- * step by step. Composition only: the parts live in ./infill/. Strategy and knobs are the store's
- * URL-synced `playground`.
+ * speculative, the AR preset — the base model left to right — or the diffusion baseline), run it in the
+ * worker, and replay the decode step by step. Ready once the model the chosen decoder runs on can be
+ * used: the A3 model, or a baseline's own model, which loads on its first run. Composition only: the
+ * parts live in ./infill/. Strategy and knobs are the store's URL-synced `playground`.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { GroupOrder, MaskMatrix } from '@/components/views';
+import { AR_PRESET, STRATEGY, isStrategyId } from '@/lib/a3/decode/strategies';
+import { decodeModelKind } from '@/lib/store/studio-store';
 import { Cell, CellErrors } from '../notebook/Cell';
 import { FieldChecks, hasInvalidField, runShortcut, useFieldChecks } from '../notebook/controls';
 import { useStudio, useStudioActions } from '../notebook/StudioProvider';
@@ -15,19 +18,22 @@ import { DecoderKnobs } from './infill/DecoderKnobs';
 import { Expectations } from './infill/Expectations';
 import { InfillExplain } from './infill/InfillExplain';
 import { SAMPLING_KNOBS, SAMPLING_ONLY, STRATEGY_LIST, knobPatch, knobValues, strategyInfo } from './infill/knob-specs';
-import { MdlmStatus } from './infill/MdlmStatus';
+import { LazyModelStatus } from './infill/LazyModelStatus';
 import { Replay } from './infill/Replay';
 import { ResultSummary } from './infill/ResultSummary';
 import { TemplateEditor } from './infill/TemplateEditor';
 
 const NO_LABELS: readonly string[] = [];
+// The registry's AR strategy is not in the form's list yet (knob-specs.ts predates it); it has no knobs of its own.
+const STRATEGY_CHOICES = [...STRATEGY_LIST, STRATEGY.ar];
 
 export function InfillCell({ index }: { index: number }) {
   const pg = useStudio((s) => s.playground);
   const decode = useStudio((s) => s.decode);
   const a3Ready = useStudio((s) => s.models.a3.status === 'loaded');
   const backendReady = useStudio((s) => s.backend.status === 'ready');
-  const mdlm = useStudio((s) => ({ shipped: s.shipped.mdlm, status: s.models.mdlm.status }));
+  const kind = decodeModelKind(pg.strategy);
+  const lazy = useStudio((s) => ({ shipped: s.shipped[kind], status: s.models[kind].status }));
   const tokenizer = useStudio((s) => s.tokenizer);
   const a = useStudioActions();
   const checks = useFieldChecks();
@@ -36,10 +42,10 @@ export function InfillCell({ index }: { index: number }) {
   useEffect(() => void a.loadTokenizer(), [a]);
 
   const { result } = decode;
-  const isAR = pg.strategy === 'groupwise' && pg.groupSize === 1 && pg.order === 'left-to-right';
-  const isDiffusion = pg.strategy === 'diffusion';
-  // The diffusion baseline needs only a backend and shipped MDLM weights (it loads them itself); the rest need the A3 slot.
-  const modelReady = isDiffusion ? backendReady && mdlm.shipped !== false && mdlm.status !== 'missing' : a3Ready;
+  const isAR = pg.strategy === AR_PRESET.strategy;
+  // A baseline (AR on the base model, diffusion on MDLM) needs only a backend and shipped weights: it loads them on its first run.
+  const lazyMissing = kind !== 'a3' && (lazy.shipped === false || lazy.status === 'missing');
+  const modelReady = kind === 'a3' ? a3Ready : backendReady && !lazyMissing;
   const canRun = modelReady && decode.status !== 'running' && checks.invalid.size === 0;
   const { labels, candidate } = useTokenTexts(result?.trace.tokens, result?.labels ?? NO_LABELS);
   const exportHref = useMemo(
@@ -75,10 +81,10 @@ export function InfillCell({ index }: { index: number }) {
         <Expectations />
         <FieldChecks checks={checks}>
           <DecoderKnobs
-            strategies={STRATEGY_LIST}
+            strategies={STRATEGY_CHOICES}
             strategy={pg.strategy}
-            onStrategy={(id) => a.setPlayground({ strategy: strategyInfo(id as typeof pg.strategy).id })}
-            knobs={strategyInfo(pg.strategy).knobs}
+            onStrategy={(id) => isStrategyId(id) && a.setPlayground({ strategy: id })}
+            knobs={STRATEGY[pg.strategy].knobs.length ? strategyInfo(pg.strategy).knobs : []}
             sampling={SAMPLING_KNOBS}
             values={knobValues(pg)}
             onKnob={(key, v) => a.setPlayground(knobPatch(key, v))}
@@ -86,8 +92,8 @@ export function InfillCell({ index }: { index: number }) {
             greedy={pg.greedy}
             onGreedy={(greedy) => a.setPlayground({ greedy })}
             isAR={isAR}
-            onARPreset={() => a.setPlayground({ strategy: 'groupwise', groupSize: 1, order: 'left-to-right' })}
-            status={isDiffusion ? <MdlmStatus /> : null}
+            onARPreset={() => a.setPlayground(AR_PRESET)}
+            status={kind !== 'a3' ? <LazyModelStatus kind={kind} /> : null}
           />
         </FieldChecks>
       </form>
@@ -120,7 +126,7 @@ export function InfillCell({ index }: { index: number }) {
           </p>
         </div>
       ) : (
-        <p className="muted">{modelReady ? 'Press “Run” to fill the gaps.' : isDiffusion && mdlm.shipped === false ? 'The MDLM weights are not shipped.' : 'Waiting for the model…'}</p>
+        <p className="muted">{modelReady ? 'Press “Run” to fill the gaps.' : lazyMissing ? `The ${kind === 'mdlm' ? 'MDLM' : 'base'} weights are not shipped.` : 'Waiting for the model…'}</p>
       )}
     </Cell>
   );

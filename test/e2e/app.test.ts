@@ -217,6 +217,19 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     expect(Number(await attr('[data-testid="decode-accepted"]', 'data-accepted-per-forward'))).toBeCloseTo(gap / specNfe, 6);
     console.log(`infill speculative D = 2: "${specOut}" (${specNfe} NFE)`);
 
+    // The AR preset: the base model's own left-to-right decoder, loaded on this first use (its status says so), one forward per token.
+    await page.click('[data-testid="preset-ar"]');
+    expect(await attr('[data-testid="base-status"]', 'data-status')).toBe('idle');
+    await page.click('[data-testid="infill-run"]');
+    await page.waitForSelector('[data-testid="infill-result"][data-strategy="ar"]', { timeout: WAIT_MS });
+    expect(await attr('[data-testid="base-status"]', 'data-status')).toBe('loaded');
+    expect(Number(await attr('[data-testid="decode-stats"]', 'data-nfe'))).toBe(gap);
+    expect(await page.textContent('[data-testid="decode-stats"]')).toMatch(/on the base \(left-to-right\) model/);
+    const arOut = (await page.textContent('[data-testid="infill-output"]')) ?? '';
+    expect(arOut.startsWith('Emma was')).toBe(true);
+    expect(arOut.endsWith(' and rich, with a comfortable home.')).toBe(true);
+    console.log(`infill AR (base model): "${arOut}"`);
+
     // An error stays in the cell: a gap of 0 tokens.
     await page.fill('[data-testid="infill-text"]', 'Emma [__0__] rich.');
     await page.click('[data-testid="infill-run"]');
@@ -224,13 +237,16 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     expect(await page.textContent('[data-testid="errors-infill"]')).toMatch(/gap/);
     await page.fill('[data-testid="infill-text"]', template);
 
-    // Compare: AR (A3 and base), group-wise s = 2, dynamic k = 1 on the same template.
+    // Compare: the AR baseline (base model, loaded now), A3 left to right, group-wise s = 2, dynamic k = 1 on the same template.
     await page.click('[data-testid="compare-run"]');
     await page.waitForSelector('#cell-compare[data-state="done"]', { timeout: WAIT_MS });
-    for (const [key, nfe] of [['ar-a3', gap], ['ar-base', gap], ['groupwise', Math.ceil(gap / 2)], ['dynamic', gap]] as const) {
+    for (const [key, nfe, model] of [['ar', gap, 'base'], ['a3-l2r', gap, 'a3'], ['groupwise', Math.ceil(gap / 2), 'a3'], ['dynamic', gap, 'a3'], ['mdlm', gap, 'mdlm']] as const) {
       expect(await attr(`[data-testid="compare-${key}"]`, 'data-status')).toBe('done');
       expect(Number(await attr(`[data-testid="compare-${key}"]`, 'data-nfe'))).toBe(nfe);
+      expect(await attr(`[data-testid="compare-model-${key}"]`, 'data-kind')).toBe(model);
     }
+    // The base model's real left-to-right decoder: the template's text before the gap is kept, the gap filled after it.
+    expect(await page.textContent('[data-testid="compare-ar"]')).toMatch(/^AR \(base model\), left to right/);
     // The MDLM baseline is shipped (public/weights/mdlm): as many diffusion steps as the dynamic row's forwards.
     expect(await attr('[data-testid="compare-mdlm"]', 'data-status')).toBe('done');
     expect(Number(await attr('[data-testid="compare-mdlm"]', 'data-nfe'))).toBe(gap);

@@ -55,6 +55,8 @@ export interface ModelsActions {
 
 export const MODEL_KINDS: readonly ModelKind[] = ['a3', 'base', 'mdlm'];
 export const MODEL_LABEL: Record<ModelKind, string> = { a3: 'A3 (any-order)', base: 'base (left-to-right)', mdlm: 'MDLM (masked diffusion)' };
+/** The same in two words, where a row or a message names the model a decode ran on. */
+export const MODEL_SHORT: Record<ModelKind, string> = { a3: 'A3', base: 'base AR', mdlm: 'MDLM' };
 
 const emptySlot = (): ModelSlot => ({ status: 'idle', source: null, loadedBytes: 0, totalBytes: null, info: null, note: null });
 

@@ -100,7 +100,7 @@ describe('InfillCell (jsdom)', () => {
   });
 
   it('knobs write the playground; AR preset; mark selection as gap; errors inline', async () => {
-    const { store } = await booted();
+    const { store, sent } = await booted();
     const div = await mount(store, <InfillCell index={2} />);
     await click(div, 'strategy-dynamic');
     expect(store.getState().playground.strategy).toBe('dynamic');
@@ -109,8 +109,18 @@ describe('InfillCell (jsdom)', () => {
     await act(async () => typeAndCommit(q(div, 'pg-k') as HTMLInputElement, '3'));
     expect(store.getState().playground.k).toBe(3);
     await click(div, 'preset-ar');
-    expect(store.getState().playground).toMatchObject({ strategy: 'groupwise', groupSize: 1, order: 'left-to-right' });
+    // The AR preset is the real left-to-right model (the base model, loaded on first use), not A3 with s = 1.
+    expect(store.getState().playground.strategy).toBe('ar');
     expect(q(div, 'preset-ar')?.getAttribute('aria-pressed')).toBe('true');
+    expect(q(div, 'strategy-note')?.textContent).toMatch(/without seeing the text after it/);
+    expect(q(div, 'pg-s')).toBeNull(); // no group size: AR has no knobs of its own
+    expect(q(div, 'base-status')?.textContent).toMatch(/loaded on the first run/);
+    expect((q(div, 'infill-run') as HTMLButtonElement).disabled).toBe(false);
+    await click(div, 'infill-run');
+    await until(() => store.getState().decode.status === 'done');
+    expect(sent.filter((c) => c.type === 'decode').at(-1)).toMatchObject({ kind: 'base', request: { strategy: 'ar' } });
+    expect(q(div, 'base-status')?.getAttribute('data-status')).toBe('loaded');
+    expect(q(div, 'decode-stats')?.textContent).toMatch(/on the base \(left-to-right\) model/);
 
     const ta = q(div, 'infill-text') as HTMLTextAreaElement;
     await act(async () => type(ta, 'The cat sat on the mat.'));
@@ -213,9 +223,14 @@ describe('CompareCell (jsdom)', () => {
     await click(div, 'compare-run');
     const rows = div.querySelectorAll('[data-testid="compare-table"] tbody tr');
     expect(rows).toHaveLength(5);
-    expect(q(div, 'compare-ar-a3')?.getAttribute('data-nfe')).toBe('4');
-    expect(q(div, 'compare-ar-base')?.getAttribute('data-status')).toBe('done');
-    expect(q(div, 'compare-ar-base')?.textContent).toMatch(/untrained/);
+    // The AR baseline is the base model's own left-to-right decoder; A3 left to right is its own row; each row names its model.
+    expect(q(div, 'compare-ar')?.getAttribute('data-status')).toBe('done');
+    expect(q(div, 'compare-ar')?.getAttribute('data-nfe')).toBe('4');
+    expect(q(div, 'compare-ar')?.textContent).toMatch(/AR \(base model\), left to right.*only the text before each gap/);
+    expect(q(div, 'compare-a3-l2r')?.getAttribute('data-nfe')).toBe('4');
+    expect(q(div, 'compare-a3-l2r')?.textContent).toMatch(/A3 group-wise, s = 1, left-to-right/);
+    const models = ['ar', 'a3-l2r', 'groupwise', 'dynamic', 'mdlm'].map((k) => q(div, `compare-model-${k}`)?.textContent);
+    expect(models).toEqual(['base AR', 'A3', 'A3', 'A3', 'MDLM']);
     expect(q(div, 'compare-groupwise')?.getAttribute('data-nfe')).toBe('1');
     expect(q(div, 'compare-dynamic')?.getAttribute('data-nfe')).toBe('2');
     expect(q(div, 'compare-groupwise')?.textContent).toMatch(/tokens\/s|Once upon a time there was a cat\./);
@@ -235,7 +250,7 @@ describe('Compare and [__?__] say things once and plainly (jsdom)', () => {
     const text = div.textContent ?? '';
     expect(text.split('there is no open position to fill').length - 1).toBe(1);
     expect(q(div, 'errors-compare')?.textContent).toMatch(/^\d decoders failed: there is no open position to fill$/);
-    expect(q(div, 'compare-ar-a3')?.textContent).toMatch(/see the error above/);
+    expect(q(div, 'compare-ar')?.textContent).toMatch(/see the error above/);
   });
 
   it('[__?__]: the length the model chose, and why, with the score of each length tried', async () => {
