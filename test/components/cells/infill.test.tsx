@@ -176,6 +176,11 @@ describe('InfillCell (jsdom)', () => {
     expect(details.textContent).toMatch(/committed nothing/);
     expect(details.textContent).toMatch(/proposed 3 tokens in parallel/);
     expect(q(div, 'step-candidates')?.textContent).toMatch(/drafted/);
+    // The drafted tokens themselves, with what verification made of each: 1 accepted, the 2nd rejected (resampled), the 3rd discarded.
+    const drafted = q(div, 'step-drafted')!;
+    expect([...drafted.querySelectorAll('tbody tr')].map((r) => r.getAttribute('data-outcome'))).toEqual(['accepted', 'rejected', 'discarded']);
+    expect(drafted.textContent).toMatch(/#104/); // the drafted token (ids: no page tokenizer here)
+    expect(drafted.textContent).toMatch(/resampled from the corrected distribution/);
     expect(q(div, 'decode-step')?.textContent).toMatch(/0 just committed, 0 earlier, 4 still open/);
     expect(chips(div, 'current')).toBe(0);
     expect(div.querySelector('[data-view="commit-timeline"] g.row-label[aria-current="step"] text')?.textContent).toBe('▶ draft 1');
@@ -253,6 +258,17 @@ describe('Compare and [__?__] say things once and plainly (jsdom)', () => {
     expect(q(div, 'compare-ar')?.textContent).toMatch(/see the error above/);
   });
 
+  it('a trace’s notes (what the decoder ran differently from what was asked) show with the step details', async () => {
+    const { store } = await booted();
+    const div = await mount(store, <InfillCell index={2} />);
+    const plain = fakeDecodeResult({ strategy: 'groupwise' });
+    const result = { ...plain, trace: { ...plain.trace, notes: ['64 steps asked, 4 run: one per open position'] } };
+    await act(async () => store.setState((s) => ({ decode: { ...s.decode, status: 'done', result, request: { text: 'Once upon a time [__4__].', strategy: 'groupwise' }, kind: 'a3', step: 0 } })));
+    expect(q(div, 'trace-notes')?.textContent).toBe('64 steps asked, 4 run: one per open position');
+    await click(div, 'decode-next');
+    expect(q(div, 'trace-notes')?.textContent).toMatch(/4 run/);
+  });
+
   it('[__?__]: the length the model chose, and why, with the score of each length tried', async () => {
     const { store } = await booted();
     const div = await mount(store, <InfillCell index={2} />);
@@ -264,6 +280,7 @@ describe('Compare and [__?__] say things once and plainly (jsdom)', () => {
     expect(auto.getAttribute('data-lengths')).toBe('4');
     expect(auto.textContent).toMatch(/chose 4 tokens/);
     expect(auto.textContent).toMatch(/2: -3\.50, 4: -2\.50, 6: -3\.50 nats per token/);
+    expect([...auto.querySelectorAll('[data-testid="auto-trial"][data-chosen="true"]')].map((t) => t.getAttribute('data-length'))).toEqual(['4']);
     expect(auto.textContent).toMatch(/highest log-probability per token/);
   });
 });
