@@ -216,7 +216,8 @@ export function decodeSlice(ctx: SliceContext, initial: PlaygroundParams): Slice
             // The base model is loaded on demand (it is not needed until someone compares).
             patchRow(row.key, { status: 'running', note: 'loading the base model…' });
             if (!(await ensureLoaded('base'))) {
-              patchRow(row.key, { status: 'unavailable', note: 'the base model is not shipped (public/weights/base)' });
+              const why = get().models.base.status === 'error' ? `the base model could not be loaded: ${get().models.base.note ?? 'unknown error'}` : 'the base model is not shipped (public/weights/base)';
+              patchRow(row.key, { status: 'unavailable', note: why });
               continue;
             }
           }
@@ -233,7 +234,7 @@ export function decodeSlice(ctx: SliceContext, initial: PlaygroundParams): Slice
         if (get().shipped.mdlm !== true && get().models.mdlm.status !== 'loaded') {
           patchRow('mdlm', { status: 'unavailable', name: 'MDLM (masked diffusion)', note: 'No MDLM weights are shipped (public/weights/mdlm), so the masked-diffusion baseline cannot run.' });
         } else {
-          patchRow('mdlm', { status: 'running' });
+          patchRow('mdlm', { status: 'running', note: get().models.mdlm.status === 'loaded' ? undefined : 'loading the MDLM model…' });
           if (await ensureLoaded('mdlm')) await runRow(mdlm, 'A separate bidirectional model; same number of forwards as the A3 dynamic row.');
           else patchRow('mdlm', { status: 'error', error: 'the MDLM weights could not be loaded' });
         }
