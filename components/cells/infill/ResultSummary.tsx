@@ -7,7 +7,7 @@ import type { ModelKind } from '@/lib/worker/protocol';
 import { FilledText } from '../../notebook/FilledText';
 import { formatMs } from '../../notebook/format';
 import { AutoLength } from './AutoLength';
-import { describeRequest } from './knob-specs';
+import { describeRequest } from '@/lib/a3/decode/strategies';
 
 export interface ResultSummaryProps {
   result: DecodeResult;

@@ -121,6 +121,7 @@ describe('InfillCell (jsdom)', () => {
     expect(sent.filter((c) => c.type === 'decode').at(-1)).toMatchObject({ kind: 'base', request: { strategy: 'ar' } });
     expect(q(div, 'base-status')?.getAttribute('data-status')).toBe('loaded');
     expect(q(div, 'decode-stats')?.textContent).toMatch(/on the base \(left-to-right\) model/);
+    expect(q(div, 'decode-stats')?.textContent).toMatch(/AR left to right, T = 1/); // the registry's words for the request
 
     const ta = q(div, 'infill-text') as HTMLTextAreaElement;
     await act(async () => type(ta, 'The cat sat on the mat.'));
