@@ -52,6 +52,8 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
   const speed: SpeedReport = { measuredAt: new Date().toISOString(), backend: null, browser: null, readyMs: null, longestTaskMs: null, longTasks: null, fineTuneMs: null, weightsBytes: 0, weightsFiles: 0 };
   let firstLoadDone = false;
   const weightUrls: string[] = [];
+  /** Paths of /weights/ files read (not just asked about with HEAD) before "ready", as they finish. */
+  const bodiesBeforeReady: string[] = [];
   const writeSpeed = () => writeFileSync(join(REPO_ROOT, 'results', 'e2e-speed.json'), `${JSON.stringify(speed, null, 2)}\n`);
 
   beforeAll(async () => {
@@ -70,6 +72,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     // Weights fetched before "ready" (the worker's fetches are reported on the page too).
     page.on('requestfinished', (req) => {
       if (firstLoadDone || !new URL(req.url()).pathname.startsWith('/weights/')) return;
+      if (req.method() !== 'HEAD') bodiesBeforeReady.push(new URL(req.url()).pathname);
       void req.sizes().then((sz) => {
         speed.weightsBytes += sz.responseBodySize;
         speed.weightsFiles += 1;
@@ -126,6 +129,10 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     await cdp.detach();
     const source = await attr('[data-testid="model-status"]', 'data-source');
     expect(['a3', 'base']).toContain(source);
+    // Only the A3 slot's weights come before "ready" (the base model's when it stands in for A3): the other folders load when a decoder first needs them.
+    const notYet = new RegExp(`^/weights/(${source === 'a3' ? 'base|mdlm' : 'mdlm'})/(manifest\\.json|weights-\\d+\\.bin)$`);
+    expect(bodiesBeforeReady.filter((p) => notYet.test(p))).toEqual([]);
+    expect(bodiesBeforeReady.filter((p) => p.startsWith(`/weights/${source}/weights-`)).length).toBeGreaterThan(0);
     if (source === 'base') expect(await page.textContent('[data-testid="model-note"]')).toMatch(/not shipped yet/);
     expect(await page.textContent('[data-testid="model-params"]')).toMatch(/parameters/);
     expect(await page.textContent('[data-testid="memory"]')).toMatch(/tensors/);
