@@ -5,8 +5,8 @@
  * worker, the scripts and the benchmarks; everything is validated before any tensor is made.
  */
 import type { A3Model } from '../model';
-import { decodeARInfill } from './ar';
 import type { Tokenizer } from '../tokenizer';
+import { decodeARInfill } from './ar';
 import { chooseGapLengths, type LengthTrial } from './auto-length';
 import { decodeDiffusion } from './diffusion';
 import { decodeDynamic } from './dynamic';
