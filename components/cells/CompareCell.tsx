@@ -1,12 +1,13 @@
 'use client';
 /**
  * Cell "Compare decoders": the playground's text and gaps through several
- * decoders, one after another in the worker, side by side — AR (s = 1, left
- * to right) on the A3 model and on the base model, A3 group-wise with the
- * playground's s, A3 dynamic with its k — with filled text, NFE, time and
+ * decoders, one after another in the worker, side by side — the real
+ * left-to-right baseline (the base model's causal stream, loaded on first use),
+ * A3 left to right (s = 1), A3 group-wise with the playground's s, A3 dynamic
+ * with its k — with the model each runs on, filled text, NFE, time and
  * tokens/s. MDLM (masked diffusion, its own weights) runs only when shipped; otherwise its row says so.
  */
-import { MODEL_LABEL, type CompareRow } from '@/lib/store/studio-store';
+import { MODEL_LABEL, MODEL_SHORT, type CompareRow } from '@/lib/store/studio-store';
 import { Cell, CellErrors } from '../notebook/Cell';
 import { FilledText } from '../notebook/FilledText';
 import { formatMs } from '../notebook/format';
@@ -40,8 +41,9 @@ export function CompareCell({ index }: { index: number }) {
       explain={
         <p>
           The same text and gaps (from the Infill playground above), filled by different decoders with the same sampling settings and
-          seed. An ordinary left-to-right model needs one network pass (NFE) per token; A3 group-wise needs one per group of s tokens,
-          and dynamic one per k tokens — fewer passes, usually a little less fluent text.
+          seed. The first row is an ordinary left-to-right model (the base model A3 was adapted from): one network pass (NFE) per token,
+          and it sees only the text before each gap. A3 group-wise needs one pass per group of s tokens, and dynamic one per k tokens —
+          fewer passes, usually a little less fluent text — and both read the text on both sides of a gap.
         </p>
       }
     >
@@ -67,17 +69,18 @@ export function CompareCell({ index }: { index: number }) {
       )}
       {a3IsBase ? (
         <p className="note" data-testid="compare-a3-note">
-          The A3 model is not shipped yet, so the rows marked “A3 model” run the base model&apos;s weights as well; their query stream is
+          The A3 model is not shipped yet, so the rows marked “A3” run the base model&apos;s weights as well; their query stream is
           untrained, so compare the step counts and speed, not the words.
         </p>
       ) : null}
       {compare.rows.length ? (
-        // Five columns do not fit a phone: the table scrolls sideways inside its box instead of being cut off by the cell.
+        // Six columns do not fit a phone: the table scrolls sideways inside its box instead of being cut off by the cell.
         <div className="table-scroll" data-testid="compare-scroll">
           <table className="compare" data-testid="compare-table">
             <thead>
               <tr>
                 <th>decoder</th>
+                <th>model</th>
                 <th>filled text</th>
                 <th>NFE</th>
                 <th>time</th>
@@ -89,7 +92,9 @@ export function CompareCell({ index }: { index: number }) {
                 <tr key={r.key} data-testid={`compare-${r.key}`} data-status={r.status} data-nfe={r.result?.trace.nfe}>
                   <td>
                     <b>{r.name}</b>
-                    {r.kind !== 'mdlm' ? <div className="muted small">{MODEL_LABEL[r.kind]}</div> : null}
+                  </td>
+                  <td title={MODEL_LABEL[r.kind]} data-testid={`compare-model-${r.key}`} data-kind={r.kind}>
+                    {MODEL_SHORT[r.kind]}
                   </td>
                   <td>
                     {r.result ? <FilledText result={r.result} /> : null}

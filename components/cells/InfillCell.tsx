@@ -1,9 +1,10 @@
 'use client';
 /**
  * Cell "Infill playground": write a text with gaps, pick a decoder (A3 group-wise, dynamic,
- * speculative, the AR preset, or the diffusion baseline), run it in the worker, and replay the decode
- * step by step. Composition only: the parts live in ./infill/. Strategy and knobs are the store's
- * URL-synced `playground`.
+ * speculative, the AR preset — the base model left to right — or the diffusion baseline), run it in the
+ * worker, and replay the decode step by step. Ready once the model the chosen decoder runs on can be
+ * used: the A3 model, or a baseline's own model, which loads on its first run. Composition only: the
+ * parts live in ./infill/. Strategy and knobs are the store's URL-synced `playground`.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { GroupOrder, MaskMatrix } from '@/components/views';
@@ -17,7 +18,7 @@ import { useTokenTexts } from '../notebook/token-text';
 import { DecoderKnobs } from './infill/DecoderKnobs';
 import { Expectations } from './infill/Expectations';
 import { InfillExplain } from './infill/InfillExplain';
-import { MdlmStatus } from './infill/MdlmStatus';
+import { LazyModelStatus } from './infill/LazyModelStatus';
 import { Replay } from './infill/Replay';
 import { ResultSummary } from './infill/ResultSummary';
 import { TemplateEditor } from './infill/TemplateEditor';
@@ -29,7 +30,8 @@ export function InfillCell({ index }: { index: number }) {
   const decode = useStudio((s) => s.decode);
   const a3Ready = useStudio((s) => s.models.a3.status === 'loaded');
   const backendReady = useStudio((s) => s.backend.status === 'ready');
-  const mdlm = useStudio((s) => ({ shipped: s.shipped.mdlm, status: s.models.mdlm.status }));
+  const kind = decodeModelKind(pg.strategy);
+  const lazy = useStudio((s) => ({ shipped: s.shipped[kind], status: s.models[kind].status }));
   const tokenizer = useStudio((s) => s.tokenizer);
   // The context of the model this strategy runs on (the MDLM model's once it is loaded).
   const maxLen = useStudio((s) => s.models[decodeModelKind(s.playground.strategy)].info?.config.maxLen ?? null);
@@ -40,10 +42,10 @@ export function InfillCell({ index }: { index: number }) {
   useEffect(() => void a.loadTokenizer(), [a]);
 
   const { result } = decode;
-  const isAR = pg.strategy === AR_PRESET.strategy && pg.groupSize === AR_PRESET.groupSize && pg.order === AR_PRESET.order;
-  const isDiffusion = pg.strategy === 'diffusion';
-  // The diffusion baseline needs only a backend and shipped MDLM weights (it loads them itself); the rest need the A3 slot.
-  const modelReady = isDiffusion ? backendReady && mdlm.shipped !== false && mdlm.status !== 'missing' : a3Ready;
+  const isAR = pg.strategy === AR_PRESET.strategy;
+  // A baseline (AR on the base model, diffusion on MDLM) needs only a backend and shipped weights: it loads them on its first run.
+  const lazyMissing = kind !== 'a3' && (lazy.shipped === false || lazy.status === 'missing');
+  const modelReady = kind === 'a3' ? a3Ready : backendReady && !lazyMissing;
   // The worker's own rule (run.ts refuses with it), checked as the user types: the hint and Run never disagree.
   const check = useMemo(() => (tokenizer ? checkTemplate(playgroundRequest(pg), tokenizer, maxLen ?? Infinity) : null), [pg, tokenizer, maxLen]);
   const canRun = modelReady && decode.status !== 'running' && checks.invalid.size === 0 && !check?.problem;
@@ -91,7 +93,7 @@ export function InfillCell({ index }: { index: number }) {
             onGreedy={(greedy) => a.setPlayground({ greedy })}
             isAR={isAR}
             onARPreset={() => a.setPlayground(AR_PRESET)}
-            status={isDiffusion ? <MdlmStatus /> : null}
+            status={kind !== 'a3' ? <LazyModelStatus kind={kind} /> : null}
           />
         </FieldChecks>
       </form>
@@ -136,7 +138,7 @@ export function InfillCell({ index }: { index: number }) {
           </p>
         </div>
       ) : (
-        <p className="muted">{modelReady ? 'Press “Run” to fill the gaps.' : isDiffusion && mdlm.shipped === false ? 'The MDLM weights are not shipped.' : 'Waiting for the model…'}</p>
+        <p className="muted">{modelReady ? 'Press “Run” to fill the gaps.' : lazyMissing ? `The ${kind === 'mdlm' ? 'MDLM' : 'base'} weights are not shipped.` : 'Waiting for the model…'}</p>
       )}
     </Cell>
   );

@@ -52,6 +52,8 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
   const speed: SpeedReport = { measuredAt: new Date().toISOString(), backend: null, browser: null, readyMs: null, longestTaskMs: null, longTasks: null, fineTuneMs: null, weightsBytes: 0, weightsFiles: 0 };
   let firstLoadDone = false;
   const weightUrls: string[] = [];
+  /** Paths of /weights/ files read (not just asked about with HEAD) before "ready", as they finish. */
+  const bodiesBeforeReady: string[] = [];
   const writeSpeed = () => writeFileSync(join(REPO_ROOT, 'results', 'e2e-speed.json'), `${JSON.stringify(speed, null, 2)}\n`);
 
   beforeAll(async () => {
@@ -70,6 +72,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     // Weights fetched before "ready" (the worker's fetches are reported on the page too).
     page.on('requestfinished', (req) => {
       if (firstLoadDone || !new URL(req.url()).pathname.startsWith('/weights/')) return;
+      if (req.method() !== 'HEAD') bodiesBeforeReady.push(new URL(req.url()).pathname);
       void req.sizes().then((sz) => {
         speed.weightsBytes += sz.responseBodySize;
         speed.weightsFiles += 1;
@@ -126,6 +129,10 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     await cdp.detach();
     const source = await attr('[data-testid="model-status"]', 'data-source');
     expect(['a3', 'base']).toContain(source);
+    // Only the A3 slot's weights come before "ready" (the base model's when it stands in for A3): the other folders load when a decoder first needs them.
+    const notYet = new RegExp(`^/weights/(${source === 'a3' ? 'base|mdlm' : 'mdlm'})/(manifest\\.json|weights-\\d+\\.bin)$`);
+    expect(bodiesBeforeReady.filter((p) => notYet.test(p))).toEqual([]);
+    expect(bodiesBeforeReady.filter((p) => p.startsWith(`/weights/${source}/weights-`)).length).toBeGreaterThan(0);
     if (source === 'base') expect(await page.textContent('[data-testid="model-note"]')).toMatch(/not shipped yet/);
     expect(await page.textContent('[data-testid="model-params"]')).toMatch(/parameters/);
     expect(await page.textContent('[data-testid="memory"]')).toMatch(/tensors/);
@@ -217,6 +224,19 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     expect(Number(await attr('[data-testid="decode-accepted"]', 'data-accepted-per-forward'))).toBeCloseTo(gap / specNfe, 6);
     console.log(`infill speculative D = 2: "${specOut}" (${specNfe} NFE)`);
 
+    // The AR preset: the base model's own left-to-right decoder, loaded on this first use (its status says so), one forward per token.
+    await page.click('[data-testid="preset-ar"]');
+    expect(await attr('[data-testid="base-status"]', 'data-status')).toBe('idle');
+    await page.click('[data-testid="infill-run"]');
+    await page.waitForSelector('[data-testid="infill-result"][data-strategy="ar"]', { timeout: WAIT_MS });
+    expect(await attr('[data-testid="base-status"]', 'data-status')).toBe('loaded');
+    expect(Number(await attr('[data-testid="decode-stats"]', 'data-nfe'))).toBe(gap);
+    expect(await page.textContent('[data-testid="decode-stats"]')).toMatch(/on the base \(left-to-right\) model/);
+    const arOut = (await page.textContent('[data-testid="infill-output"]')) ?? '';
+    expect(arOut.startsWith('Emma was')).toBe(true);
+    expect(arOut.endsWith(' and rich, with a comfortable home.')).toBe(true);
+    console.log(`infill AR (base model): "${arOut}"`);
+
     // A bad template is refused as it is typed, in the cell under the template (a gap of 0 tokens), and Run waits.
     await page.fill('[data-testid="infill-text"]', 'Emma [__0__] rich.');
     await page.waitForSelector('[data-testid="infill-template-line"][data-problem]', { timeout: WAIT_MS });
@@ -224,13 +244,16 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     expect(await page.isDisabled('[data-testid="infill-run"]')).toBe(true);
     await page.fill('[data-testid="infill-text"]', template);
 
-    // Compare: AR (A3 and base), group-wise s = 2, dynamic k = 1 on the same template.
+    // Compare: the AR baseline (base model, loaded now), A3 left to right, group-wise s = 2, dynamic k = 1 on the same template.
     await page.click('[data-testid="compare-run"]');
     await page.waitForSelector('#cell-compare[data-state="done"]', { timeout: WAIT_MS });
-    for (const [key, nfe] of [['ar-a3', gap], ['ar-base', gap], ['groupwise', Math.ceil(gap / 2)], ['dynamic', gap]] as const) {
+    for (const [key, nfe, model] of [['ar', gap, 'base'], ['a3-l2r', gap, 'a3'], ['groupwise', Math.ceil(gap / 2), 'a3'], ['dynamic', gap, 'a3'], ['mdlm', gap, 'mdlm']] as const) {
       expect(await attr(`[data-testid="compare-${key}"]`, 'data-status')).toBe('done');
       expect(Number(await attr(`[data-testid="compare-${key}"]`, 'data-nfe'))).toBe(nfe);
+      expect(await attr(`[data-testid="compare-model-${key}"]`, 'data-kind')).toBe(model);
     }
+    // The base model's real left-to-right decoder: the template's text before the gap is kept, the gap filled after it.
+    expect(await page.textContent('[data-testid="compare-ar"]')).toMatch(/^AR \(base model\), left to right/);
     // The MDLM baseline is shipped (public/weights/mdlm): as many diffusion steps as the dynamic row's forwards.
     expect(await attr('[data-testid="compare-mdlm"]', 'data-status')).toBe('done');
     expect(Number(await attr('[data-testid="compare-mdlm"]', 'data-nfe'))).toBe(gap);

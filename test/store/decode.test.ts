@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '@/lib/a3/config';
+import { AR_PRESET } from '@/lib/a3/decode/strategies';
 import type { DecodeRequest } from '@/lib/a3/decode/request';
 import type { SpeculativeTrace } from '@/lib/a3/decode/speculative';
 import { Tokenizer } from '@/lib/a3/tokenizer';
@@ -64,7 +65,7 @@ describe('decode slice', () => {
   });
 
   it('runDecode: speculative runs on A3 with its draft size; diffusion loads MDLM on demand and runs there', async () => {
-    const { store, sent } = setup({ a3: [[16, 16]], mdlm: [[16, 16]] }, { search: '?strategy=speculative&draft=3' });
+    const { store, sent } = setup({ a3: [[16, 16]], mdlm: [[16, 16]], base: [[16, 16]] }, { search: '?strategy=speculative&draft=3' });
     await store.getState().boot();
     await store.getState().runDecode();
     expect(decodes(sent)[0]).toMatchObject({ kind: 'a3', request: { strategy: 'speculative', draft: 3 } });
@@ -82,6 +83,16 @@ describe('decode slice', () => {
     expect(sent.filter((c) => c.type === 'load').map((c) => (c as { kind: string }).kind)).toEqual(['a3', 'mdlm']);
     expect(decodes(sent)[1]).toMatchObject({ kind: 'mdlm', request: { strategy: 'diffusion', steps: 4, remasking: 'random' } });
     expect(store.getState().decode).toMatchObject({ status: 'done', kind: 'mdlm' });
+
+    // The AR preset is the registry's AR strategy: the base model loads on first use (its slot shows "loading" meanwhile) and runs it.
+    const baseStatus: string[] = [store.getState().models.base.status];
+    const stop = store.subscribe((s) => baseStatus.at(-1) !== s.models.base.status && baseStatus.push(s.models.base.status));
+    store.getState().setPlayground(AR_PRESET);
+    await store.getState().runDecode();
+    stop();
+    expect(baseStatus).toEqual(['idle', 'loading', 'loaded']);
+    expect(decodes(sent)[2]).toMatchObject({ kind: 'base', request: { strategy: 'ar' } });
+    expect(store.getState().decode).toMatchObject({ status: 'done', kind: 'base' });
   });
 
   it('diffusion without MDLM weights is an error in the infill cell, nothing is decoded', async () => {
@@ -161,7 +172,7 @@ describe('decode slice', () => {
     expect(g().speed).toBe(8);
   });
 
-  it('runCompare: AR on A3 and base (base loaded on demand), group-wise s, dynamic k, and an honest MDLM row', async () => {
+  it('runCompare: the AR baseline on the base model (loaded on demand), A3 left to right, group-wise s, dynamic k, and an honest MDLM row', async () => {
     const { store, sent } = setup({ base: [[16, 16]] }, { search: '?s=4&k=2&greedy=1' });
     await store.getState().boot();
     expect(store.getState().models.base.status).toBe('idle');
@@ -169,8 +180,8 @@ describe('decode slice', () => {
     const rows = store.getState().compare.rows;
     expect(store.getState().compare.status).toBe('done');
     expect(rows.map((r) => [r.key, r.status])).toEqual([
-      ['ar-a3', 'done'],
-      ['ar-base', 'done'],
+      ['ar', 'done'],
+      ['a3-l2r', 'done'],
       ['groupwise', 'done'],
       ['dynamic', 'done'],
       ['mdlm', 'unavailable'],
@@ -178,8 +189,13 @@ describe('decode slice', () => {
     expect(store.getState().models.base.status).toBe('loaded');
     expect(rows.map((r) => r.result?.trace.nfe)).toEqual([4, 4, 1, 2, undefined]);
     const d = decodes(sent);
-    expect(d.map((c) => c.kind)).toEqual(['a3', 'base', 'a3', 'a3']);
-    expect(d[0].request).toMatchObject({ strategy: 'groupwise', groupSize: 1, order: 'left-to-right', sampling: { greedy: true } });
+    // The AR row is the registry's AR strategy on the base model's weights, not A3 with s = 1; each row names its model.
+    expect(d.map((c) => c.kind)).toEqual(['base', 'a3', 'a3', 'a3']);
+    expect(rows.map((r) => r.kind)).toEqual(['base', 'a3', 'a3', 'a3', 'mdlm']);
+    expect(d[0].request).toMatchObject({ strategy: 'ar', sampling: { greedy: true } });
+    expect(d[0].request).not.toHaveProperty('groupSize');
+    expect(rows[0]).toMatchObject({ name: 'AR (base model), left to right', note: expect.stringMatching(/only the text before each gap/) });
+    expect(d[1].request).toMatchObject({ strategy: 'groupwise', groupSize: 1, order: 'left-to-right', sampling: { greedy: true } });
     expect(d[2].request).toMatchObject({ strategy: 'groupwise', groupSize: 4 });
     expect(d[3].request).toMatchObject({ strategy: 'dynamic', perStep: 2 });
     expect(new Set(d.map((c) => (c.request as DecodeRequest).text))).toEqual(new Set([DEFAULT_TEMPLATE]));
@@ -192,7 +208,7 @@ describe('decode slice', () => {
     await new Promise((r) => setTimeout(r, 0)); // the shipped probes
     await store.getState().runCompare();
     const rows = store.getState().compare.rows;
-    expect(rows.find((r) => r.key === 'ar-base')).toMatchObject({ status: 'unavailable', note: expect.stringMatching(/not shipped/) });
+    expect(rows.find((r) => r.key === 'ar')).toMatchObject({ status: 'unavailable', note: expect.stringMatching(/not shipped/) });
     expect(rows.find((r) => r.key === 'mdlm')).toMatchObject({ status: 'done', name: 'MDLM diffusion, 2 steps' });
     const d = decodes(sent);
     expect(d.map((c) => c.kind)).toEqual(['a3', 'a3', 'a3', 'mdlm']);

@@ -64,7 +64,10 @@ export function fakeSpeculativeResult(req: Partial<DecodeRequest> = {}): DecodeR
     const block = open.slice(next, next + D);
     const keep = rounds.length === 0 && block.length > 1 ? block.length - 1 : block.length;
     const group = next + 1;
-    steps.push({ groupId: group, committed: [], candidates: block.map((pos) => ({ pos, top: [{ token: 100 + pos, prob: 0.6 }, { token: 7, prob: 0.1 }] })), cached: true, ms: 2 });
+    // A kept block shorter than the draft ends in a rejection (resampled, committed), the drafts after it discarded.
+    const rejected = keep < block.length ? keep - 1 : -1;
+    const drafted = block.map((pos, r) => ({ pos, token: 100 + pos, prob: 0.6, outcome: r === rejected ? 'rejected' : r > rejected && rejected >= 0 ? 'discarded' : 'accepted' }) as const);
+    steps.push({ groupId: group, committed: [], candidates: block.map((pos) => ({ pos, top: [{ token: 100 + pos, prob: 0.6 }, { token: 7, prob: 0.1 }] })), drafted, cached: true, ms: 2 });
     steps.push({ groupId: group, committed: block.slice(0, keep).map((pos) => ({ pos, token: 100 + pos, prob: 0.6, entropy: 1.5 })), candidates: [], cached: true, ms: 3 });
     block.slice(0, keep).forEach((pos, r) => (groupIds[pos] = group + r));
     rounds.push({ drafted: block.length, accepted: keep });

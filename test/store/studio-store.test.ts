@@ -67,6 +67,32 @@ describe('studio store', () => {
     expect(s.errors).toEqual([]);
   });
 
+  it('boots with only the A3 slot loaded: the base and MDLM folders are only asked whether they are there (HEAD, no body)', async () => {
+    const asked: { url: string; method: string }[] = [];
+    const served = fakeFetch({ a3: [[2]], base: [[2]], mdlm: [[2]] });
+    let store!: StudioStore;
+    const { client, sent } = fakeClient(
+      {
+        init: (c) => ({ type: 'ready', id: c.id, backend: 'cpu', reason: 'cpu: requested' }),
+        load: (c) => ({ type: 'loaded', id: c.id, model: model(c.type === 'load' ? c.kind : 'a3') }),
+        checkpoints: (c) => ({ type: 'checkpoints', id: c.id, list: [] }),
+      },
+      () => (e: WorkerEvent) => store.getState().handleEvent(e),
+    );
+    const fetchImpl = ((input: RequestInfo | URL, init?: RequestInit) => {
+      asked.push({ url: String(input), method: init?.method ?? 'GET' });
+      return served(input, init);
+    }) as typeof fetch;
+    store = createStudioStore({ client, fetchImpl });
+    await store.getState().boot();
+    await new Promise((r) => setTimeout(r, 0)); // the presence probes
+    expect(sent.filter((c) => c.type === 'load').map((c) => (c as { kind: string }).kind)).toEqual(['a3']);
+    expect(store.getState().shipped).toEqual({ a3: true, base: true, mdlm: true });
+    expect(store.getState().models.base.status).toBe('idle');
+    expect(asked.filter((a) => a.method === 'GET').map((a) => a.url)).toEqual(['/weights/a3/manifest.json']);
+    expect(asked.filter((a) => a.method === 'HEAD').map((a) => a.url).sort()).toEqual(['/weights/base/manifest.json', '/weights/mdlm/manifest.json']);
+  });
+
   it('loads a3 when shipped; a missing folder is reported, not thrown', async () => {
     const { store } = setup({ a3: [[2]], base: [[2]] });
     await store.getState().boot();

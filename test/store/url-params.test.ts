@@ -43,7 +43,7 @@ describe('URL state', () => {
       const s: UrlState = { playground: { ...DEFAULT_PLAYGROUND, strategy }, inspect: DEFAULT_INSPECT };
       expect(parseUrlState(writeUrlState('', s)).playground.strategy).toBe(strategy);
     }
-    expect(STRATEGY_IDS).toEqual(['groupwise', 'dynamic', 'speculative', 'diffusion']);
+    expect(STRATEGY_IDS).toEqual(['groupwise', 'dynamic', 'speculative', 'diffusion', 'ar']);
     expect(DEFAULT_PLAYGROUND).toMatchObject({ draft: 4, steps: 8, blockLength: 0, remasking: 'low_confidence' });
     const q = writeUrlState('', { playground: { ...DEFAULT_PLAYGROUND, strategy: 'diffusion', steps: 16, blockLength: 8, remasking: 'random' }, inspect: DEFAULT_INSPECT });
     expect(Object.fromEntries(new URLSearchParams(q))).toEqual({ strategy: 'diffusion', steps: '16', block: '8', remask: 'random' });

@@ -5,17 +5,13 @@
  * with the score of every length tried when the result carries the trials.
  */
 import type { DecodeResult } from '@/lib/a3/decode/request';
-import type { LengthTrial } from '@/lib/a3/decode/auto-length';
 import { AUTO_LENGTHS, findGaps } from '@/lib/a3/decode/gaps';
-
-/** merge: the trials are not in DecodeResult yet (runDecodeRequest drops them); read them when run.ts passes them on. */
-type WithTrials = DecodeResult & { trials?: LengthTrial[] };
 
 export function AutoLength({ result, template }: { result: DecodeResult; template: string }) {
   const auto = findGaps(template).map((g) => g.size === 'auto');
   const gaps = auto.flatMap((isAuto, i) => (isAuto && result.spans[i] ? [{ index: i, length: result.spans[i].length }] : []));
   if (gaps.length === 0) return null;
-  const trials = (result as WithTrials).trials ?? [];
+  const trials = result.trials ?? [];
   return (
     <div className="note" data-testid="auto-length" data-lengths={gaps.map((g) => g.length).join(',')}>
       {gaps.map((g) => {
@@ -23,7 +19,14 @@ export function AutoLength({ result, template }: { result: DecodeResult; templat
         return (
           <p key={g.index} className="small">
             Gap {g.index + 1} (<code>[__?__]</code>): the model chose <b>{g.length} tokens</b>. It filled the gap at each length it tried (
-            {tried.length ? tried.map((t) => `${t.length}: ${t.logProbPerToken.toFixed(2)}`).join(', ') : AUTO_LENGTHS.join(', ')}
+            {tried.length
+              ? tried.map((t, i) => (
+                  <span key={t.length} data-testid="auto-trial" data-length={t.length} data-chosen={t.length === g.length}>
+                    {i ? ', ' : ''}
+                    {t.length === g.length ? <b>{`${t.length}: ${t.logProbPerToken.toFixed(2)}`}</b> : `${t.length}: ${t.logProbPerToken.toFixed(2)}`}
+                  </span>
+                ))
+              : AUTO_LENGTHS.join(', ')}
             {tried.length ? ' nats per token' : ' tokens'}) and kept the one whose tokens it found most likely on average (the highest log-probability per token;
             ties go to the shorter gap).
           </p>

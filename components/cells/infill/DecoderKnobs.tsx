@@ -74,7 +74,7 @@ export function DecoderKnobs(p: DecoderKnobsProps) {
           aria-pressed={p.isAR}
           onClick={p.onARPreset}
           data-testid="preset-ar"
-          title="Group-wise with s = 1, left to right: exactly an ordinary (autoregressive) language model"
+          title="The base model, left to right: an ordinary (autoregressive) language model that never sees the text after a gap"
         >
           AR preset
         </button>

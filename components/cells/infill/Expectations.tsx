@@ -12,9 +12,10 @@ import { useStudio } from '../../notebook/StudioProvider';
 export const FIGURE_URL = '/figures/quality-vs-forwards.svg';
 
 export function Expectations() {
-  const slot = useStudio((s) => ({ source: s.models.a3.source, info: s.models.a3.info }));
+  const slot = useStudio((s) => ({ source: s.models.a3.source, info: s.models.a3.info, loaded: s.models.a3.status === 'loaded' }));
   const [facts, setFacts] = useState<TrainingFacts | null>(null);
-  const shipped = slot.source === 'a3' || slot.source === 'base' ? slot.source : null;
+  // Read once the weights are in: training.json is not needed to start, and is not fetched while they load.
+  const shipped = slot.loaded && (slot.source === 'a3' || slot.source === 'base') ? slot.source : null;
   useEffect(() => {
     if (!shipped) return;
     let live = true;

@@ -91,7 +91,7 @@ export function Replay({ result, labels, candidateText, speculative }: ReplayPro
       </div>
       <TokenStrip data={strip} onSelectToken={(i) => setSelected((s) => (s === i ? null : i))} onHoverToken={setHovered} />
       {current ? (
-        <StepDetails step={current} index={t} labels={labels} focus={hovered ?? selected} candidateText={candidateText} onSelect={setSelected} name={stepNames?.[t]} round={round} />
+        <StepDetails step={current} index={t} labels={labels} focus={hovered ?? selected} candidateText={candidateText} onSelect={setSelected} name={stepNames?.[t]} round={round} notes={result.trace.notes} />
       ) : null}
       <CommitTimeline data={{ length: labels.length, given: result.trace.given, steps, current: t, labels, stepNames }} onSelectStep={(s) => a.setDecodeStep(s)} />
     </section>

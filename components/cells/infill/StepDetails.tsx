@@ -1,8 +1,12 @@
 'use client';
-/** What one forward of a decode did: the tokens it committed (p, entropy), and the top candidates of every position it predicted. */
+/**
+ * What one forward of a decode did: the tokens it committed (p, entropy), a speculative draft's drafted tokens and
+ * what verification made of each, and the top candidates of every position it predicted; above them, what the
+ * decoder ran differently from what it was asked (the trace's notes).
+ */
 import { formatProb } from '@/components/views/format';
 import { displayToken } from '@/components/views';
-import type { DecodeStep } from '@/lib/a3/decode/trace';
+import type { DecodeStep, DraftedToken } from '@/lib/a3/decode/trace';
 import { formatMs } from '../../notebook/format';
 
 export interface StepDetailsProps {
@@ -18,11 +22,19 @@ export interface StepDetailsProps {
   name?: string;
   /** The speculative round this step belongs to. */
   round?: { drafted: number; accepted: number };
+  /** The trace's notes (e.g. "64 steps asked, 8 run"): true of every step, so shown with each. */
+  notes?: readonly string[];
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-export function StepDetails({ step, index, labels, focus, candidateText, onSelect, name, round }: StepDetailsProps) {
+const OUTCOME: Record<DraftedToken['outcome'], string> = {
+  accepted: 'accepted: kept as drafted',
+  rejected: 'rejected: resampled from the corrected distribution',
+  discarded: 'discarded: after a rejection, never judged',
+};
+
+export function StepDetails({ step, index, labels, focus, candidateText, onSelect, name, round, notes }: StepDetailsProps) {
   const committed = new Set(step.committed.map((c) => c.pos));
   const shown = step.candidates.slice(0, 24);
   const none = step.committed.length === 0;
@@ -31,6 +43,13 @@ export function StepDetails({ step, index, labels, focus, candidateText, onSelec
   const rowClass = (pos: number) => (focus === pos ? 'focus' : undefined);
   return (
     <div className="step-details" data-testid="step-details" data-committed={step.committed.length} data-candidates={step.candidates.length} data-kind={kind}>
+      {notes?.length ? (
+        <ul className="note small" data-testid="trace-notes">
+          {notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      ) : null}
       <p className="small">
         {none ? (
           <>
@@ -68,6 +87,7 @@ export function StepDetails({ step, index, labels, focus, candidateText, onSelec
           </tbody>
         </table>
       )}
+      {step.drafted?.length ? <DraftedTable drafted={step.drafted} candidateText={candidateText} rowClass={rowClass} onSelect={onSelect} /> : null}
       {shown.length ? (
         <>
           <p className="muted small">
@@ -101,5 +121,32 @@ export function StepDetails({ step, index, labels, focus, candidateText, onSelec
         </>
       ) : null}
     </div>
+  );
+}
+
+/** A draft forward's tokens, in draft order, with the draft probability q and what verification made of each. */
+function DraftedTable({ drafted, candidateText, rowClass, onSelect }: { drafted: readonly DraftedToken[]; candidateText: (pos: number, id: number) => string; rowClass: (pos: number) => string | undefined; onSelect: (pos: number | null) => void }) {
+  const count = (o: DraftedToken['outcome']) => drafted.filter((d) => d.outcome === o).length;
+  return (
+    <table className="stages step-table" data-testid="step-drafted" data-accepted={count('accepted')} data-rejected={count('rejected')} data-discarded={count('discarded')}>
+      <thead>
+        <tr>
+          <th>position</th>
+          <th>drafted</th>
+          <th>q (draft)</th>
+          <th>verification</th>
+        </tr>
+      </thead>
+      <tbody>
+        {drafted.map((d) => (
+          <tr key={d.pos} className={rowClass(d.pos)} onClick={() => onSelect(d.pos)} data-outcome={d.outcome}>
+            <td>{d.pos}</td>
+            <td className="mono">{displayToken(candidateText(d.pos, d.token))}</td>
+            <td>{formatProb(d.prob)}</td>
+            <td className={d.outcome === 'accepted' ? undefined : 'muted'}>{OUTCOME[d.outcome]}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

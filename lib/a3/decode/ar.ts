@@ -7,12 +7,15 @@
  * gid = position, so the same KV cache holds: each step runs one content row
  * (the token just sampled) against the cached keys. Once the sequence fills
  * the context, the window slides (see DecodeSession.predictNext).
+ *
+ * decodeARInfill is the registry's AR strategy (strategies.ts): a template's
+ * gaps filled by this sampler, each continued from the text before it.
  */
 import type { A3Model } from '../model';
 import { MASK_TOKEN } from '../mdlm';
 import { makeRng } from '../random';
 import { sampleToken, validateSampling, type SamplingOptions } from './sampling';
-import { DecodeSession } from './session';
+import { DecodeSession, type DecodeProblem } from './session';
 import { finishTrace, stepRecord, type StepRecorder } from './record';
 import type { DecodeTrace } from './trace';
 
@@ -55,4 +58,63 @@ export async function decodeAR(model: A3Model, prompt: ArrayLike<number>, o: ARO
   } finally {
     session.dispose();
   }
+}
+
+/** What the registry's AR strategy passes (strategies.ts): no knobs of its own. */
+export interface ARInfillOptions {
+  seed: number;
+  sampling?: SamplingOptions;
+  cached: boolean;
+}
+
+/** The runs of open positions, left to right. */
+function openRuns(given: ArrayLike<boolean>): { start: number; length: number }[] {
+  const runs: { start: number; length: number }[] = [];
+  for (let i = 0; i < given.length; i++) {
+    if (given[i]) continue;
+    const last = runs.at(-1);
+    if (last && last.start + last.length === i) last.length++;
+    else runs.push({ start: i, length: 1 });
+  }
+  return runs;
+}
+
+/**
+ * A template filled the way a left-to-right model can: each gap, left to right, is a continuation of
+ * everything before it (given text and the gaps already filled); the text after a gap is never seen.
+ * One trace for the whole template, in the AR convention (group id = position).
+ */
+export async function decodeARInfill(model: A3Model, problem: DecodeProblem, o: ARInfillOptions): Promise<DecodeTrace> {
+  const n = problem.tokens.length;
+  if (problem.given.length !== n) throw new Error(`given has length ${problem.given.length}, tokens ${n}`);
+  const gaps = openRuns(problem.given);
+  if (gaps.length === 0) throw new Error('there is no open position to fill');
+  if (gaps[0].start === 0) throw new Error('AR (base model) continues the text before a gap: this template starts with a gap, so there is nothing to continue');
+  const start = performance.now();
+  const tokens = Array.from(problem.tokens);
+  const steps = [];
+  for (const [i, gap] of gaps.entries()) {
+    // A different seed per gap: the same seed would replay the same random draws in every gap.
+    const part = await decodeAR(model, tokens.slice(0, gap.start), { length: gap.length, sampling: o.sampling, seed: o.seed + i, cached: o.cached });
+    tokens.splice(gap.start, gap.length, ...part.tokens.slice(gap.start));
+    steps.push(...part.steps);
+  }
+  const given = Array.from(problem.given, Boolean);
+  // Given text after the first gap: some gap was filled without the text on its right.
+  const suffixUnseen = given.some((g, p) => g && p > gaps[0].start);
+  const totalMs = performance.now() - start;
+  const generated = n - given.filter(Boolean).length;
+  return {
+    strategy: 'AR (base model)',
+    initial: tokens.map((t, p) => (given[p] ? t : MASK_TOKEN)),
+    given,
+    tokens,
+    groupIds: tokens.map((_, p) => p),
+    steps,
+    nfe: steps.length,
+    generated,
+    totalMs,
+    tokensPerSec: generated / (totalMs / 1000),
+    ...(suffixUnseen ? { notes: ['left to right: each gap was continued from the text before it; the text after it was not seen'] } : {}),
+  };
 }

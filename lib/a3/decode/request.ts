@@ -3,6 +3,7 @@
  * them): text with gaps (or a prompt to continue), a strategy from the registry (strategies.ts) and its
  * knobs. Running one is run.ts.
  */
+import type { LengthTrial } from './auto-length';
 import type { Span } from './infill';
 import type { SamplingOptions } from './sampling';
 import type { RequestKnobs, StrategyId } from './strategies';
@@ -32,4 +33,6 @@ export interface DecodeResult {
   /** The initial labels: given tokens' text, '' at open positions. */
   initialLabels: string[];
   text: string;
+  /** `[__?__]` gaps only: every (gap, length) tried and its score, the chosen length among them (auto-length.ts). */
+  trials?: LengthTrial[];
 }

@@ -6,7 +6,8 @@
  */
 import type { A3Model } from '../model';
 import type { Tokenizer } from '../tokenizer';
-import { chooseGapLengths } from './auto-length';
+import { decodeARInfill } from './ar';
+import { chooseGapLengths, type LengthTrial } from './auto-length';
 import { decodeDiffusion } from './diffusion';
 import { decodeDynamic } from './dynamic';
 import { AUTO_LENGTHS, DEFAULT_GAP_LENGTH } from './gaps';
@@ -27,6 +28,7 @@ const DECODERS: { [S in StrategyId]: Decoder<OptionsOf<S>> } = {
   dynamic: decodeDynamic,
   speculative: decodeSpeculative,
   diffusion: decodeDiffusion,
+  ar: decodeARInfill,
 };
 
 /** The request's decoder with its options bound: a function of the problem (auto-length decodes several). */
@@ -51,10 +53,15 @@ export async function runDecodeRequest(model: A3Model, tokenizer: Tokenizer, req
   let problem = problemFromText(request.text, tokenizer, request.gapLength ?? DEFAULT_GAP_LENGTH);
   const autoSpans = problem.spans.flatMap((s, i) => (s.auto ? [i] : []));
   let trace: DecodeTrace;
+  let trials: LengthTrial[] | undefined;
   if (autoSpans.length > 0) {
+    const spec = strategySpec(request.strategy);
+    // The length score is the A3 model's exact likelihood: on other weights (base, MDLM) it would rank noise.
+    if (spec.model !== 'a3') throw new Error(`${spec.label} cannot choose a gap length: [__?__] is scored by the A3 model; give the gap a length such as [__8__]`);
     const chosen = await chooseGapLengths(model, problem, autoSpans, request.autoLengths ?? [...AUTO_LENGTHS], decodeWith);
     problem = chosen.problem;
     trace = chosen.trace;
+    trials = chosen.trials;
   } else {
     trace = await decodeWith(problem);
   }
@@ -65,5 +72,6 @@ export async function runDecodeRequest(model: A3Model, tokenizer: Tokenizer, req
     labels,
     initialLabels: labels.map((l, i) => (trace.given[i] ? l : '')),
     text: tokenizer.decode(trace.tokens),
+    ...(trials ? { trials } : {}),
   };
 }

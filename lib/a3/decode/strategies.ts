@@ -9,6 +9,7 @@
  * Longer than most files because it is data (a spec per knob, an entry per strategy), kept in one place.
  */
 import type { OpenOrder } from '../groups';
+import type { ARInfillOptions } from './ar';
 import type { DiffusionOptions } from './diffusion';
 import type { CommitScore, DynamicOptions } from './dynamic';
 import { MAX_STEP_TOKENS } from './gaps';
@@ -194,7 +195,7 @@ export interface StrategySpec<Id extends string = string, Ks extends readonly Kn
   short: string;
   /** Plain words for learners, shown under the picker. */
   note: string;
-  model: Exclude<ModelKind, 'base'>;
+  model: ModelKind;
   knobs: Ks;
   /** The decoder's options from the request's knob values (defaults filled in) and the common ones. */
   options(knobs: KnobFields<Ks>, common: CommonOptions): Options;
@@ -255,6 +256,18 @@ export const STRATEGY = {
     options: (k, { seed, sampling }): DiffusionOptions => ({ seed, sampling, steps: k.steps, blockLength: k.blockLength, remasking: k.remasking }),
     describe: (k) => `${k.steps} steps${k.blockLength ? `, blocks of ${k.blockLength}` : ''}${k.remasking === 'random' ? ', random remasking' : ''}`,
   }),
+  ar: strategy({
+    id: 'ar',
+    label: 'AR (base model)',
+    short: 'AR',
+    note:
+      'The real left-to-right baseline: the base model (before A3 adaptation, loaded on first use) writes one token per forward with its causal stream, ' +
+      'as an ordinary language model does. It continues the text before a gap only: each gap is filled left to right without seeing the text after it.',
+    model: 'base',
+    knobs: [],
+    options: (_k, common): ARInfillOptions => common,
+    describe: () => 'left to right',
+  }),
 };
 
 export type StrategyId = keyof typeof STRATEGY;
@@ -276,8 +289,11 @@ export function isStrategyId(x: unknown): x is StrategyId {
   return typeof x === 'string' && Object.hasOwn(STRATEGY, x);
 }
 
-/** The AR preset of the playground and Compare: group-wise with s = 1, left to right. */
-export const AR_PRESET = { strategy: 'groupwise', groupSize: 1, order: 'left-to-right' } as const satisfies { strategy: StrategyId } & Partial<KnobParams>;
+/** The AR preset of the playground and Compare's baseline row: the base model, left to right. */
+export const AR_PRESET = { strategy: 'ar' } as const satisfies { strategy: StrategyId } & Partial<KnobParams>;
+
+/** A3 run as a left-to-right model (group-wise, s = 1): Compare's row beside the real AR baseline. */
+export const A3_LEFT_TO_RIGHT = { strategy: 'groupwise', groupSize: 1, order: 'left-to-right' } as const satisfies { strategy: StrategyId } & Partial<KnobParams>;
 
 export const fieldOf = (knob: KnobSpec): string => knob.field ?? knob.key;
 

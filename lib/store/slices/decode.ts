@@ -4,10 +4,11 @@
  * built from the strategy registry: a request carries only the knobs of the strategy that runs.
  */
 import type { DecodeRequest, DecodeResult } from '../../a3/decode/request';
-import { AR_PRESET, STRATEGY, requestKnobs, strategySpec, knobValues, type StrategyId } from '../../a3/decode/strategies';
+import { A3_LEFT_TO_RIGHT, AR_PRESET, STRATEGY, requestKnobs, strategySpec, knobValues, type StrategyId } from '../../a3/decode/strategies';
 import type { ModelKind } from '../../worker/protocol';
 import type { PlaygroundParams } from '../url-params';
 import { messageOf, type Slice, type SliceContext } from './context';
+import { MODEL_SHORT } from './models';
 
 export type DecodeStatus = 'idle' | 'running' | 'done' | 'error';
 
@@ -18,7 +19,7 @@ export interface DecodeState {
   result: DecodeResult | null;
   /** The request that produced `result` (shown with it, exported with the trace). */
   request: DecodeRequest | null;
-  /** The model that ran it: the A3 slot, or MDLM for the diffusion baseline. */
+  /** The model that ran it: the A3 slot, base for the AR baseline, MDLM for the diffusion baseline. */
   kind: ModelKind | null;
   /** Replay position: index into `result.trace.steps` (the state after that step). */
   step: number;
@@ -31,8 +32,10 @@ export interface DecodeState {
 export type CompareStatus = 'idle' | 'running' | 'done' | 'error' | 'unavailable';
 
 export interface CompareRow {
-  key: 'ar-a3' | 'ar-base' | 'groupwise' | 'dynamic' | 'mdlm';
+  /** ar: the real left-to-right baseline (base model); a3-l2r: A3 run left to right (s = 1). */
+  key: 'ar' | 'a3-l2r' | 'groupwise' | 'dynamic' | 'mdlm';
   name: string;
+  /** The weights the row runs on (shown in the row: A3, base AR or MDLM). */
   kind: ModelKind;
   status: CompareStatus;
   request: DecodeRequest;
@@ -55,7 +58,7 @@ export interface DecodeData {
 
 export interface DecodeActions {
   setPlayground(p: Partial<PlaygroundParams>): void;
-  /** Decodes the playground's text with its strategy and knobs (Infill cell): on the A3 model, or on MDLM (loaded on demand) for diffusion. */
+  /** Decodes the playground's text with its strategy and knobs (Infill cell) on the model the strategy names; base and MDLM load on first use. */
   runDecode(): Promise<void>;
   /** Replay: jump to step t (clamped), step by ±1, play/pause, speed (steps/s). */
   setDecodeStep(t: number): void;
@@ -64,13 +67,13 @@ export interface DecodeActions {
   tickDecode(): void;
   setDecodePlaying(playing: boolean): void;
   setDecodeSpeed(speed: number): void;
-  /** The same text through AR (A3 and base model), A3 group-wise and A3 dynamic, then MDLM when shipped (Compare cell). */
+  /** The same text through AR (base model), A3 left to right, A3 group-wise and A3 dynamic, then MDLM when shipped (Compare cell). */
   runCompare(): Promise<void>;
 }
 
 export const DECODE_SPEEDS: readonly number[] = [0.5, 1, 2, 4, 8];
 
-/** The model each strategy runs on: the diffusion baseline is its own (bidirectional) model. */
+/** The model each strategy runs on (the registry says): AR on the base model, diffusion on MDLM, the rest on A3. */
 export function decodeModelKind(strategy: StrategyId): ModelKind {
   return STRATEGY[strategy].model;
 }
@@ -96,14 +99,12 @@ const rowName = (request: DecodeRequest) => {
 
 /** The A3 rows of the Compare cell for the current playground (all idle); the MDLM row follows once dynamic has run. */
 export function compareRows(p: PlaygroundParams): CompareRow[] {
-  const ar = playgroundRequest(p, AR_PRESET);
-  const groupwise = playgroundRequest(p, { strategy: 'groupwise' });
-  const dynamic = playgroundRequest(p, { strategy: 'dynamic' });
+  const row = (key: CompareRow['key'], request: DecodeRequest): CompareRow => ({ key, name: rowName(request), kind: decodeModelKind(request.strategy), status: 'idle', request });
   return [
-    { key: 'ar-a3', name: 'AR (s = 1, left to right) · A3 model', kind: 'a3', status: 'idle', request: ar },
-    { key: 'ar-base', name: 'AR (s = 1, left to right) · base model', kind: 'base', status: 'idle', request: ar },
-    { key: 'groupwise', name: rowName(groupwise), kind: 'a3', status: 'idle', request: groupwise },
-    { key: 'dynamic', name: rowName(dynamic), kind: 'a3', status: 'idle', request: dynamic },
+    row('ar', playgroundRequest(p, AR_PRESET)),
+    row('a3-l2r', playgroundRequest(p, A3_LEFT_TO_RIGHT)),
+    row('groupwise', playgroundRequest(p, { strategy: 'groupwise' })),
+    row('dynamic', playgroundRequest(p, { strategy: 'dynamic' })),
   ];
 }
 
@@ -131,8 +132,19 @@ export function decodeSlice(ctx: SliceContext, initial: PlaygroundParams): Slice
     }
   };
 
+  const loadsInFlight = new Map<ModelKind, Promise<boolean>>();
   /** Loads a model slot from its shipped folder when it is not loaded yet; false when it cannot be. */
-  const ensureLoaded = async (kind: ModelKind) => get().models[kind].status === 'loaded' || (get().shipped[kind] !== false && (await get().loadModel(kind)));
+  const ensureLoaded = (kind: ModelKind): Promise<boolean> => {
+    if (get().models[kind].status === 'loaded') return Promise.resolve(true);
+    if (get().shipped[kind] === false) return Promise.resolve(false);
+    // One load per slot at a time: Run and Compare may both ask for the base model while it is still coming.
+    let load = loadsInFlight.get(kind);
+    if (!load) {
+      load = get().loadModel(kind).finally(() => loadsInFlight.delete(kind));
+      loadsInFlight.set(kind, load);
+    }
+    return load;
+  };
 
   return {
     slice: {
@@ -151,10 +163,10 @@ export function decodeSlice(ctx: SliceContext, initial: PlaygroundParams): Slice
         const kind = decodeModelKind(request.strategy);
         patchDecode({ status: 'running', playing: false, error: null });
         try {
-          if (kind === 'mdlm') {
-            // The diffusion baseline runs on its own weights, loaded on first use.
-            if (get().models.mdlm.status !== 'loaded' && !(await get().loadModel('mdlm'))) {
-              throw new Error(`the diffusion baseline needs the MDLM model: ${get().models.mdlm.note ?? 'its weights could not be loaded'}`);
+          if (kind !== 'a3') {
+            // The baselines run on their own weights (base for AR, MDLM for diffusion), loaded on first use.
+            if (!(await ensureLoaded(kind))) {
+              throw new Error(`${strategySpec(request.strategy).label} needs the ${MODEL_SHORT[kind]} model: ${get().models[kind].note ?? (get().shipped[kind] === false ? 'its weights are not shipped' : 'its weights could not be loaded')}`);
             }
           } else if (get().models.a3.status !== 'loaded') {
             throw new Error('the model is not loaded yet: wait for the Model cell');
@@ -204,7 +216,8 @@ export function decodeSlice(ctx: SliceContext, initial: PlaygroundParams): Slice
             // The base model is loaded on demand (it is not needed until someone compares).
             patchRow(row.key, { status: 'running', note: 'loading the base model…' });
             if (!(await ensureLoaded('base'))) {
-              patchRow(row.key, { status: 'unavailable', note: 'the base model is not shipped (public/weights/base)' });
+              const why = get().models.base.status === 'error' ? `the base model could not be loaded: ${get().models.base.note ?? 'unknown error'}` : 'the base model is not shipped (public/weights/base)';
+              patchRow(row.key, { status: 'unavailable', note: why });
               continue;
             }
           }
@@ -212,10 +225,7 @@ export function decodeSlice(ctx: SliceContext, initial: PlaygroundParams): Slice
             patchRow(row.key, { status: 'error', error: 'the A3 model is not loaded yet' });
             continue;
           }
-          await runRow(
-            row,
-            row.kind === 'base' ? 'The base model was trained left to right only: its query stream (the vector w) is untrained, so these tokens are close to noise.' : undefined,
-          );
+          await runRow(row, row.kind === 'base' ? 'It sees only the text before each gap: each gap is continued left to right.' : undefined);
         }
         // MDLM: the masked-diffusion baseline (its own weights, the engine's diffusion decoder), only when shipped.
         const dynamicNfe = get().compare.rows.find((r) => r.key === 'dynamic')?.result?.trace.nfe;
@@ -224,7 +234,7 @@ export function decodeSlice(ctx: SliceContext, initial: PlaygroundParams): Slice
         if (get().shipped.mdlm !== true && get().models.mdlm.status !== 'loaded') {
           patchRow('mdlm', { status: 'unavailable', name: 'MDLM (masked diffusion)', note: 'No MDLM weights are shipped (public/weights/mdlm), so the masked-diffusion baseline cannot run.' });
         } else {
-          patchRow('mdlm', { status: 'running' });
+          patchRow('mdlm', { status: 'running', note: get().models.mdlm.status === 'loaded' ? undefined : 'loading the MDLM model…' });
           if (await ensureLoaded('mdlm')) await runRow(mdlm, 'A separate bidirectional model; same number of forwards as the A3 dynamic row.');
           else patchRow('mdlm', { status: 'error', error: 'the MDLM weights could not be loaded' });
         }

@@ -1,7 +1,8 @@
 /**
  * Store slice "models": the worker's backend (honouring `?backend=`), the three model slots and what is
  * shipped under /weights/, memory in use, and the page-side tokenizer. Booting starts the backend, lists the
- * checkpoints, then fills the A3 slot (with the base model standing in when A3 is not shipped).
+ * checkpoints, then fills the A3 slot only (with the base model standing in when A3 is not shipped): the
+ * base and MDLM slots load when a decoder first needs them (decode slice), so the page is ready sooner.
  */
 import { parseBackendParam, type BackendName } from '../../a3/backend-names';
 import { Tokenizer } from '../../a3/tokenizer';
@@ -55,6 +56,8 @@ export interface ModelsActions {
 
 export const MODEL_KINDS: readonly ModelKind[] = ['a3', 'base', 'mdlm'];
 export const MODEL_LABEL: Record<ModelKind, string> = { a3: 'A3 (any-order)', base: 'base (left-to-right)', mdlm: 'MDLM (masked diffusion)' };
+/** The same in two words, where a row or a message names the model a decode ran on. */
+export const MODEL_SHORT: Record<ModelKind, string> = { a3: 'A3', base: 'base AR', mdlm: 'MDLM' };
 
 const emptySlot = (): ModelSlot => ({ status: 'idle', source: null, loadedBytes: 0, totalBytes: null, info: null, note: null });
 
@@ -77,13 +80,16 @@ export function modelsSlice(ctx: SliceContext): Slice<ModelsData & ModelsActions
   let tokenizerLoad: Promise<Tokenizer | null> | null = null;
   const patchSlot = (kind: ModelKind, p: Partial<ModelSlot>) => patchModelSlot(ctx, kind, p);
 
-  /** Reads a shipped folder's manifest: not ok when the folder is not there. */
-  const probe = async (folder: ModelKind): Promise<{ ok: boolean; bytes: number | null; why: string }> => {
+  /**
+   * Reads a shipped folder's manifest: not ok when the folder is not there. `presence` only asks whether it
+   * is there (a HEAD request, no body): what the page needs before a model is used.
+   */
+  const probe = async (folder: ModelKind, presence = false): Promise<{ ok: boolean; bytes: number | null; why: string }> => {
     if (!ctx.fetch) return { ok: true, bytes: null, why: '' };
     try {
-      const res = await ctx.fetch(`${ctx.weightsBase}${folder}/manifest.json`, { cache: 'no-store' });
+      const res = await ctx.fetch(`${ctx.weightsBase}${folder}/manifest.json`, { cache: 'no-store', ...(presence ? { method: 'HEAD' } : {}) });
       if (!res.ok) return { ok: false, bytes: null, why: `HTTP ${res.status}` };
-      return { ok: true, bytes: manifestBytes(await res.json()), why: '' };
+      return { ok: true, bytes: presence ? null : manifestBytes(await res.json()), why: '' };
     } catch (e) {
       return { ok: false, bytes: null, why: messageOf(e) };
     }
@@ -132,10 +138,10 @@ export function modelsSlice(ctx: SliceContext): Slice<ModelsData & ModelsActions
     },
 
     async loadA3() {
-      // Probe the other folders too, so the Model cell can say what is shipped.
+      // Whether the other folders are shipped, for the Model cell; their weights load on first use (AR, diffusion, Compare).
       void Promise.all(
         (['base', 'mdlm'] as const).map(async (k) => {
-          const p = await probe(k);
+          const p = await probe(k, true);
           set((s) => ({ shipped: { ...s.shipped, [k]: p.ok } }));
         }),
       );

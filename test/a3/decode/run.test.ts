@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeAR } from '@/lib/a3/decode/ar';
 import { runDecodeRequest } from '@/lib/a3/decode/run';
 import { DEFAULT_GAP_LENGTH } from '@/lib/a3/decode/gaps';
 import { checkTemplate } from '@/lib/a3/decode/infill';
@@ -22,7 +23,7 @@ describe('runDecodeRequest', () => {
     for (const strategy of STRATEGY_IDS) {
       const r = await runDecodeRequest(m, tok, { text: 'the cat [__4__] the mat', strategy, seed: 1 });
       expect(r.trace.given.filter((g) => !g).length).toBe(4);
-      expect(r.trace.strategy.startsWith(strategy === 'groupwise' ? 'group' : strategy)).toBe(true);
+      expect(r.trace.strategy.startsWith({ groupwise: 'group', ar: 'AR' }[strategy as string] ?? strategy)).toBe(true);
       expect(r.labels.length).toBe(r.trace.tokens.length);
     }
     // The knobs arrive: group-wise s = 4 fills the gap in one forward, dynamic k = 1 in four.
@@ -31,6 +32,44 @@ describe('runDecodeRequest', () => {
     // No gap: the text is continued by the default gap length.
     expect((await runDecodeRequest(m, tok, { text: 'the cat', strategy: 'dynamic', perStep: 8 })).spans).toEqual([{ start: tok.encode('the cat').length, length: DEFAULT_GAP_LENGTH }]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('AR (base model): each gap continued from the text before it, one token per forward, never seeing the text after it', async () => {
+    const m = model();
+    const before = tf.memory().numTensors;
+    const request = { text: 'the cat [__3__] the mat. the dog [__2__] to', strategy: 'ar', seed: 5 } as const;
+    const r = await runDecodeRequest(m, tok, request);
+    const open = r.trace.given.flatMap((g, i) => (g ? [] : [i]));
+    expect(open.length).toBe(5);
+    // AR convention: group id = position; one forward per token, committed left to right.
+    expect(r.trace.groupIds).toEqual(r.trace.tokens.map((_, i) => i));
+    expect(r.trace.nfe).toBe(5);
+    expect(r.trace.steps.map((s) => s.committed.map((c) => c.pos))).toEqual(open.map((p) => [p]));
+    expect(r.trace.steps.every((s) => s.groupId === s.committed[0].pos)).toBe(true);
+    // Given text is untouched, and the trace says the text after a gap was not seen.
+    r.trace.given.forEach((g, i) => g && expect(r.trace.tokens[i]).toBe(r.trace.initial[i]));
+    expect(r.trace.notes?.[0]).toMatch(/not seen/);
+    // Prefix only: a different text after the first gap leaves that gap's fill unchanged.
+    const other = await runDecodeRequest(m, tok, { ...request, text: 'the cat [__3__] on the dog ran [__2__] mat' });
+    expect(other.trace.tokens.slice(open[0], open[0] + 3)).toEqual(r.trace.tokens.slice(open[0], open[0] + 3));
+    // The same fills as the base model's sampler continuing the prefix (decodeAR) with the same seed.
+    const prefix = r.trace.tokens.slice(0, open[0]);
+    const direct = await decodeAR(m, prefix, { length: 3, seed: 5 });
+    expect(direct.tokens.slice(open[0])).toEqual(r.trace.tokens.slice(open[0], open[0] + 3));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('AR refuses what it cannot do in words: a template that starts with a gap, and [__?__] lengths', async () => {
+    const m = model();
+    await expect(runDecodeRequest(m, tok, { text: '[__3__] the mat', strategy: 'ar' })).rejects.toThrow(/starts with a gap/);
+    await expect(runDecodeRequest(m, tok, { text: 'the cat [__?__] the mat', strategy: 'ar' })).rejects.toThrow('AR (base model) cannot choose a gap length');
+  });
+
+  it('[__?__]: the result carries every length tried, the chosen one the best scored', async () => {
+    const r = await runDecodeRequest(model(), tok, { text: 'the cat [__?__] the mat', strategy: 'groupwise', autoLengths: [1, 3], seed: 2 });
+    expect(r.trials?.map((t) => t.length)).toEqual([1, 3]);
+    const best = r.trials?.reduce((a, b) => (b.logProbPerToken > a.logProbPerToken ? b : a));
+    expect(r.spans[0].length).toBe(best?.length);
   });
 
   it('refuses a knob outside its range, naming the strategy and the knob, before any tensor is made', async () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ALL_KNOBS,
   AR_PRESET,
+  A3_LEFT_TO_RIGHT,
   COMMON_KNOBS,
   STRATEGY,
   STRATEGY_IDS,
@@ -21,13 +22,16 @@ import { DEFAULT_PLAYGROUND, playgroundRequest } from '@/lib/store';
 
 describe('strategy registry', () => {
   it('lists every strategy once, each entry under its own id, with a label, a note and a model', () => {
-    expect(STRATEGY_IDS).toEqual(['groupwise', 'dynamic', 'speculative', 'diffusion']);
+    expect(STRATEGY_IDS).toEqual(['groupwise', 'dynamic', 'speculative', 'diffusion', 'ar']);
     for (const id of STRATEGY_IDS) {
       const s = strategySpec(id);
       expect(s.id).toBe(id);
       expect(s.label.length * s.note.length * s.short.length).toBeGreaterThan(0);
     }
     expect(STRATEGY.diffusion.model).toBe('mdlm');
+    // The AR baseline is the base model's own causal stream, and its note says it never sees the suffix.
+    expect(STRATEGY.ar.model).toBe('base');
+    expect(STRATEGY.ar.note).toMatch(/without seeing the text after it/);
     expect(STRATEGY_IDS.filter((id) => STRATEGY[id].model === 'a3')).toEqual(['groupwise', 'dynamic', 'speculative']);
   });
 
@@ -97,7 +101,8 @@ describe('strategy registry', () => {
 
   it('says what a request does, in the words of its entry', () => {
     expect(describeRequest(playgroundRequest(DEFAULT_PLAYGROUND))).toBe('group-wise s = 2, left-to-right, T = 1');
-    expect(describeRequest(playgroundRequest(DEFAULT_PLAYGROUND, AR_PRESET))).toBe('group-wise s = 1, left-to-right, T = 1');
+    expect(describeRequest(playgroundRequest(DEFAULT_PLAYGROUND, AR_PRESET))).toBe('AR left to right, T = 1');
+    expect(describeRequest(playgroundRequest(DEFAULT_PLAYGROUND, A3_LEFT_TO_RIGHT))).toBe('group-wise s = 1, left-to-right, T = 1');
     expect(describeRequest({ text: '', strategy: 'dynamic', perStep: 3, score: 'entropy', sampling: { greedy: true } })).toBe('dynamic k = 3, entropy, greedy');
     expect(describeRequest({ text: '', strategy: 'speculative', draft: 3 })).toBe('speculative D = 3, left-to-right, T = 1');
     expect(describeRequest({ text: '', strategy: 'diffusion', steps: 6 })).toBe('diffusion 6 steps, T = 1');

@@ -104,7 +104,7 @@ describe('InfillCell (jsdom)', () => {
   });
 
   it('knobs write the playground; AR preset; mark selection as gap; errors inline', async () => {
-    const { store } = await booted();
+    const { store, sent } = await booted();
     const div = await mount(store, <InfillCell index={2} />);
     await click(div, 'strategy-dynamic');
     expect(store.getState().playground.strategy).toBe('dynamic');
@@ -113,8 +113,19 @@ describe('InfillCell (jsdom)', () => {
     await act(async () => typeAndCommit(q(div, 'pg-k') as HTMLInputElement, '3'));
     expect(store.getState().playground.k).toBe(3);
     await click(div, 'preset-ar');
-    expect(store.getState().playground).toMatchObject({ strategy: 'groupwise', groupSize: 1, order: 'left-to-right' });
+    // The AR preset is the real left-to-right model (the base model, loaded on first use), not A3 with s = 1.
+    expect(store.getState().playground.strategy).toBe('ar');
     expect(q(div, 'preset-ar')?.getAttribute('aria-pressed')).toBe('true');
+    expect(q(div, 'strategy-note')?.textContent).toMatch(/without seeing the text after it/);
+    expect(q(div, 'pg-s')).toBeNull(); // no group size: AR has no knobs of its own
+    expect(q(div, 'base-status')?.textContent).toMatch(/loaded on the first run/);
+    expect((q(div, 'infill-run') as HTMLButtonElement).disabled).toBe(false);
+    await click(div, 'infill-run');
+    await until(() => store.getState().decode.status === 'done');
+    expect(sent.filter((c) => c.type === 'decode').at(-1)).toMatchObject({ kind: 'base', request: { strategy: 'ar' } });
+    expect(q(div, 'base-status')?.getAttribute('data-status')).toBe('loaded');
+    expect(q(div, 'decode-stats')?.textContent).toMatch(/on the base \(left-to-right\) model/);
+    expect(q(div, 'decode-stats')?.textContent).toMatch(/AR left to right, T = 1/); // the registry's words for the request
 
     const ta = q(div, 'infill-text') as HTMLTextAreaElement;
     await act(async () => type(ta, 'The cat sat on the mat.'));
@@ -222,6 +233,11 @@ describe('InfillCell (jsdom)', () => {
     expect(details.textContent).toMatch(/committed nothing/);
     expect(details.textContent).toMatch(/proposed 3 tokens in parallel/);
     expect(q(div, 'step-candidates')?.textContent).toMatch(/drafted/);
+    // The drafted tokens themselves, with what verification made of each: 1 accepted, the 2nd rejected (resampled), the 3rd discarded.
+    const drafted = q(div, 'step-drafted')!;
+    expect([...drafted.querySelectorAll('tbody tr')].map((r) => r.getAttribute('data-outcome'))).toEqual(['accepted', 'rejected', 'discarded']);
+    expect(drafted.textContent).toMatch(/#104/); // the drafted token (ids: no page tokenizer here)
+    expect(drafted.textContent).toMatch(/resampled from the corrected distribution/);
     expect(q(div, 'decode-step')?.textContent).toMatch(/0 just committed, 0 earlier, 4 still open/);
     expect(chips(div, 'current')).toBe(0);
     expect(div.querySelector('[data-view="commit-timeline"] g.row-label[aria-current="step"] text')?.textContent).toBe('▶ draft 1');
@@ -269,9 +285,14 @@ describe('CompareCell (jsdom)', () => {
     await click(div, 'compare-run');
     const rows = div.querySelectorAll('[data-testid="compare-table"] tbody tr');
     expect(rows).toHaveLength(5);
-    expect(q(div, 'compare-ar-a3')?.getAttribute('data-nfe')).toBe('4');
-    expect(q(div, 'compare-ar-base')?.getAttribute('data-status')).toBe('done');
-    expect(q(div, 'compare-ar-base')?.textContent).toMatch(/untrained/);
+    // The AR baseline is the base model's own left-to-right decoder; A3 left to right is its own row; each row names its model.
+    expect(q(div, 'compare-ar')?.getAttribute('data-status')).toBe('done');
+    expect(q(div, 'compare-ar')?.getAttribute('data-nfe')).toBe('4');
+    expect(q(div, 'compare-ar')?.textContent).toMatch(/AR \(base model\), left to right.*only the text before each gap/);
+    expect(q(div, 'compare-a3-l2r')?.getAttribute('data-nfe')).toBe('4');
+    expect(q(div, 'compare-a3-l2r')?.textContent).toMatch(/A3 group-wise, s = 1, left-to-right/);
+    const models = ['ar', 'a3-l2r', 'groupwise', 'dynamic', 'mdlm'].map((k) => q(div, `compare-model-${k}`)?.textContent);
+    expect(models).toEqual(['base AR', 'A3', 'A3', 'A3', 'MDLM']);
     expect(q(div, 'compare-groupwise')?.getAttribute('data-nfe')).toBe('1');
     expect(q(div, 'compare-dynamic')?.getAttribute('data-nfe')).toBe('2');
     expect(q(div, 'compare-groupwise')?.textContent).toMatch(/tokens\/s|Once upon a time there was a cat\./);
@@ -291,7 +312,18 @@ describe('Compare and [__?__] say things once and plainly (jsdom)', () => {
     const text = div.textContent ?? '';
     expect(text.split('there is no open position to fill').length - 1).toBe(1);
     expect(q(div, 'errors-compare')?.textContent).toMatch(/^\d decoders failed: there is no open position to fill$/);
-    expect(q(div, 'compare-ar-a3')?.textContent).toMatch(/see the error above/);
+    expect(q(div, 'compare-ar')?.textContent).toMatch(/see the error above/);
+  });
+
+  it('a trace’s notes (what the decoder ran differently from what was asked) show with the step details', async () => {
+    const { store } = await booted();
+    const div = await mount(store, <InfillCell index={2} />);
+    const plain = fakeDecodeResult({ strategy: 'groupwise' });
+    const result = { ...plain, trace: { ...plain.trace, notes: ['64 steps asked, 4 run: one per open position'] } };
+    await act(async () => store.setState((s) => ({ decode: { ...s.decode, status: 'done', result, request: { text: 'Once upon a time [__4__].', strategy: 'groupwise' }, kind: 'a3', step: 0 } })));
+    expect(q(div, 'trace-notes')?.textContent).toBe('64 steps asked, 4 run: one per open position');
+    await click(div, 'decode-next');
+    expect(q(div, 'trace-notes')?.textContent).toMatch(/4 run/);
   });
 
   it('[__?__]: the length the model chose, and why, with the score of each length tried', async () => {
@@ -305,6 +337,7 @@ describe('Compare and [__?__] say things once and plainly (jsdom)', () => {
     expect(auto.getAttribute('data-lengths')).toBe('4');
     expect(auto.textContent).toMatch(/chose 4 tokens/);
     expect(auto.textContent).toMatch(/2: -3\.50, 4: -2\.50, 6: -3\.50 nats per token/);
+    expect([...auto.querySelectorAll('[data-testid="auto-trial"][data-chosen="true"]')].map((t) => t.getAttribute('data-length'))).toEqual(['4']);
     expect(auto.textContent).toMatch(/highest log-probability per token/);
   });
 });
