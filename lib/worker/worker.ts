@@ -3,6 +3,7 @@
  * `new Worker(new URL('../../lib/worker/worker.ts', import.meta.url))` from the page (StudioProvider).
  */
 import { runDecodeRequest } from '../a3/decode/run';
+import { webReplicas } from '../train/parallel-web';
 import { IndexedDbCheckpointStore } from '../train/storage';
 import { WorkerCore } from './core';
 import { isSignal, isWorkerCommand, type WorkerEvent } from './protocol';
@@ -13,6 +14,7 @@ const core = new WorkerCore({
   post: (event, transfer) => scope.postMessage(event, transfer ?? []),
   store: new IndexedDbCheckpointStore(),
   decode: runDecodeRequest,
+  replicas: webReplicas,
 });
 
 // Requests run in arrival order. Signals (pause, resume, step, stop, simulate-fault) must reach a running loop,

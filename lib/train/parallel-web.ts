@@ -1,0 +1,32 @@
+/**
+ * Web Worker transport for data-parallel training (parallel.ts): each replica is a nested module Web Worker
+ * running lib/worker/replica-worker.ts, started from the page's training worker. The page's counterpart of
+ * parallel-node.ts. A Web Worker has no exit event: a replica that dies shows up as an `error` event.
+ */
+import type { FromReplica, ReplicaPort, SpawnReplica } from './parallel';
+
+export const webReplicas: SpawnReplica = (index) => {
+  // A literal `new URL(..., import.meta.url)` inside `new Worker(...)`: the form the bundler turns into a worker chunk.
+  const worker = new Worker(new URL('../worker/replica-worker.ts', import.meta.url), { type: 'module', name: `training worker ${index + 1}` });
+  const port: ReplicaPort = {
+    post: (message, transfer) => worker.postMessage(message, transfer),
+    listen: (onMessage, onDeath) => {
+      let dead = false;
+      const die = (reason: string) => {
+        if (dead) return;
+        dead = true;
+        onDeath(reason);
+      };
+      worker.onmessage = (e: MessageEvent<FromReplica>) => onMessage(e.data);
+      worker.onerror = (e: ErrorEvent) => {
+        e.preventDefault(); // reported through onDeath, not as an uncaught error of the training worker
+        die(e.message || 'the worker could not start or threw an uncaught error');
+      };
+      worker.onmessageerror = () => die('a message from it could not be read');
+    },
+    terminate: async () => {
+      worker.terminate();
+    },
+  };
+  return port;
+};
