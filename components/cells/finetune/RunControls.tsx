@@ -83,6 +83,8 @@ export function TrainingProgress() {
         data-first-loss={training.train[0]?.loss}
         data-last-loss={last?.loss}
         data-val-points={training.val.length}
+        data-workers={training.workers ?? undefined}
+        data-tokens-per-sec={training.tokensPerSec ?? undefined}
       >
         <dt>Stage</dt>
         <dd>{training.stage ?? '—'}</dd>
@@ -97,7 +99,8 @@ export function TrainingProgress() {
         </dd>
         <dt>Speed</dt>
         <dd>
-          {training.tokensPerSec ? `${Math.round(training.tokensPerSec)} tokens/s` : '—'} · ETA {training.state === 'idle' ? '—' : formatDuration(training.etaSec)}
+          {training.tokensPerSec ? `${Math.round(training.tokensPerSec)} tokens/s` : '—'}
+          {training.workers ? ` on ${training.workers} worker${training.workers === 1 ? '' : 's'}` : ''} · ETA {training.state === 'idle' ? '—' : formatDuration(training.etaSec)}
           {training.ended ? ` · last run ${training.ended}` : ''}
         </dd>
       </dl>

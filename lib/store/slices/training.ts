@@ -15,6 +15,8 @@ export interface StartTraining {
   batch: number;
   seed: number;
   resumeKey?: string;
+  /** Web Workers sharing each step (wasm/cpu only; default 1). */
+  workers?: number;
 }
 
 export interface TrainingData {
@@ -62,7 +64,15 @@ export function trainingSlice(ctx: SliceContext): Slice<TrainingData & TrainingA
         patch((t) => beginRun(t, o.plan));
         try {
           await ctx.client().request(
-            { type: 'train', text: o.text, plan: o.plan, batch: o.batch, seed: o.seed, ...(o.resumeKey ? { resumeKey: o.resumeKey } : {}) },
+            {
+              type: 'train',
+              text: o.text,
+              plan: o.plan,
+              batch: o.batch,
+              seed: o.seed,
+              ...(o.resumeKey ? { resumeKey: o.resumeKey } : {}),
+              ...(o.workers ? { workers: o.workers } : {}),
+            },
             (id) => (trainId = id),
           );
         } catch (e) {
