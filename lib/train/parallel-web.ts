@@ -10,19 +10,14 @@ export const webReplicas: SpawnReplica = (index) => {
   const worker = new Worker(new URL('../worker/replica-worker.ts', import.meta.url), { type: 'module', name: `training worker ${index + 1}` });
   const port: ReplicaPort = {
     post: (message, transfer) => worker.postMessage(message, transfer),
+    // No once-guard on onDeath: ParallelGradients keeps the first failure and ignores later ones.
     listen: (onMessage, onDeath) => {
-      let dead = false;
-      const die = (reason: string) => {
-        if (dead) return;
-        dead = true;
-        onDeath(reason);
-      };
       worker.onmessage = (e: MessageEvent<FromReplica>) => onMessage(e.data);
       worker.onerror = (e: ErrorEvent) => {
         e.preventDefault(); // reported through onDeath, not as an uncaught error of the training worker
-        die(e.message || 'the worker could not start or threw an uncaught error');
+        onDeath(e.message || 'the worker could not start or threw an uncaught error');
       };
-      worker.onmessageerror = () => die('a message from it could not be read');
+      worker.onmessageerror = () => onDeath('a message from it could not be read');
     },
     terminate: async () => {
       worker.terminate();
