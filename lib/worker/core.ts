@@ -27,6 +27,8 @@ export interface WorkerCoreOptions {
   watchDeviceLost?: (onLost: (detail: string) => void) => void;
   /** Starts a data-parallel training replica (the worker passes nested Web Workers; tests, worker threads). */
   replicas?: SpawnReplica;
+  /** Test-only: makes one running replica die; false when none runs. */
+  crashReplica?: () => boolean;
 }
 
 export class WorkerCore {
@@ -93,6 +95,10 @@ export class WorkerCore {
         return this.run.stop();
       case 'simulate-fault':
         return this.recovery.simulate(cmd.kind);
+      case 'simulate-worker-crash':
+        if (!this.recovery.faultsAllowed) throw new Error('fault simulation is off: open the page with ?faults=1');
+        if (!this.o.crashReplica?.()) throw new Error('no training worker is running: start a fine-tune with 2 or more workers');
+        return;
       case 'checkpoints':
         post({ type: 'checkpoints', id: cmd.id, list: await store.list() });
         return;

@@ -3,8 +3,9 @@
  * fine-tune (plan, steps, batch, seed) on 1 and on 2 workers (nested Web Workers of the training worker)
  * reaches the same losses within rounding, the page says how many workers ran, and it reports tokens/s for
  * both; the speeds go to results/e2e-parallel.json (reported, not asserted: this machine has 2 cores shared
- * with other work). navigator.hardwareConcurrency is reported as 4 so the control offers 2 workers here
- * (it allows cores − 1).
+ * with other work). With ?faults=1 a training worker that dies mid-run ends the run with a message naming it,
+ * and the checkpoint saved before stays listed. navigator.hardwareConcurrency is reported as 4 so the control
+ * offers 2 workers here (it allows cores − 1).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -128,5 +129,36 @@ describe('fine-tune on several Web Workers (production build, wasm)', () => {
     };
     writeFileSync(join(REPO_ROOT, 'results', 'e2e-parallel.json'), `${JSON.stringify(report, null, 2)}\n`);
     expect(errors).toEqual([]);
+  }, APP_TEST_MS);
+
+  it('?faults=1: a training worker that dies ends the run with a message, and the checkpoint saved before is kept', async () => {
+    if (!app) throw new Error('the app did not start');
+    await page.goto(`${app.url}/?backend=wasm&faults=1`, { waitUntil: 'load' });
+    await page.waitForSelector('[data-testid="backend"]:text-is("wasm")', { timeout: WAIT_MS });
+    await page.waitForSelector('[data-testid="model-status"][data-status="loaded"]', { timeout: WAIT_MS });
+    await page.selectOption('[data-testid="ft-plan"]', 'stage:0');
+    await page.fill('[data-testid="ft-steps"]', '60');
+    await page.fill('[data-testid="ft-batch"]', String(BATCH));
+    await page.fill('[data-testid="ft-seed"]', '4');
+    await page.fill('[data-testid="ft-workers"]', '2');
+    await page.locator('[data-testid="ft-workers"]').blur();
+    await page.click('[data-testid="ft-start"]');
+    // Past the checkpoint at step 10 (the list refreshes after each checkpoint event).
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="ft-stats"]')?.getAttribute('data-step')) >= 12, null, { timeout: WAIT_MS });
+    await page.waitForFunction(() => /@ step [1-9]0\b/.test(document.querySelector('[data-testid="checkpoint-list"]')?.textContent ?? ''), null, { timeout: WAIT_MS });
+    await page.click('[data-testid="ft-fault-worker"]');
+    const message = /training worker [12] of 2 died (?:at step \d+|while idle): .*simulated crash\. The run stopped; the checkpoints saved so far are kept\./;
+    await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('[data-testid="errors-finetune"]')?.textContent ?? ''), message.source, { timeout: WAIT_MS });
+    await page.waitForSelector('[data-testid="ft-state"]:text-is("idle")', { timeout: WAIT_MS });
+    const stoppedAt = Number(await page.getAttribute('[data-testid="ft-stats"]', 'data-step'));
+    console.log(`worker crash: ${await page.textContent('[data-testid="errors-finetune"]')} (stopped after step ${stoppedAt})`);
+    expect(stoppedAt).toBeLessThan(60);
+    // The last checkpoint of the run is listed and not newer than the last step that finished.
+    const saved = (await page.textContent('[data-testid="checkpoint-list"]')) ?? '';
+    const steps = [...saved.matchAll(/@ step (\d+)/g)].map((m) => Number(m[1])).filter((n) => n % 10 === 0 && n >= 10);
+    expect(steps.length).toBeGreaterThan(0);
+    expect(Math.max(...steps)).toBeLessThanOrEqual(stoppedAt);
+    // The replica's own report of its uncaught error is the point of this test, not a failure.
+    expect(errors.filter((e) => !/simulated crash/.test(e))).toEqual([]);
   }, APP_TEST_MS);
 });

@@ -42,6 +42,8 @@ export interface HarnessOptions {
   decode?: DecodeHandler;
   /** Data-parallel replicas for `train` with `workers` > 1 (worker threads in Node). */
   replicas?: SpawnReplica;
+  /** Test-only crash of a running replica (parallel-web's crashReplica in the page). */
+  crashReplica?: () => boolean;
 }
 
 export function harness(files: Record<string, ArrayBuffer | string>, o: HarnessOptions = {}) {
@@ -59,6 +61,7 @@ export function harness(files: Record<string, ArrayBuffer | string>, o: HarnessO
     fetchImpl: fakeFetch(files),
     watchDeviceLost: (onLost) => (deviceLost = onLost),
     ...(o.replicas ? { replicas: o.replicas } : {}),
+    ...(o.crashReplica ? { crashReplica: o.crashReplica } : {}),
   });
   const of = <T extends WorkerEvent['type']>(type: T) => events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);
   return { core, events, store, of, loseDevice: (detail: string) => deviceLost(detail) };

@@ -71,4 +71,18 @@ describe('a fine-tune on several workers', () => {
     const ckpt = await h.store.get(saved[0].key);
     expect(ckpt?.state.step).toBe(10);
   }, 120_000);
+
+  it('simulate-worker-crash needs ?faults=1 and a running training worker', async () => {
+    let crashes = 0;
+    const h = harness(files, { crashReplica: () => crashes++ > 0 });
+    await h.core.handle({ type: 'init', id: 1, backend: 'cpu' });
+    await h.core.handle({ type: 'simulate-worker-crash' });
+    expect(h.of('error').at(-1)?.message).toMatch(/fault simulation is off/);
+    await h.core.handle({ type: 'init', id: 2, backend: 'cpu', faults: true });
+    await h.core.handle({ type: 'simulate-worker-crash' });
+    expect(h.of('error').at(-1)?.message).toBe('no training worker is running: start a fine-tune with 2 or more workers');
+    const before = h.of('error').length;
+    await h.core.handle({ type: 'simulate-worker-crash' });
+    expect(h.of('error').length).toBe(before);
+  });
 });

@@ -13,6 +13,7 @@ export interface RunControlsProps {
 export function RunControls({ onStart, startBlocked }: RunControlsProps) {
   const state = useStudio((s) => s.training.state);
   const faultsEnabled = useStudio((s) => s.faultsEnabled);
+  const workers = useStudio((s) => s.training.workers ?? 1);
   const a = useStudioActions();
   const idle = state === 'idle';
   return (
@@ -58,6 +59,11 @@ export function RunControls({ onStart, startBlocked }: RunControlsProps) {
           <button type="button" className="link" onClick={() => a.simulateFault('oom')} data-testid="ft-fault-oom">
             simulate out of memory
           </button>
+          {workers > 1 ? (
+            <button type="button" className="link" onClick={a.crashTrainingWorker} data-testid="ft-fault-worker">
+              simulate a training worker crash
+            </button>
+          ) : null}
         </span>
       ) : null}
     </div>

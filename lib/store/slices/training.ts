@@ -33,6 +33,8 @@ export interface TrainingActions {
   stopTraining(): void;
   /** Test-only (`?faults=1`): the running training hits a lost device or an out-of-memory error. */
   simulateFault(kind: FaultKind): void;
+  /** Test-only (`?faults=1`): a training worker of the running fine-tune dies. */
+  crashTrainingWorker(): void;
   refreshCheckpoints(): Promise<void>;
   restoreCheckpoint(key: string): Promise<void>;
   deleteCheckpoint(key: string): Promise<void>;
@@ -96,6 +98,9 @@ export function trainingSlice(ctx: SliceContext): Slice<TrainingData & TrainingA
       },
       simulateFault(kind) {
         ctx.clientOrNull()?.send({ type: 'simulate-fault', kind });
+      },
+      crashTrainingWorker() {
+        ctx.clientOrNull()?.send({ type: 'simulate-worker-crash' });
       },
 
       async refreshCheckpoints() {
