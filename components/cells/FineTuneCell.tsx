@@ -15,10 +15,15 @@ import { ExportImport } from './finetune/ExportImport';
 import { DEFAULT_PLAN_SETTINGS, PlanEditor, planOf, type PlanSettings } from './finetune/PlanEditor';
 import { RunControls, TrainingProgress } from './finetune/RunControls';
 import { TextSource, type SourceChoice } from './finetune/TextSource';
+import { WorkersKnob, useCores, workersFor } from './finetune/Workers';
 
 export function FineTuneCell({ index }: { index: number }) {
   const state = useStudio((s) => s.training.state);
   const modelReady = useStudio((s) => s.models.a3.status === 'loaded');
+  const backend = useStudio((s) => s.backend.name);
+  const cores = useCores();
+  const [chosenWorkers, setChosenWorkers] = useState<number | null>(null);
+  const workers = workersFor(backend, cores, chosenWorkers);
   const a = useStudioActions();
   const checks = useFieldChecks();
   const form = useRef<HTMLDivElement>(null);
@@ -58,7 +63,7 @@ export function FineTuneCell({ index }: { index: number }) {
         return a.pushError('finetune', e instanceof Error ? e.message : String(e));
       }
     }
-    await a.startTraining({ text, plan, batch: settings.batch, seed: settings.seed });
+    await a.startTraining({ text, plan, batch: settings.batch, seed: settings.seed, workers });
   };
 
   return (
@@ -105,6 +110,7 @@ export function FineTuneCell({ index }: { index: number }) {
           <legend>Plan</legend>
           <FieldChecks checks={checks}>
             <PlanEditor settings={settings} onChange={(p) => setSettings((s) => ({ ...s, ...p }))} problem={typeof plan === 'string' ? plan : null} />
+            <WorkersKnob backend={backend} cores={cores} value={workers} onCommit={setChosenWorkers} />
           </FieldChecks>
         </fieldset>
       </div>

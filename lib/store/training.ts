@@ -35,6 +35,8 @@ export interface TrainingState {
   step: number;
   totalSteps: number;
   tokensPerSec: number | null;
+  /** How many workers computed the last step's gradients. */
+  workers: number | null;
   etaSec: number | null;
   lastLoss: number | null;
   /** Steps skipped for non-finite losses, with the trainer's reason. */
@@ -57,6 +59,7 @@ export const initialTraining = (): TrainingState => ({
   step: 0,
   totalSteps: 0,
   tokensPerSec: null,
+  workers: null,
   etaSec: null,
   lastLoss: null,
   skipped: [],
@@ -111,6 +114,7 @@ export function reduceTrainEvent(t: TrainingState, e: TrainEvent): TrainingState
         train: [...train, { step: g, loss: e.loss }],
         step: g,
         tokensPerSec: e.tokensPerSec,
+        workers: e.workers ?? 1,
         etaSec: remainingSec(t, e),
         lastLoss: e.loss,
         ended: null,

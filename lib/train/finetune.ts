@@ -10,7 +10,7 @@ import { stageBatchGrouping, validateCurriculum, type Curriculum } from './curri
 import { a3Nll } from './evaluate';
 import { stageBatch, trainLoss, type TrainBatch } from './losses';
 import { textProblem } from './text-checks';
-import { Trainer, type TrainEvent, type TrainerState } from './trainer';
+import { Trainer, type GradientSource, type TrainEvent, type TrainerState } from './trainer';
 
 export interface FinetuneData {
   train: Int32Array;
@@ -46,6 +46,8 @@ export interface FinetuneOptions {
   checkpoint(state: TrainerState): Promise<void>;
   shouldStop(): boolean;
   betweenSteps(): Promise<void>;
+  /** Data-parallel workers (parallel.ts) instead of this thread; the caller closes them. */
+  gradients?: GradientSource<TrainBatch>;
 }
 
 /** One Trainer per stage; the caller resumes a stage by passing its state. */
@@ -68,6 +70,7 @@ export function stageTrainer(o: FinetuneOptions, stageIndex: number, resume?: Tr
         return stageBatch(stage.objective, b, stageBatchGrouping(stage, o.batch, length, plan.groupingPer, stepSeed(seed + 1, step)));
       },
       loss: trainLoss,
+      ...(o.gradients ? { gradients: o.gradients } : {}),
       evaluate: async (m) => ({ valLoss: await a3Nll(m, windows, stage.grouping) }),
       evalEvery: o.evalEvery,
       checkpoint: o.checkpoint,

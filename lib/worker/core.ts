@@ -7,6 +7,7 @@ import { initBackend } from '../a3/backend';
 import type { A3Model } from '../a3/model';
 import type { DecodeRequest, DecodeResult } from '../a3/decode/request';
 import type { Tokenizer } from '../a3/tokenizer';
+import type { SpawnReplica } from '../train/parallel';
 import type { CheckpointStore } from '../train/storage';
 import { inspectAttention } from './inspect';
 import { ModelSlots, memoryEvent, messageOf, type Post } from './models';
@@ -24,6 +25,10 @@ export interface WorkerCoreOptions {
   fetchImpl?: typeof fetch;
   /** Calls back when the WebGPU device is lost (default: the real device's `lost` promise). */
   watchDeviceLost?: (onLost: (detail: string) => void) => void;
+  /** Starts a data-parallel training replica (the worker passes nested Web Workers; tests, worker threads). */
+  replicas?: SpawnReplica;
+  /** Test-only: makes one running replica die; false when none runs. */
+  crashReplica?: () => boolean;
 }
 
 export class WorkerCore {
@@ -33,7 +38,7 @@ export class WorkerCore {
 
   constructor(private readonly o: WorkerCoreOptions) {
     this.models = new ModelSlots(o.post, () => this.run.refuseWhileActive(), o.fetchImpl);
-    this.run = new TrainingRun({ post: o.post, store: o.store, models: this.models, recovery: () => this.recovery });
+    this.run = new TrainingRun({ post: o.post, store: o.store, models: this.models, recovery: () => this.recovery, replicas: o.replicas });
     this.recovery = new Recovery({ post: o.post, models: this.models, run: this.run, watchDeviceLost: o.watchDeviceLost });
   }
 
@@ -90,6 +95,10 @@ export class WorkerCore {
         return this.run.stop();
       case 'simulate-fault':
         return this.recovery.simulate(cmd.kind);
+      case 'simulate-worker-crash':
+        if (!this.recovery.faultsAllowed) throw new Error('fault simulation is off: open the page with ?faults=1');
+        if (!this.o.crashReplica?.()) throw new Error('no training worker is running: start a fine-tune with 2 or more workers');
+        return;
       case 'checkpoints':
         post({ type: 'checkpoints', id: cmd.id, list: await store.list() });
         return;

@@ -19,13 +19,20 @@ export type { ModelKind };
 /** What goes wrong with a device that the worker recovers from (recovery.ts). */
 export type FaultKind = 'device-lost' | 'oom';
 
+/** The backends on which a fine-tune runs data-parallel: a GPU backend is one device, which workers would only share. */
+export const PARALLEL_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
+
+/** Test-only message to a replica Web Worker (replica-worker.ts): throw an uncaught error, as a crashing worker does. */
+export const REPLICA_CRASH = 'simulate-crash';
+
 export type WorkerCommand =
   /** `faults`: accept `simulate-fault` (the page sets it only with ?faults=1, for tests). */
   | { type: 'init'; id: number; backend: BackendName | 'auto'; faults?: boolean }
   | { type: 'load'; id: number; kind: ModelKind; baseUrl: string; tokenizerUrl: string }
   | { type: 'decode'; id: number; kind: ModelKind; request: DecodeRequest }
   | { type: 'inspect'; id: number; text: string; groupIds?: number[] }
-  | { type: 'train'; id: number; text: string; plan: Curriculum; batch: number; seed: number; resumeKey?: string }
+  /** `workers`: how many Web Workers share each step's gradients (default 1); honoured on PARALLEL_BACKENDS only. */
+  | { type: 'train'; id: number; text: string; plan: Curriculum; batch: number; seed: number; resumeKey?: string; workers?: number }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'step' }
@@ -38,7 +45,9 @@ export type WorkerCommand =
   /** model.safetensors + config.json (+ tokenizer.json), or the older manifest.json + weights-*.bin. */
   | { type: 'import'; id: number; files: Record<string, ArrayBuffer | string> }
   /** Test-only (init with `faults`): makes the running training (or, with no run going, the idle worker) hit a lost device or an out-of-memory error. */
-  | { type: 'simulate-fault'; kind: FaultKind };
+  | { type: 'simulate-fault'; kind: FaultKind }
+  /** Test-only (init with `faults`): a data-parallel training worker of the running fine-tune dies (an uncaught error in it). */
+  | { type: 'simulate-worker-crash' };
 
 export interface LoadedModel {
   kind: ModelKind;

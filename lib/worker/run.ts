@@ -8,8 +8,10 @@ import type { A3Model } from '../a3/model';
 import { MANIFEST_FILE } from '../a3/model-files';
 import { bufferSource, serializeModel } from '../a3/weights';
 import { prepareData, stageTrainer, type FinetuneData } from '../train/finetune';
+import type { SpawnReplica } from '../train/parallel';
 import type { CheckpointStore } from '../train/storage';
 import type { TrainerState } from '../train/trainer';
+import { runGradients, type RunGradients } from './gradients';
 import { fromSource, memoryEvent, type ModelLoader, type ModelSlots, type Post } from './models';
 import type { WorkerCommand } from './protocol';
 import { FaultError, classifyFault, type Fault, type Recovery, type RunHooks } from './recovery';
@@ -41,6 +43,8 @@ export interface TrainingRunOptions {
   models: ModelSlots;
   /** Set once the core has built it (recovery and the run know each other). */
   recovery: () => Recovery;
+  /** Starts a data-parallel replica (Web Workers in the page); without it a run computes on this thread only. */
+  replicas?: SpawnReplica;
 }
 
 export class TrainingRun implements RunHooks {
@@ -54,6 +58,8 @@ export class TrainingRun implements RunHooks {
   private onFault: ((f: Fault) => void) | null = null;
   private injected: Error | null = null;
   private generation = 0;
+  /** The data-parallel replicas of the current attempt (a recovery starts a fresh pool on the new backend). */
+  private gradients: RunGradients | null = null;
 
   constructor(private readonly o: TrainingRunOptions) {}
 
@@ -133,6 +139,7 @@ export class TrainingRun implements RunHooks {
       }
       this.o.post({ type: 'done', id: cmd.id });
     } finally {
+      await this.closeGradients();
       this.clearFaults();
       this.setState('idle');
       this.o.post(memoryEvent());
@@ -188,6 +195,8 @@ export class TrainingRun implements RunHooks {
     const gen = ++this.generation;
     const live = () => gen === this.generation;
     const model = this.o.models.model('a3');
+    await this.closeGradients();
+    this.gradients = runGradients(cmd.workers ?? 1, this.o.replicas);
     for (let i = from.stageIndex; i < cmd.plan.stages.length && !this.stopRequested; i++) {
       const trainer = stageTrainer(
         {
@@ -207,6 +216,7 @@ export class TrainingRun implements RunHooks {
           },
           shouldStop: () => this.stopRequested || !live(),
           betweenSteps: () => this.gate(),
+          gradients: this.gradients.source,
         },
         i,
         i === from.stageIndex ? from.state : undefined,
@@ -218,6 +228,12 @@ export class TrainingRun implements RunHooks {
         trainer.dispose();
       }
     }
+  }
+
+  private async closeGradients(): Promise<void> {
+    const pool = this.gradients;
+    this.gradients = null;
+    await pool?.close();
   }
 
   /** Races a run against a fault signal: on a lost device a pending GPU read may never settle. */

@@ -3,6 +3,7 @@
  * `new Worker(new URL('../../lib/worker/worker.ts', import.meta.url))` from the page (StudioProvider).
  */
 import { runDecodeRequest } from '../a3/decode/run';
+import { crashReplica, webReplicas } from '../train/parallel-web';
 import { IndexedDbCheckpointStore } from '../train/storage';
 import { WorkerCore } from './core';
 import { isSignal, isWorkerCommand, type WorkerEvent } from './protocol';
@@ -13,9 +14,11 @@ const core = new WorkerCore({
   post: (event, transfer) => scope.postMessage(event, transfer ?? []),
   store: new IndexedDbCheckpointStore(),
   decode: runDecodeRequest,
+  replicas: webReplicas,
+  crashReplica,
 });
 
-// Requests run in arrival order. Signals (pause, resume, step, stop, simulate-fault) must reach a running loop,
+// Requests run in arrival order. Signals (pause, resume, step, stop, simulate-fault, simulate-worker-crash) must reach a running loop,
 // so they skip the queue; so does a training run, which lasts minutes: it runs beside the queue (its steps
 // yield between them) so decoding and the checkpoint list need not wait, and the core refuses a second run.
 let queue: Promise<void> = Promise.resolve();

@@ -3,6 +3,7 @@ import { PRESETS } from '@/lib/a3/config';
 import { disposeModel, initModel } from '@/lib/a3/model';
 import { Tokenizer } from '@/lib/a3/tokenizer';
 import { serializeModel } from '@/lib/a3/weights';
+import type { SpawnReplica } from '@/lib/train/parallel';
 import { MemoryCheckpointStore } from '@/lib/train/storage';
 import { WorkerCore, type DecodeHandler } from '@/lib/worker/core';
 import type { WorkerEvent } from '@/lib/worker/protocol';
@@ -39,6 +40,10 @@ export interface HarnessOptions {
   onEvent?: (e: WorkerEvent, core: WorkerCore) => void;
   /** Replaces the echoing engine. */
   decode?: DecodeHandler;
+  /** Data-parallel replicas for `train` with `workers` > 1 (worker threads in Node). */
+  replicas?: SpawnReplica;
+  /** Test-only crash of a running replica (parallel-web's crashReplica in the page). */
+  crashReplica?: () => boolean;
 }
 
 export function harness(files: Record<string, ArrayBuffer | string>, o: HarnessOptions = {}) {
@@ -55,6 +60,8 @@ export function harness(files: Record<string, ArrayBuffer | string>, o: HarnessO
     decode: o.decode ?? echoDecode,
     fetchImpl: fakeFetch(files),
     watchDeviceLost: (onLost) => (deviceLost = onLost),
+    ...(o.replicas ? { replicas: o.replicas } : {}),
+    ...(o.crashReplica ? { crashReplica: o.crashReplica } : {}),
   });
   const of = <T extends WorkerEvent['type']>(type: T) => events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);
   return { core, events, store, of, loseDevice: (detail: string) => deviceLost(detail) };

@@ -33,6 +33,8 @@ describe('training reduction', () => {
     expect(t.stage).toBe(s2);
     expect(t.stageIndex).toBe(1);
     expect(t.tokensPerSec).toBe(100);
+    expect(t.workers).toBe(1); // a step event without `workers` came from this thread
+    expect(reduceTrainEvent(t, { ...step(1, 3, 3), workers: 3 } as TrainEvent).workers).toBe(3);
     expect(t.etaSec).toBe(2); // 1 step left in the last stage at 2 s/step
     expect(t.skipped).toHaveLength(1);
     expect(t.ended).toBeNull();

@@ -13,6 +13,7 @@ export interface RunControlsProps {
 export function RunControls({ onStart, startBlocked }: RunControlsProps) {
   const state = useStudio((s) => s.training.state);
   const faultsEnabled = useStudio((s) => s.faultsEnabled);
+  const workers = useStudio((s) => s.training.workers ?? 1);
   const a = useStudioActions();
   const idle = state === 'idle';
   return (
@@ -58,6 +59,11 @@ export function RunControls({ onStart, startBlocked }: RunControlsProps) {
           <button type="button" className="link" onClick={() => a.simulateFault('oom')} data-testid="ft-fault-oom">
             simulate out of memory
           </button>
+          {workers > 1 ? (
+            <button type="button" className="link" onClick={a.crashTrainingWorker} data-testid="ft-fault-worker">
+              simulate a training worker crash
+            </button>
+          ) : null}
         </span>
       ) : null}
     </div>
@@ -83,6 +89,8 @@ export function TrainingProgress() {
         data-first-loss={training.train[0]?.loss}
         data-last-loss={last?.loss}
         data-val-points={training.val.length}
+        data-workers={training.workers ?? undefined}
+        data-tokens-per-sec={training.tokensPerSec ?? undefined}
       >
         <dt>Stage</dt>
         <dd>{training.stage ?? '—'}</dd>
@@ -97,7 +105,8 @@ export function TrainingProgress() {
         </dd>
         <dt>Speed</dt>
         <dd>
-          {training.tokensPerSec ? `${Math.round(training.tokensPerSec)} tokens/s` : '—'} · ETA {training.state === 'idle' ? '—' : formatDuration(training.etaSec)}
+          {training.tokensPerSec ? `${Math.round(training.tokensPerSec)} tokens/s` : '—'}
+          {training.workers ? ` on ${training.workers} worker${training.workers === 1 ? '' : 's'}` : ''} · ETA {training.state === 'idle' ? '—' : formatDuration(training.etaSec)}
           {training.ended ? ` · last run ${training.ended}` : ''}
         </dd>
       </dl>

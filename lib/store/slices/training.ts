@@ -15,6 +15,8 @@ export interface StartTraining {
   batch: number;
   seed: number;
   resumeKey?: string;
+  /** Web Workers sharing each step (wasm/cpu only; default 1). */
+  workers?: number;
 }
 
 export interface TrainingData {
@@ -31,6 +33,8 @@ export interface TrainingActions {
   stopTraining(): void;
   /** Test-only (`?faults=1`): the running training hits a lost device or an out-of-memory error. */
   simulateFault(kind: FaultKind): void;
+  /** Test-only (`?faults=1`): a training worker of the running fine-tune dies. */
+  crashTrainingWorker(): void;
   refreshCheckpoints(): Promise<void>;
   restoreCheckpoint(key: string): Promise<void>;
   deleteCheckpoint(key: string): Promise<void>;
@@ -62,7 +66,15 @@ export function trainingSlice(ctx: SliceContext): Slice<TrainingData & TrainingA
         patch((t) => beginRun(t, o.plan));
         try {
           await ctx.client().request(
-            { type: 'train', text: o.text, plan: o.plan, batch: o.batch, seed: o.seed, ...(o.resumeKey ? { resumeKey: o.resumeKey } : {}) },
+            {
+              type: 'train',
+              text: o.text,
+              plan: o.plan,
+              batch: o.batch,
+              seed: o.seed,
+              ...(o.resumeKey ? { resumeKey: o.resumeKey } : {}),
+              ...(o.workers ? { workers: o.workers } : {}),
+            },
             (id) => (trainId = id),
           );
         } catch (e) {
@@ -86,6 +98,9 @@ export function trainingSlice(ctx: SliceContext): Slice<TrainingData & TrainingA
       },
       simulateFault(kind) {
         ctx.clientOrNull()?.send({ type: 'simulate-fault', kind });
+      },
+      crashTrainingWorker() {
+        ctx.clientOrNull()?.send({ type: 'simulate-worker-crash' });
       },
 
       async refreshCheckpoints() {
