@@ -4,6 +4,10 @@
  * with token labels. AttentionMatrix: the full [rows, keys] heat maps of both
  * streams for a small sequence. Keys a row may not attend (when group ids are
  * given) are drawn as blocked, with the reason from explainCell.
+ *
+ * Longer than most: two renderers of the same data (strip and full matrix), sharing
+ * the stream names, the blocked-cell rule and the colour scale; most of the length
+ * is d3 attribute chains, one attribute a line.
  */
 import * as d3 from 'd3';
 import { canAttend, type Stream } from '../../lib/a3/masks';

@@ -3,6 +3,10 @@
  * caller's SVG), single-child joins, a dense-grid drawer (SVG rects when small,
  * a canvas bitmap in an <image> when dense, SVG again where no canvas exists),
  * chip layout and text legends.
+ *
+ * Longer than most: it is the views' shared toolkit, a set of small independent
+ * helpers (layout, joins, grid, legend, chips, readout) that the renderers import
+ * from one place.
  */
 import * as d3 from 'd3';
 import { fonts, palette } from './palette';

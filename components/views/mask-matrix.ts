@@ -4,6 +4,10 @@
  * blocked or padding; hovering explains the verdict in words. The verdicts come
  * from lib/a3/masks.ts (`contentMask`, `queryMask`, `canAttend`), never from a
  * private copy of the rule.
+ *
+ * Longer than most: one renderer plus the cell verdicts and explanations it
+ * shows (explainCell, maskCounts, also used by attention-map and InspectCell);
+ * most of the length is d3 attribute chains, one attribute a line.
  */
 import * as d3 from 'd3';
 import { canAttend, contentMask, queryMask, type Mask, type Stream } from '../../lib/a3/masks';

@@ -12,6 +12,9 @@
  * - browser, a named backend: that one even on a software GPU (tests force webgpu this way); if it fails,
  *   the rest of the browser order is tried and the failure is recorded in `reason`.
  * - Node: wasm (single-threaded SIMD) or cpu; a GPU name falls through to wasm with the reason recorded.
+ *
+ * Longer than most: the choice order above and the probes it depends on (webgpu adapter, webgl renderer,
+ * timeouts, the reason string) are one decision, kept in one file so the order can be read against its checks.
  */
 import * as tf from '@tensorflow/tfjs';
 // Side-effect imports: each registers its backend factory with tfjs's engine.

@@ -4,6 +4,9 @@
  * `gid[i]` is the group of position i; lower ids are earlier groups. Ids need
  * not be dense or follow position order. The model's masks, the mask views and
  * the decoder's trace all use these arrays, never a private re-encoding.
+ *
+ * Longer than most: it is the one definition of groupings (every kind, its spec, validation, labels and
+ * span-infill drawing), and keeping it in one file is the point: no private re-encodings elsewhere.
  */
 import { makeRng, randomPermutation, type Rng } from './random';
 

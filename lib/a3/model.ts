@@ -12,6 +12,10 @@
  *
  * Layout: weight matrices are stored [in, out] so the forward pass is a plain
  * matMul on every backend; `weights.ts` converts to Hugging Face's [out, in].
+ *
+ * Longer than most: the whole forward pass (parameters, masks, attention,
+ * blocks, both streams, KV cache) reads top to bottom in one place, like
+ * nanoGPT's model.py.
  */
 import * as tf from '@tensorflow/tfjs';
 import { headDim, validateConfig, type ModelConfig } from './config';

@@ -11,6 +11,9 @@
  * (no holes, no overlaps). Decoding checks all of that and says what is wrong.
  *
  * Pure TS + tfjs: no DOM, runs in Node, a Worker and the page.
+ *
+ * Longer than most: the safetensors codec, the HF config mapping and the export/import that use them
+ * form one file format, kept together so what is written and what is read back stay in step.
  */
 import { headDim, validateConfig, type ModelConfig } from './config';
 import type { ExportFiles } from './export-bundle';

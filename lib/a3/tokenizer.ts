@@ -12,6 +12,10 @@
  * UTF-16) become U+FFFD, as with any UTF-8 encoder.
  *
  * No Node imports: the same module runs in Node, workers and the browser.
+ *
+ * Longer than most: encoding, decoding, BPE training (with its pair heap) and
+ * JSON validation share the vocabulary layout above, kept in one file so that
+ * layout is defined once.
  */
 
 export const SPECIAL_TOKENS = { pad: 0, bos: 1, eos: 2, mask: 3 } as const;

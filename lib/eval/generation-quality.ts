@@ -11,6 +11,10 @@
  * is timed separately, so it never flatters or penalises a decoder).
  *
  * Pure TypeScript + tfjs: no Node I/O, so the page or a worker could run it.
+ *
+ * Longer than most: the metrics, the decoder grid and the run/aggregate loop
+ * are one evaluation, kept together so what is scored and how it is timed can be
+ * read in one place.
  */
 import * as tf from '@tensorflow/tfjs';
 import { decodeAR } from '../a3/decode/ar';

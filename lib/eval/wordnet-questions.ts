@@ -30,6 +30,10 @@
  * (choice-questions.ts).
  *
  * Pure: the parsers take file text; the Node reading is in scripts/.
+ *
+ * Longer than most: the WordNet parsers, the word filters and the three
+ * question generators share the fairness rules above, kept in one file so those
+ * rules are checked against all three kinds at once.
  */
 import { makeRng, randomPermutation, type Rng } from '../a3/random';
 import { balancedAnswerPositions, NUM_OPTIONS, withAnswerAt, type ChoiceQuestion } from './choice-questions';

@@ -12,6 +12,10 @@
  * Output conventions: inside a document, paragraphs are separated by a single
  * "\n" (verse keeps its line breaks, also "\n"); documents are separated by
  * DOC_SEPARATOR ("\n\n") in the split files.
+ *
+ * Longer than most: it is a collection of small pure text functions (Gutenberg
+ * cleaning, Brown detagging, splits, sentences, story windows) for one corpus
+ * build, each short on its own.
  */
 
 export const DOC_SEPARATOR = '\n\n';

@@ -4,6 +4,10 @@
  * trained on (one GroupingSpec, optionally mixed with others). Custom curricula
  * are plain objects of the same shape (the page builds them). tf-free: the page
  * imports it; the losses a stage names live in losses.ts.
+ *
+ * Longer than most: it is the catalogue of every named curriculum plus the
+ * validator for custom ones, and they are kept together so the stage shape, its
+ * checks and its presets change in one place.
  */
 import { groupIdsFor, groupingLabel, groupZeroIsContext, validateGroupingSpec, type GroupingSpec } from '../a3/groups';
 import { makeRng } from '../a3/random';

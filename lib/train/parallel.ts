@@ -33,6 +33,10 @@
  * Transport-neutral (no Node or DOM imports): a `SpawnReplica` makes the
  * workers — Node worker_threads (parallel-node.ts) for the scripts; a browser
  * worker can host Web Workers the same way (each running `serveReplica`).
+ *
+ * Longer than most: the message types, the coordinator (ParallelGradients) and
+ * the protocol notes above describe one exchange, and splitting the two ends of
+ * it would put each side's half of the protocol in a different file.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../a3/config';

@@ -12,6 +12,9 @@
  * own, apart from the weights.
  *
  * tf-free: the page may import the helpers (resumableRuns, isRunFinished).
+ *
+ * Longer than most: the checkpoint record, its legacy upgrade and both stores (Map and IndexedDB) are one
+ * format, kept together so the two stores and the migration cannot drift apart.
  */
 import type { Curriculum } from './curriculum';
 import { recentLoss } from './divergence';

@@ -3,6 +3,9 @@
  * (pause, single step, stop), checkpoints to the store, and what happens on a lost device or out of memory:
  * the run asks recovery.ts to move to the next backend and goes on from its last checkpoint.
  * Stages are identified by their index in the plan (two stages may share a name).
+ *
+ * Longer than most: it is one class, TrainingRun, whose gate, stage loop, checkpointing and fault recovery
+ * share the run's state, so they stay together rather than passing that state between files.
  */
 import type { A3Model } from '../a3/model';
 import { MANIFEST_FILE } from '../a3/model-files';
