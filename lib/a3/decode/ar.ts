@@ -13,11 +13,12 @@
  */
 import type { A3Model } from '../model';
 import { MASK_TOKEN } from '../mdlm';
+import { SPECIAL_TOKENS } from '../tokenizer';
 import { makeRng } from '../random';
 import { sampleToken, validateSampling, type SamplingOptions } from './sampling';
 import { DecodeSession, type DecodeProblem } from './session';
 import { finishTrace, stepRecord, type StepRecorder } from './record';
-import type { DecodeTrace } from './trace';
+import type { DecodeStep, DecodeTrace } from './trace';
 
 export interface AROptions {
   /** Tokens to generate (fewer if the stop token comes first). */
@@ -67,6 +68,17 @@ export interface ARInfillOptions {
   cached: boolean;
 }
 
+/** A step's positions moved by `by` (the trace of a prompt with a token put in front, in template positions). */
+function shiftPositions(step: DecodeStep, by: number): DecodeStep {
+  if (by === 0) return step;
+  return {
+    ...step,
+    groupId: step.groupId + by,
+    committed: step.committed.map((c) => ({ ...c, pos: c.pos + by })),
+    candidates: step.candidates.map((c) => ({ ...c, pos: c.pos + by })),
+  };
+}
+
 /** The runs of open positions, left to right. */
 function openRuns(given: ArrayLike<boolean>): { start: number; length: number }[] {
   const runs: { start: number; length: number }[] = [];
@@ -89,15 +101,17 @@ export async function decodeARInfill(model: A3Model, problem: DecodeProblem, o: 
   if (problem.given.length !== n) throw new Error(`given has length ${problem.given.length}, tokens ${n}`);
   const gaps = openRuns(problem.given);
   if (gaps.length === 0) throw new Error('there is no open position to fill');
-  if (gaps[0].start === 0) throw new Error('AR (base model) continues the text before a gap: this template starts with a gap, so there is nothing to continue');
   const start = performance.now();
   const tokens = Array.from(problem.tokens);
   const steps = [];
   for (const [i, gap] of gaps.entries()) {
+    // A gap at the very start has nothing before it: the model starts as it learned a document starts, after
+    // the <eos> that separates documents in its training stream (that token is dropped from the result).
+    const lead = gap.start === 0 ? [SPECIAL_TOKENS.eos] : [];
     // A different seed per gap: the same seed would replay the same random draws in every gap.
-    const part = await decodeAR(model, tokens.slice(0, gap.start), { length: gap.length, sampling: o.sampling, seed: o.seed + i, cached: o.cached });
-    tokens.splice(gap.start, gap.length, ...part.tokens.slice(gap.start));
-    steps.push(...part.steps);
+    const part = await decodeAR(model, [...lead, ...tokens.slice(0, gap.start)], { length: gap.length, sampling: o.sampling, seed: o.seed + i, cached: o.cached });
+    tokens.splice(gap.start, gap.length, ...part.tokens.slice(lead.length + gap.start));
+    steps.push(...part.steps.map((step) => shiftPositions(step, -lead.length)));
   }
   const given = Array.from(problem.given, Boolean);
   // Given text after the first gap: some gap was filled without the text on its right.

@@ -2,6 +2,7 @@
  * runDecodeRequest (decode/run.ts): every registry entry reaches its decoder with its knobs; a bad knob is
  * refused with the registry's words before any tensor is made.
  */
+import { SPECIAL_TOKENS } from '@/lib/a3/tokenizer';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeAR } from '@/lib/a3/decode/ar';
@@ -59,9 +60,12 @@ describe('runDecodeRequest', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('AR refuses what it cannot do in words: a template that starts with a gap, and [__?__] lengths', async () => {
+  it('AR starts a leading gap as a document starts (after <eos>), and refuses [__?__] lengths in words', async () => {
     const m = model();
-    await expect(runDecodeRequest(m, tok, { text: '[__3__] the mat', strategy: 'ar' })).rejects.toThrow(/starts with a gap/);
+    const lead = await runDecodeRequest(m, tok, { text: '[__3__] the mat', strategy: 'ar', seed: 4 });
+    expect(lead.trace.steps.map((s) => s.committed.map((c) => c.pos))).toEqual([[0], [1], [2]]);
+    const direct = await decodeAR(m, [SPECIAL_TOKENS.eos], { length: 3, seed: 4 });
+    expect(lead.trace.tokens.slice(0, 3)).toEqual(direct.tokens.slice(1));
     await expect(runDecodeRequest(m, tok, { text: 'the cat [__?__] the mat', strategy: 'ar' })).rejects.toThrow('AR (base model) cannot choose a gap length');
   });
 
