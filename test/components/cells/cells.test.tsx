@@ -11,6 +11,7 @@ import { defaultCurriculum } from '@/lib/train/curriculum';
 import type { WorkerEvent } from '@/lib/worker/protocol';
 import { fakeClient, fakeFetch } from '../../store/fake-client';
 import { mount as mountCell } from './harness';
+import { checkpointMeta } from '../../helpers/checkpoint-meta';
 
 const N = 5;
 function snapshot(groupIds?: number[]) {
@@ -27,7 +28,7 @@ async function booted(): Promise<{ store: StudioStore; sent: { type: string }[] 
       init: (c) => ({ type: 'ready', id: c.id, backend: 'wasm', reason: 'wasm [single-threaded SIMD]: auto (webgpu: software adapter)' }),
       load: (c) => ({ type: 'loaded', id: c.id, model: { kind: 'a3', config: PRESETS.base, parameters: 1_049_216, bytes: 4_196_864, vocabSize: 2048 } }),
       inspect: (c) => ({ type: 'inspected', id: c.id, snapshot: snapshot(c.type === 'inspect' ? c.groupIds : undefined) }),
-      checkpoints: (c) => ({ type: 'checkpoints', id: c.id, list: [{ key: 'run-1-a', label: '1: left-to-right @ step 10', savedAt: 0, step: 10, stage: '1: left-to-right' }] }),
+      checkpoints: (c) => ({ type: 'checkpoints', id: c.id, list: [checkpointMeta({ runId: 'run-1', plan: defaultCurriculum(10), stageIndex: 0, losses: Array.from({ length: 10 }, (_, i) => 5 - i / 10), savedAt: 1 })] }),
     },
     () => (e: WorkerEvent) => store.getState().handleEvent(e),
   );
