@@ -97,7 +97,7 @@ export function beginRun(t: TrainingState, plan: Curriculum | null): TrainingSta
 /** The worker started (or resumed) run `runId` of `plan`: a resumed run's earlier losses go back on the chart. */
 export function startedRun(t: TrainingState, runId: string, plan: Curriculum, losses: readonly RunLoss[]): TrainingState {
   const offsets = stageOffsets(plan);
-  const train = losses.filter((p) => offsets[p.stageIndex] !== undefined).map((p) => ({ step: offsets[p.stageIndex] + p.step, loss: p.loss }));
+  const train = losses.filter((p) => offsets[p.stageIndex] !== undefined).map((p) => ({ step: offsets[p.stageIndex] + p.step + 1, loss: p.loss })); // StepLog steps count from 0, step events from 1
   const stages = [...new Set(losses.map((p) => p.stageIndex))]
     .filter((i) => plan.stages[i])
     .map((i) => ({ index: i, name: plan.stages[i].name, startStep: offsets[i] }));

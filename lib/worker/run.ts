@@ -157,7 +157,7 @@ export class TrainingRun implements RunHooks {
     this.setState('running');
     try {
       let restart = this.startPoint(job, from);
-      this.o.post({ type: 'run-started', id: job.id, runId: job.runId, plan: job.spec.plan, resumedFrom: from?.label ?? null, losses: job.earlierLosses });
+      this.o.post({ type: 'run-started', id: job.id, runId: job.runId, plan: job.spec.plan, resumedFrom: from ? restart.label : null, losses: job.earlierLosses });
       let diverged = false;
       try {
         for (;;) {

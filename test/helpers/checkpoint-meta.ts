@@ -6,13 +6,13 @@ export interface MetaOptions {
   runId: string;
   plan: Curriculum;
   stageIndex: number;
-  /** This stage's losses, one per step from step 1. */
+  /** This stage's losses, one per step. */
   losses: number[];
   savedAt: number;
 }
 
 export function checkpointMeta(o: MetaOptions): CheckpointMeta {
-  const history = o.losses.map((loss, i) => ({ step: i + 1, loss }));
+  const history = o.losses.map((loss, i) => ({ step: i, loss })); // as the Trainer logs them: from 0
   const state = { stage: o.plan.stages[o.stageIndex].name, step: history.length, optimizer: { step: history.length, slots: [] }, history, evals: [], elapsedSec: 1 };
   const { files: _files, state: _state, run: _run, ...meta } = checkpointRecord({
     runId: o.runId,
