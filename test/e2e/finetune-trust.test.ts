@@ -39,7 +39,7 @@ describe('Fine-tuning people can trust (production build, headless Chromium, was
   let url: string;
   const errors: string[] = [];
   /** The interrupted run: its id (short) and the loss of its first step. */
-  let firstRun = { short: '', firstLoss: 0 };
+  const firstRun = { short: '', firstLoss: 0 };
 
   beforeAll(async () => {
     app = await startApp();
