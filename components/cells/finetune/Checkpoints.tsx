@@ -5,7 +5,7 @@
  * checkpoint or a whole run. Deleting asks for a second click: nothing is removed by a slip.
  */
 import { useState, type ReactNode } from 'react';
-import { resumableRuns, type CheckpointMeta } from '@/lib/train/storage';
+import { resumableRuns, shortRun, type CheckpointMeta } from '@/lib/train/storage';
 import { useStudio, useStudioActions } from '../../notebook/StudioProvider';
 
 export interface CheckpointsProps {
@@ -14,7 +14,6 @@ export interface CheckpointsProps {
   errors?: ReactNode;
 }
 
-const shortRun = (runId: string) => runId.slice(-4);
 const lossText = (loss: number | null) => (loss === null ? '—' : loss.toFixed(3));
 
 /** The runs in the order of their newest checkpoint (the list comes newest first). */

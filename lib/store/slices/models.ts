@@ -5,7 +5,7 @@
  */
 import { parseBackendParam, type BackendName } from '../../a3/backend-names';
 import { Tokenizer } from '../../a3/tokenizer';
-import type { CheckpointMeta } from '../../train/storage';
+import { shortRun, type CheckpointMeta } from '../../train/storage';
 import type { ActiveWeights, LoadedModel, ModelKind } from '../../worker/protocol';
 import { messageOf, type Slice, type SliceContext } from './context';
 
@@ -66,7 +66,6 @@ const emptySlot = (): ModelSlot => ({ status: 'idle', source: null, loadedBytes:
 /** Where the page remembers the checkpoint the A3 slot last held, to offer it back after a reload. */
 export const LAST_FINE_TUNE_KEY = 'a3-studio:last-fine-tune';
 
-const shortRun = (runId: string) => runId.slice(-4);
 
 /** The active weights in words: "shipped a3 weights", "fine-tuned run 3f2a at step 40 (blocks s=2)", "imported model.safetensors". */
 export function weightsLabel(w: ActiveWeights | null): string {
