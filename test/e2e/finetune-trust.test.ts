@@ -149,7 +149,8 @@ describe('Fine-tuning people can trust (production build, headless Chromium, was
       await page.click('[data-testid="ft-step"]');
       await page.waitForFunction((n) => Number(document.querySelector('[data-testid="ft-stats"]')?.getAttribute('data-step')) > n, step, { timeout: WAIT_MS });
     }
-    await page.waitForFunction(() => /\b10 \/ 12\b/.test(document.querySelector('[data-testid="checkpoint-list"]')?.textContent ?? ''), null, { timeout: WAIT_MS });
+    // The row's cells run together in textContent ("1: left-to-right10 / 12…"): match the step cell's text alone.
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="checkpoint"] td')].some((td) => td.textContent === '10 / 12'), null, { timeout: WAIT_MS });
     await page.click('[data-testid="ft-fault-oom"]');
     await page.click('[data-testid="ft-resume"]');
     await page.waitForSelector('[data-testid="ft-fault"]:has-text("ran out of memory")', { timeout: WAIT_MS });
