@@ -8,6 +8,7 @@
  * tokens/s. MDLM (masked diffusion, its own weights) runs only when shipped; otherwise its row says so.
  */
 import { MODEL_LABEL, MODEL_SHORT, type CompareRow } from '@/lib/store/studio-store';
+import { ActiveWeights } from '../notebook/ActiveWeights';
 import { Cell, CellErrors } from '../notebook/Cell';
 import { FilledText } from '../notebook/FilledText';
 import { formatMs } from '../notebook/format';
@@ -67,6 +68,9 @@ export function CompareCell({ index }: { index: number }) {
       ) : (
         <CellErrors cell="compare" />
       )}
+      <p className="row wrap small">
+        <ActiveWeights kind="a3" /> <ActiveWeights kind="base" /> <ActiveWeights kind="mdlm" />
+      </p>
       {a3IsBase ? (
         <p className="note" data-testid="compare-a3-note">
           The A3 model is not shipped yet, so the rows marked “A3” run the base model&apos;s weights as well; their query stream is

@@ -7,6 +7,7 @@
 import { useMemo, useRef, useState } from 'react';
 import type { Upload } from '@/lib/notebook/files';
 import { sampleText } from '@/lib/notebook/sample';
+import { ActiveWeights } from '../notebook/ActiveWeights';
 import { Cell, CellErrors } from '../notebook/Cell';
 import { FieldChecks, hasInvalidField, useFieldChecks } from '../notebook/controls';
 import { useStudio, useStudioActions } from '../notebook/StudioProvider';
@@ -114,10 +115,11 @@ export function FineTuneCell({ index }: { index: number }) {
           </FieldChecks>
         </fieldset>
       </div>
+      <ActiveWeights />
       <RunControls onStart={() => void start()} startBlocked={startBlocked} />
       {errorsAt('run')}
       <TrainingProgress />
-      <Checkpoints onAct={() => setErrorSpot('checkpoints')} errors={errorsAt('checkpoints')} />
+      <Checkpoints onAct={() => setErrorSpot('checkpoints')} errors={errorsAt('checkpoints')} workers={workers} />
       <ExportImport onAct={() => setErrorSpot('files')} errors={errorsAt('files')} />
     </Cell>
   );

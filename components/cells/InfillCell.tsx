@@ -11,6 +11,7 @@ import { GroupOrder, MaskMatrix } from '@/components/views';
 import { checkTemplate } from '@/lib/a3/decode/infill';
 import { AR_PRESET } from '@/lib/a3/decode/strategies';
 import { decodeModelKind, playgroundRequest } from '@/lib/store';
+import { ActiveWeights } from '../notebook/ActiveWeights';
 import { Cell, CellErrors } from '../notebook/Cell';
 import { FieldChecks, hasInvalidField, runShortcut, useFieldChecks } from '../notebook/controls';
 import { useStudio, useStudioActions } from '../notebook/StudioProvider';
@@ -83,6 +84,7 @@ export function InfillCell({ index }: { index: number }) {
         </TemplateEditor>
         <CellErrors cell="infill" />
         <Expectations />
+        <ActiveWeights kind={kind} />
         <FieldChecks checks={checks}>
           <DecoderKnobs
             strategy={pg.strategy}

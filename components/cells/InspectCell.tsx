@@ -10,6 +10,7 @@ import { PRESETS, textLengthLimit } from '@/lib/a3/config';
 import { describeGrouping, groupIdsFor, type GroupingKind, type GroupingSpec } from '@/lib/a3/groups';
 import { Cell } from '../notebook/Cell';
 import { NumberKnob } from '../notebook/controls';
+import { ActiveWeights } from '../notebook/ActiveWeights';
 import { useStudio, useStudioActions, useStudioStore } from '../notebook/StudioProvider';
 import { useTokenTexts } from '../notebook/token-text';
 import { AttentionPanel } from './inspect/AttentionPanel';
@@ -95,6 +96,7 @@ export function InspectCell({ index }: { index: number }) {
         </>
       }
     >
+      <ActiveWeights />
       <form
         className="row"
         onSubmit={(e) => {

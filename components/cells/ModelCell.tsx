@@ -4,6 +4,7 @@ import type { MouseEvent } from 'react';
 import type { BackendName } from '@/lib/a3/backend';
 import { MODEL_LABEL } from '@/lib/store/studio-store';
 import type { ModelKind } from '@/lib/worker/protocol';
+import { ActiveWeights, RestoreFineTuneOffer } from '../notebook/ActiveWeights';
 import { Cell, ProgressBar } from '../notebook/Cell';
 import { formatBytes, formatCount } from '../notebook/format';
 import { useStudio } from '../notebook/StudioProvider';
@@ -73,7 +74,7 @@ export function ModelCell({ index }: { index: number }) {
               {' · '}
               <span data-testid="model-params">{formatCount(info.parameters)} parameters</span>
               {' · '}
-              {formatBytes(info.bytes)} of float32
+              {formatBytes(info.bytes)} of float32 · <ActiveWeights />
             </span>
           ) : (
             <span className="warn">
@@ -89,6 +90,7 @@ export function ModelCell({ index }: { index: number }) {
             </span>
           )}
           {slot.note ? <p className="note" data-testid="model-note">{slot.note}</p> : null}
+          <RestoreFineTuneOffer />
         </dd>
       </dl>
       {/* The detail is for the curious (and for bug reports): collapsed, so the playground comes first. */}

@@ -8,7 +8,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { WorkerEvent } from '../worker/protocol';
 import { parseUrlState } from './url-params';
-import type { Slice, SliceContext, StudioClient, StudioOptions } from './slices/context';
+import type { KeyValueStorage, Slice, SliceContext, StudioClient, StudioOptions } from './slices/context';
 import { messageOf } from './slices/context';
 import { decodeSlice, type DecodeActions, type DecodeData } from './slices/decode';
 import { errorsSlice, type ErrorsActions, type ErrorsData } from './slices/errors';
@@ -39,6 +39,15 @@ export type StudioActions = WorkerLink & ModelsActions & InspectActions & Decode
 export type StudioState = StudioData & StudioActions;
 export type StudioStore = StoreApi<StudioState>;
 
+/** localStorage where the page has it (null in Node, or where the browser refuses it). */
+function browserStorage(): KeyValueStorage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
+
 export function createStudioStore(options: StudioOptions = {}): StudioStore {
   const search = options.search ?? '';
   const weightsBase = options.weightsBase ?? '/weights/';
@@ -55,6 +64,7 @@ export function createStudioStore(options: StudioOptions = {}): StudioStore {
       // Called as ctx.fetch(...): the browser's fetch refuses any `this` but the window ("Illegal invocation").
       fetch: options.fetchImpl ?? (typeof fetch === 'function' ? (input, init) => fetch(input, init) : null),
       now: options.now ?? (() => Date.now()),
+      storage: options.storage !== undefined ? options.storage : browserStorage(),
       client() {
         if (!client) throw new Error('the worker is not running yet');
         return client;

@@ -4,8 +4,9 @@
  * a plan, stage boundaries, speed and ETA. Pure functions of plain data.
  * Stages are told apart by their index in the plan: two stages may share a name.
  */
+import type { BackendName } from '../a3/backend-names';
 import type { Curriculum } from '../train/curriculum';
-import type { CheckpointSummary } from '../train/storage';
+import type { CheckpointMeta, LossPoint as RunLoss } from '../train/storage';
 import type { TrainEvent } from '../train/trainer';
 
 export interface LossPoint {
@@ -43,7 +44,13 @@ export interface TrainingState {
   skipped: string[];
   /** How the last run ended ('finished', 'stopped', 'diverged'), null while one runs. */
   ended: string | null;
-  checkpoints: CheckpointSummary[];
+  /** Why the last run stopped when it diverged (the Trainer's words); the model went back to its last good weights. */
+  warning: string | null;
+  /** The run the chart shows (its checkpoints share this id); null before the worker says. */
+  runId: string | null;
+  /** After a fault, until the run's next step: the backend it moves to and the global step it goes on from. */
+  recovering: { backend: BackendName; step: number } | null;
+  checkpoints: CheckpointMeta[];
   /** The worker's sentence after a lost device / out of memory it recovered from (null: none in this run). */
   fault: string | null;
 }
@@ -64,6 +71,9 @@ export const initialTraining = (): TrainingState => ({
   lastLoss: null,
   skipped: [],
   ended: null,
+  warning: null,
+  runId: null,
+  recovering: null,
   checkpoints: [],
   fault: null,
 });
@@ -82,9 +92,26 @@ export function totalSteps(plan: Curriculum): number {
   return plan.stages.reduce((a, s) => a + s.steps, 0);
 }
 
-/** A fresh run of `plan`: clears the series, keeps the checkpoint list. */
-export function beginRun(t: TrainingState, plan: Curriculum): TrainingState {
-  return { ...initialTraining(), checkpoints: t.checkpoints, state: t.state, plan, totalSteps: totalSteps(plan) };
+/** A fresh run of `plan` (null: a resumed run, whose plan comes with run-started): clears the series, keeps the checkpoint list. */
+export function beginRun(t: TrainingState, plan: Curriculum | null): TrainingState {
+  return { ...initialTraining(), checkpoints: t.checkpoints, state: t.state, plan, totalSteps: plan ? totalSteps(plan) : 0 };
+}
+
+/** The worker started (or resumed) run `runId` of `plan`: a resumed run's earlier losses go back on the chart. */
+export function startedRun(t: TrainingState, runId: string, plan: Curriculum, losses: readonly RunLoss[]): TrainingState {
+  const offsets = stageOffsets(plan);
+  const train = losses.filter((p) => offsets[p.stageIndex] !== undefined).map((p) => ({ step: offsets[p.stageIndex] + p.step + 1, loss: p.loss })); // StepLog steps count from 0, step events from 1
+  const stages = [...new Set(losses.map((p) => p.stageIndex))]
+    .filter((i) => plan.stages[i])
+    .map((i) => ({ index: i, name: plan.stages[i].name, startStep: offsets[i] }));
+  const last = train[train.length - 1];
+  return { ...t, runId, plan, totalSteps: totalSteps(plan), train, stages, step: last?.step ?? 0, lastLoss: last?.loss ?? null };
+}
+
+/** The run is moving to `backend` after a fault and goes on from step `step` of stage `stageIndex`. */
+export function recoveringRun(t: TrainingState, backend: BackendName, stageIndex: number, step: number): TrainingState {
+  const at = t.plan ? (stageOffsets(t.plan)[stageIndex] ?? 0) : 0;
+  return { ...t, recovering: { backend, step: at + step }, etaSec: null };
 }
 
 /** Where stage `index` starts on the global axis: from the plan, else (a stage the plan lacks) where it was first seen. */
@@ -118,6 +145,7 @@ export function reduceTrainEvent(t: TrainingState, e: TrainEvent): TrainingState
         etaSec: remainingSec(t, e),
         lastLoss: e.loss,
         ended: null,
+        recovering: null,
       };
     }
     case 'eval': {
@@ -131,7 +159,7 @@ export function reduceTrainEvent(t: TrainingState, e: TrainEvent): TrainingState
     case 'checkpoint':
       return t;
     case 'done':
-      return { ...t, ended: e.reason, etaSec: e.reason === 'finished' ? t.etaSec : null };
+      return { ...t, ended: e.reason, warning: e.warning ?? null, recovering: null, etaSec: e.reason === 'finished' ? t.etaSec : null };
   }
 }
 

@@ -109,7 +109,8 @@ export function checkpointKey(runId: string, stageIndex: number): string {
   return `${runId}/${stageIndex}`;
 }
 
-const shortRun = (runId: string) => runId.slice(-4);
+/** A run's id as the page shows it: its last four hex digits ("run 3f2a"). */
+export const shortRun = (runId: string): string => runId.slice(-4);
 
 export interface CheckpointInput {
   runId: string;

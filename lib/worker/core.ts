@@ -53,7 +53,7 @@ export class WorkerCore {
       let message = messageOf(e);
       // A lost device / out of memory outside training (which recovers on its own): recover as when idle, then ask
       // for a retry. If a recovery already ran since this command started, only the retry is needed.
-      const fault = cmd.type !== 'train' && cmd.type !== 'init' && !this.run.active ? classifyFault(e) : null;
+      const fault = cmd.type !== 'train' && cmd.type !== 'resume-run' && cmd.type !== 'init' && !this.run.active ? classifyFault(e) : null;
       if (fault) {
         const done = epoch === this.recovery.epoch ? await this.recovery.recoverIdle(fault) : 'the worker has already moved to another backend.';
         message = `${message} — ${done} Please retry.`;
@@ -85,6 +85,8 @@ export class WorkerCore {
         return;
       case 'train':
         return this.run.train(cmd);
+      case 'resume-run':
+        return this.run.resumeRun(cmd);
       case 'pause':
         return this.run.pause();
       case 'resume':
@@ -106,10 +108,15 @@ export class WorkerCore {
         await store.delete(cmd.key);
         post({ type: 'checkpoints', id: cmd.id, list: await store.list() });
         return;
+      case 'delete-run':
+        await store.deleteRun(cmd.runId);
+        post({ type: 'checkpoints', id: cmd.id, list: await store.list() });
+        return;
       case 'restore': {
         const ckpt = await store.get(cmd.key);
         if (!ckpt) throw new Error(`no checkpoint named ${cmd.key}`);
-        return this.models.restore(cmd.id, ckpt.files, ckpt.label);
+        const weights = { kind: 'fine-tuned', runId: ckpt.runId, stage: ckpt.stage, stageIndex: ckpt.stageIndex, step: ckpt.step, key: ckpt.key } as const;
+        return this.models.restore(cmd.id, ckpt.files, ckpt.label, weights);
       }
       case 'export':
         post({ type: 'exported', id: cmd.id, files: await this.models.exportFiles() });

@@ -6,11 +6,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { parameterCount } from '../a3/config';
 import { disposeModel, type A3Model } from '../a3/model';
-import { CONFIG_FILE, SAFETENSORS_FILE, TOKENIZER_FILE, importSelectionProblem, type EXPORT_FILES } from '../a3/model-files';
-import { exportSafetensors, importSafetensors } from '../a3/safetensors';
-import { Tokenizer } from '../a3/tokenizer';
+import { CONFIG_FILE, SAFETENSORS_FILE, TOKENIZER_FILE, importSelectionProblem } from '../a3/model-files';
+import { parseTokenizerJSON } from '../a3/hf-tokenizer';
+import { exportHfFiles, importSafetensors } from '../a3/safetensors';
+import type { Tokenizer } from '../a3/tokenizer';
 import { bufferSource, loadModel, urlSource, type WeightSource } from '../a3/weights';
-import type { ModelKind, WorkerEvent } from './protocol';
+import type { ActiveWeights, ModelKind, WorkerEvent } from './protocol';
 
 /** How the worker sends an event to the page. */
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
@@ -36,6 +37,8 @@ type Files = Record<string, ArrayBuffer | string>;
 export class ModelSlots {
   private readonly models = new Map<ModelKind, A3Model>();
   private readonly loaders = new Map<ModelKind, ModelLoader>();
+  /** Which weights each slot holds (posted as `weights` whenever it changes). */
+  private readonly origins = new Map<ModelKind, ActiveWeights>();
   private shared: Tokenizer | null = null;
 
   /** `guard` throws when the slots must not change (a training run holds the A3 model). */
@@ -69,23 +72,43 @@ export class ModelSlots {
     return this.loaders.get(kind);
   }
 
+  weights(kind: ModelKind): ActiveWeights | undefined {
+    return this.origins.get(kind);
+  }
+
   /** After a training run the A3 slot holds its weights: a later rebuild starts from the run's restart point. */
-  setLoader(kind: ModelKind, load: ModelLoader): void {
-    if (this.models.has(kind)) this.loaders.set(kind, load);
+  setLoader(kind: ModelKind, load: ModelLoader, weights: ActiveWeights): void {
+    if (!this.models.has(kind)) return;
+    this.loaders.set(kind, load);
+    this.setOrigin(kind, weights);
+  }
+
+  /** Replaces a slot's model from `load` while a run holds it (a diverged run rolls back to its last good weights). */
+  async reinstall(kind: ModelKind, load: ModelLoader, weights: ActiveWeights): Promise<void> {
+    this.install(kind, await load(() => undefined), load);
+    this.setOrigin(kind, weights);
+    this.post(memoryEvent());
+  }
+
+  private setOrigin(kind: ModelKind, weights: ActiveWeights): void {
+    this.origins.set(kind, weights);
+    this.post({ type: 'weights', kind, weights });
   }
 
   async load(id: number, kind: ModelKind, baseUrl: string, tokenizerUrl: string): Promise<void> {
     if (!this.shared) {
       const res = await (this.fetchImpl ?? fetch)(tokenizerUrl);
       if (!res.ok) throw new Error(`cannot fetch ${tokenizerUrl}: HTTP ${res.status}`);
-      this.shared = Tokenizer.fromJSON(await res.json());
+      this.shared = parseTokenizerJSON(await res.json());
     }
-    await this.replace(id, kind, fromSource(urlSource(baseUrl, this.fetchImpl)));
+    const folder = /([^/]+)\/?$/.exec(baseUrl)?.[1];
+    const shipped: ActiveWeights = { kind: 'shipped', folder: folder === 'a3' || folder === 'base' || folder === 'mdlm' ? folder : kind };
+    await this.replace(id, kind, fromSource(urlSource(baseUrl, this.fetchImpl)), shipped);
   }
 
-  /** A checkpoint's files (manifest + shards) into the A3 slot. */
-  restore(id: number, files: Files, label: string): Promise<void> {
-    return this.replace(id, 'a3', fromSource(bufferSource(files, `checkpoint ${label}`)));
+  /** A checkpoint's files (manifest + shards) into the A3 slot; `weights` says which run and step they are. */
+  restore(id: number, files: Files, label: string, weights: ActiveWeights): Promise<void> {
+    return this.replace(id, 'a3', fromSource(bufferSource(files, `checkpoint ${label}`)), weights);
   }
 
   /** Imported files: model.safetensors + config.json (the export), or manifest.json + shards (the shipped format). */
@@ -100,9 +123,9 @@ export class ModelSlots {
     const tokText = text(TOKENIZER_FILE);
     if (tokText !== undefined) {
       try {
-        tokenizer = Tokenizer.fromJSON(JSON.parse(tokText));
+        tokenizer = parseTokenizerJSON(JSON.parse(tokText));
       } catch (e) {
-        throw new Error(`${TOKENIZER_FILE} is not a tokenizer this studio wrote: ${messageOf(e)}`, { cause: e });
+        throw new Error(`${TOKENIZER_FILE} cannot be read: ${messageOf(e)}`, { cause: e });
       }
       // The other model slots share the tokenizer: a different vocabulary would break them.
       if (this.shared && tokenizer.vocabSize !== this.shared.vocabSize) {
@@ -112,6 +135,7 @@ export class ModelSlots {
     const weights = files[SAFETENSORS_FILE];
     const config = text(CONFIG_FILE);
     let load: ModelLoader;
+    const imported: ActiveWeights = { kind: 'imported', name: weights !== undefined ? SAFETENSORS_FILE : Object.keys(files).sort().join(', ') };
     if (weights !== undefined && config !== undefined) {
       if (typeof weights === 'string') throw new Error(`${SAFETENSORS_FILE} must be read as binary`);
       load = async (onBytes) => {
@@ -122,16 +146,16 @@ export class ModelSlots {
       // The selection check passed without the safetensors pair: the shipped layout, manifest.json + shards.
       load = fromSource(bufferSource(files, 'imported files'));
     }
-    await this.replace(id, 'a3', load, tokenizer);
+    await this.replace(id, 'a3', load, imported, tokenizer);
   }
 
-  /** The A3 slot as EXPORT_FILES: model.safetensors, config.json, tokenizer.json. */
-  async exportFiles(): Promise<Record<(typeof EXPORT_FILES)[number], ArrayBuffer | string>> {
-    return { ...(await exportSafetensors(this.model('a3'))), [TOKENIZER_FILE]: JSON.stringify(this.tokenizer().toJSON()) };
+  /** The A3 slot as EXPORT_FILES: model.safetensors, config.json, tokenizer.json (Hugging Face's `tokenizers` format). */
+  exportFiles(): Promise<Files> {
+    return exportHfFiles(this.model('a3'), this.tokenizer());
   }
 
   /** Load first, swap after: a failed load keeps the model (and tokenizer) that were there. */
-  private async replace(id: number, kind: ModelKind, load: ModelLoader, tokenizer = this.shared): Promise<void> {
+  private async replace(id: number, kind: ModelKind, load: ModelLoader, weights: ActiveWeights, tokenizer = this.shared): Promise<void> {
     this.guard();
     const model = await load((loadedBytes) => this.post({ type: 'load-progress', id, loadedBytes }));
     if (tokenizer && model.config.vocabSize !== tokenizer.vocabSize) {
@@ -140,6 +164,7 @@ export class ModelSlots {
     }
     this.install(kind, model, load);
     this.shared = tokenizer;
+    this.setOrigin(kind, weights);
     const cfg = model.config;
     this.post({ type: 'loaded', id, model: { kind, config: cfg, parameters: parameterCount(cfg), bytes: parameterCount(cfg) * 4, vocabSize: cfg.vocabSize } });
     this.post(memoryEvent());
@@ -177,6 +202,7 @@ export class ModelSlots {
       } catch (e) {
         this.models.delete(kind);
         this.loaders.delete(kind);
+        this.origins.delete(kind);
         failures.set(kind, e);
       }
     }

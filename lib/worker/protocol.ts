@@ -11,7 +11,7 @@ import type { ModelConfig } from '../a3/config';
 import type { DecodeRequest, DecodeResult } from '../a3/decode/request';
 import type { ModelKind } from '../a3/decode/strategies';
 import type { Curriculum } from '../train/curriculum';
-import type { CheckpointSummary } from '../train/storage';
+import type { CheckpointMeta, LossPoint } from '../train/storage';
 import type { TrainEvent } from '../train/trainer';
 
 export type { ModelKind };
@@ -31,8 +31,13 @@ export type WorkerCommand =
   | { type: 'load'; id: number; kind: ModelKind; baseUrl: string; tokenizerUrl: string }
   | { type: 'decode'; id: number; kind: ModelKind; request: DecodeRequest }
   | { type: 'inspect'; id: number; text: string; groupIds?: number[] }
-  /** `workers`: how many Web Workers share each step's gradients (default 1); honoured on PARALLEL_BACKENDS only. */
-  | { type: 'train'; id: number; text: string; plan: Curriculum; batch: number; seed: number; resumeKey?: string; workers?: number }
+  /**
+   * A new run (a fresh run id; it never replaces another run's checkpoints). `workers`: how many Web Workers
+   * share each step's gradients (default 1); honoured on PARALLEL_BACKENDS only.
+   */
+  | { type: 'train'; id: number; text: string; plan: Curriculum; batch: number; seed: number; workers?: number }
+  /** Goes on with the run of checkpoint `key` (its own text, plan, batch and seed, its loss history) from that checkpoint's step. */
+  | { type: 'resume-run'; id: number; key: string; workers?: number }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'step' }
@@ -40,6 +45,8 @@ export type WorkerCommand =
   | { type: 'checkpoints'; id: number }
   | { type: 'restore'; id: number; key: string }
   | { type: 'delete-checkpoint'; id: number; key: string }
+  /** Every checkpoint of one run. */
+  | { type: 'delete-run'; id: number; runId: string }
   /** Answers `exported` with model.safetensors, config.json, tokenizer.json. */
   | { type: 'export'; id: number }
   /** model.safetensors + config.json (+ tokenizer.json), or the older manifest.json + weights-*.bin. */
@@ -48,6 +55,15 @@ export type WorkerCommand =
   | { type: 'simulate-fault'; kind: FaultKind }
   /** Test-only (init with `faults`): a data-parallel training worker of the running fine-tune dies (an uncaught error in it). */
   | { type: 'simulate-worker-crash' };
+
+/**
+ * Which weights fill a model slot, as the worker knows it: what the Model cell and every cell using a model say
+ * ("shipped", "fine-tuned run X at step N", "imported model.safetensors"). `key`: the checkpoint holding them.
+ */
+export type ActiveWeights =
+  | { kind: 'shipped'; folder: ModelKind }
+  | { kind: 'fine-tuned'; runId: string; stage: string; stageIndex: number; step: number; key: string | null }
+  | { kind: 'imported'; name: string };
 
 export interface LoadedModel {
   kind: ModelKind;
@@ -72,7 +88,16 @@ export type WorkerEvent =
   | { type: 'loaded'; id: number; model: LoadedModel }
   | { type: 'decoded'; id: number; result: DecodeResult }
   | { type: 'inspected'; id: number; snapshot: AttentionSnapshot }
+  /**
+   * Run `id` started (or resumed): its run id, its plan, and its losses so far (a resumed run's history, from
+   * its checkpoint; empty for a new run), so the page draws the whole chart.
+   */
+  | { type: 'run-started'; id: number; runId: string; plan: Curriculum; resumedFrom: string | null; losses: LossPoint[] }
   | { type: 'train-event'; id: number; event: TrainEvent }
+  /** Under run `id` the backend failed: the worker is moving to `to` and will go on from stage `stageIndex`, step `step`. */
+  | { type: 'recovering'; id: number; from: BackendName; to: BackendName; stageIndex: number; step: number }
+  /** Model slot `kind` now holds `weights` (after a load, restore, import, a run, a divergence rollback or a fault reload). */
+  | { type: 'weights'; kind: ModelKind; weights: ActiveWeights }
   | { type: 'train-state'; state: 'running' | 'paused' | 'idle' }
   /**
    * The backend failed: the worker moved to `to` and rebuilt the loaded models there; `message` is for the page.
@@ -81,7 +106,7 @@ export type WorkerEvent =
   | { type: 'fault'; id?: number; kind: FaultKind; from: BackendName; to: BackendName; reason: string; resumedFrom?: string; message: string }
   /** After a fault, model slot `kind` could not be rebuilt on the new backend: it is empty until loaded again; `message` says why. */
   | { type: 'unloaded'; kind: ModelKind; message: string }
-  | { type: 'checkpoints'; id: number; list: CheckpointSummary[] }
+  | { type: 'checkpoints'; id: number; list: CheckpointMeta[] }
   | { type: 'exported'; id: number; files: Record<string, ArrayBuffer | string> }
   | { type: 'done'; id: number }
   | { type: 'memory'; numTensors: number; numBytes: number }
@@ -99,9 +124,11 @@ export const ANSWER = {
   decode: 'decoded',
   inspect: 'inspected',
   train: 'done',
+  'resume-run': 'done',
   checkpoints: 'checkpoints',
   restore: 'loaded',
   'delete-checkpoint': 'checkpoints',
+  'delete-run': 'checkpoints',
   export: 'exported',
   import: 'loaded',
 } as const satisfies Record<RequestType, WorkerEvent['type']>;

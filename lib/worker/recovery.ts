@@ -87,6 +87,9 @@ export interface RunHooks {
 export interface Restart {
   label: string;
   load: ModelLoader;
+  /** The stage and the step within it that the run goes on from (the page says "recovering … from step N"). */
+  stageIndex: number;
+  step: number;
 }
 
 export interface RecoveryOptions {
@@ -148,7 +151,9 @@ export class Recovery {
    * model cannot be rebuilt; saved checkpoints stay.
    */
   async underRun(id: number, fault: Fault, from: Restart): Promise<void> {
-    const { failed, to, reason } = await this.fallBack(fault, 'training stopped, saved checkpoints are kept');
+    const { failed, to, reason } = await this.fallBack(fault, 'training stopped, saved checkpoints are kept', (failed, to) =>
+      this.o.post({ type: 'recovering', id, from: failed, to, stageIndex: from.stageIndex, step: from.step }),
+    );
     const lost = (await this.reload({ kind: 'a3', load: from.load })).get('a3');
     const message = lost ? `${faultTitle(fault, failed)}: switched to ${to}, but ${lost}.` : faultMessage(fault, failed, to, from.label);
     this.o.post({ type: 'fault', id, kind: fault.kind, from: failed, to, reason, resumedFrom: from.label, message });
@@ -194,15 +199,20 @@ export class Recovery {
   }
 
   /**
-   * Next backend (every model freed on the failed one). Throws when no backend is left (`stopped` says what that
+   * Next backend (every model freed on the failed one; `onNext` hears which one before it starts, which takes a while). Throws when no backend is left (`stopped` says what that
    * means for the page); the models are then left as they were.
    */
-  private async fallBack(fault: Fault, stopped: string): Promise<{ failed: BackendName; to: BackendName; reason: string }> {
+  private async fallBack(
+    fault: Fault,
+    stopped: string,
+    onNext?: (failed: BackendName, next: BackendName) => void,
+  ): Promise<{ failed: BackendName; to: BackendName; reason: string }> {
     const failed = tf.getBackend() as BackendName;
     this.failedBackends.add(failed);
     this.o.run.clearFaults();
     const next = nextBackend(failed, this.failedBackends);
     if (!next) throw new Error(`${faultTitle(fault, failed)} (${fault.detail}) and no backend is left to fall back to: ${stopped}`);
+    onNext?.(failed, next);
     this.o.models.disposeAll();
     const choice = await initBackend(next, { exclude: [...this.failedBackends] });
     this.watchDevice();

@@ -12,15 +12,28 @@ import { MANIFEST_FILE } from '../a3/model-files';
 import { bufferSource, serializeModel } from '../a3/weights';
 import { prepareData, stageTrainer, type FinetuneData } from '../train/finetune';
 import type { SpawnReplica } from '../train/parallel';
-import type { CheckpointStore } from '../train/storage';
+import { checkpointRecord, newRunId, type CheckpointStore, type LossPoint, type RunSpec, type StoredCheckpoint } from '../train/storage';
 import type { TrainerState } from '../train/trainer';
 import { runGradients, type RunGradients } from './gradients';
 import { fromSource, memoryEvent, type ModelLoader, type ModelSlots, type Post } from './models';
-import type { WorkerCommand } from './protocol';
+import type { ActiveWeights, WorkerCommand } from './protocol';
 import { FaultError, classifyFault, type Fault, type Recovery, type RunHooks } from './recovery';
 
 export type TrainCommand = Extract<WorkerCommand, { type: 'train' }>;
+export type ResumeCommand = Extract<WorkerCommand, { type: 'resume-run' }>;
 type RunState = 'idle' | 'running' | 'paused';
+
+/** One run as the loop sees it: what it trains on, its id, and its losses from before (a resumed run's history). */
+interface RunJob {
+  id: number;
+  spec: RunSpec & { batch: number; seed: number };
+  runId: string;
+  runStartedAt: number;
+  /** The run's losses before the stage in progress; grows as checkpoints are saved (checkpointRecord keeps the earlier stages' part). */
+  earlierLosses: LossPoint[];
+  /** Web Workers sharing each step (1 = this thread); not part of the run's identity: the update is the same. */
+  workers: number;
+}
 
 /**
  * Where a training run restarts after a fault: its last checkpoint, or the weights it started from. Both are
@@ -30,15 +43,20 @@ type RunState = 'idle' | 'running' | 'paused';
 interface RestartPoint {
   label: string;
   stageIndex: number;
+  /** Steps done in that stage (0 at the start of a run). */
+  step: number;
   state?: TrainerState;
   load: ModelLoader;
+  /** What the model slot holds when rebuilt from here. */
+  weights: ActiveWeights;
 }
 
 /** A run abandoned after a fault may still be finishing a step: wait for it, but not forever (a lost GPU may never answer). */
 const ABANDONED_RUN_WAIT_MS = 10_000;
 
-/** The checkpoint of a stage of a run (one per stage: a later save of the same stage replaces it). */
-export const checkpointKey = (seed: number, stageIndex: number): string => `run-${seed}-stage-${stageIndex}`;
+/** A batch and a seed for checkpoints saved before runs recorded theirs. */
+const LEGACY_BATCH = 4;
+const LEGACY_SEED = 1;
 
 export interface TrainingRunOptions {
   post: Post;
@@ -116,31 +134,61 @@ export class TrainingRun implements RunHooks {
    * moves to the next backend, rebuilds the models there, and goes on from the last checkpoint.
    */
   async train(cmd: TrainCommand): Promise<void> {
+    this.refuseSecondRun();
+    const spec = { text: cmd.text, plan: cmd.plan, batch: cmd.batch, seed: cmd.seed };
+    const now = Date.now();
+    await this.runJob({ id: cmd.id, spec, runId: newRunId(now), runStartedAt: now, earlierLosses: [], workers: cmd.workers ?? 1 }, null);
+  }
+
+  /** Goes on with the run of checkpoint `cmd.key`: same run id, text and plan, its loss history, from its step. */
+  async resumeRun(cmd: ResumeCommand): Promise<void> {
+    this.refuseSecondRun();
+    const ckpt = await this.o.store.get(cmd.key);
+    if (!ckpt) throw new Error(`no checkpoint named ${cmd.key}: it may have been deleted`);
+    if (!ckpt.run.plan?.stages?.length) throw new Error(`checkpoint ${ckpt.label} has no plan to resume`);
+    const spec = { ...ckpt.run, batch: ckpt.run.batch ?? LEGACY_BATCH, seed: ckpt.run.seed ?? LEGACY_SEED };
+    await this.runJob({ id: cmd.id, spec, runId: ckpt.runId, runStartedAt: ckpt.runStartedAt, earlierLosses: ckpt.losses, workers: cmd.workers ?? 1 }, ckpt);
+  }
+
+  private refuseSecondRun(): void {
     if (this.active) throw new Error('a training run is already in progress: pause, stop or wait for it');
+  }
+
+  /**
+   * The run: its stages in order. A lost device or an out-of-memory error does not end it: the worker
+   * moves to the next backend, rebuilds the models there, and goes on from the last checkpoint. A diverged
+   * run stops and the model slot goes back to the last good checkpoint (or the weights the run started from).
+   */
+  private async runJob(job: RunJob, from: StoredCheckpoint | null): Promise<void> {
     const { models } = this.o;
-    const data = prepareData(cmd.text, models.tokenizer(), models.model('a3').config.maxLen);
-    // Running from here on, before the first await: a second 'train' arriving meanwhile is refused.
+    const data = prepareData(job.spec.text, models.tokenizer(), models.model('a3').config.maxLen);
+    this.refuseSecondRun(); // the checkpoint read above awaited: a second run may have started meanwhile
+    // Running from here on, before the next await: a second run arriving meanwhile is refused.
     this.stopRequested = false;
     this.setState('running');
     try {
-      let restart = await this.startPoint(cmd);
+      let restart = this.startPoint(job, from);
+      this.o.post({ type: 'run-started', id: job.id, runId: job.runId, plan: job.spec.plan, resumedFrom: from ? restart.label : null, losses: job.earlierLosses });
+      let diverged = false;
       try {
         for (;;) {
           try {
-            await this.runStages(cmd, data, restart, (p) => (restart = p));
+            diverged = await this.runStages(job, data, restart, (p) => (restart = p));
             break;
           } catch (e) {
             const fault = classifyFault(e);
             if (!fault || this.stopRequested) throw e;
-            await this.o.recovery().underRun(cmd.id, fault, restart);
+            await this.o.recovery().underRun(job.id, fault, restart);
           }
         }
+        // The diverged weights are in the slot: put the last good ones back (the checkpoints were never touched).
+        if (diverged) await models.reinstall('a3', restart.load, restart.weights);
       } finally {
         // The A3 slot now holds this run's weights: a later fallback rebuilds them from its last checkpoint
         // (unless a failed reload emptied the slot: it stays empty until loaded again).
-        models.setLoader('a3', restart.load);
+        models.setLoader('a3', restart.load, restart.weights);
       }
-      this.o.post({ type: 'done', id: cmd.id });
+      this.o.post({ type: 'done', id: job.id });
     } finally {
       await this.closeGradients();
       this.clearFaults();
@@ -172,17 +220,23 @@ export class TrainingRun implements RunHooks {
     }
   }
 
-  private async startPoint(cmd: TrainCommand): Promise<RestartPoint> {
-    if (cmd.resumeKey) {
-      const ckpt = await this.o.store.get(cmd.resumeKey);
-      if (!ckpt) throw new Error(`no checkpoint named ${cmd.resumeKey}`);
-      // Checkpoints saved before stages had indices name their stage only.
-      const stageIndex = ckpt.stageIndex ?? Math.max(0, cmd.plan.stages.findIndex((s) => s.name === ckpt.stage));
-      return { label: `checkpoint ${ckpt.label}`, stageIndex, state: ckpt.state, load: this.checkpointLoader(ckpt.key, ckpt.label) };
-    }
+  private startPoint(job: RunJob, from: StoredCheckpoint | null): RestartPoint {
+    if (from) return this.checkpointPoint(from);
     const load = this.o.models.loader('a3');
     if (!load) throw new Error('the a3 model is not loaded yet');
-    return { label: 'the weights the run started from (no checkpoint yet)', stageIndex: 0, load };
+    const weights = this.o.models.weights('a3') ?? { kind: 'shipped', folder: 'a3' };
+    return { label: 'the weights the run started from (no checkpoint yet)', stageIndex: 0, step: 0, load, weights };
+  }
+
+  private checkpointPoint(c: Pick<StoredCheckpoint, 'key' | 'label' | 'runId' | 'stage' | 'stageIndex' | 'step' | 'state'>): RestartPoint {
+    return {
+      label: `checkpoint ${c.label}`,
+      stageIndex: c.stageIndex,
+      step: c.step,
+      state: c.state,
+      load: this.checkpointLoader(c.key, c.label),
+      weights: { kind: 'fine-tuned', runId: c.runId, stage: c.stage, stageIndex: c.stageIndex, step: c.step, key: c.key },
+    };
   }
 
   /** Rebuilds a model from a checkpoint as it is in the store when called. */
@@ -194,28 +248,29 @@ export class TrainingRun implements RunHooks {
     };
   }
 
-  private async runStages(cmd: TrainCommand, data: FinetuneData, from: RestartPoint, saved: (p: RestartPoint) => void): Promise<void> {
+  /** Runs the stages from `from`; true when the run diverged (the trainer stopped it before saving). */
+  private async runStages(job: RunJob, data: FinetuneData, from: RestartPoint, saved: (p: RestartPoint) => void): Promise<boolean> {
     const gen = ++this.generation;
     const live = () => gen === this.generation;
     const model = this.o.models.model('a3');
+    const { plan, batch, seed } = job.spec;
     await this.closeGradients();
-    this.gradients = runGradients(cmd.workers ?? 1, this.o.replicas);
-    for (let i = from.stageIndex; i < cmd.plan.stages.length && !this.stopRequested; i++) {
+    this.gradients = runGradients(job.workers, this.o.replicas);
+    for (let i = from.stageIndex; i < plan.stages.length && !this.stopRequested; i++) {
       const trainer = stageTrainer(
         {
           model,
           data,
-          plan: cmd.plan,
-          batch: cmd.batch,
-          seed: cmd.seed,
+          plan,
+          batch,
+          seed,
           evalEvery: 10,
           checkpointEvery: 10,
           // An abandoned run neither reports (its steps would interleave with the resumed ones) nor saves.
-          onEvent: (event) => live() && this.o.post({ type: 'train-event', id: cmd.id, event }),
+          onEvent: (event) => live() && this.o.post({ type: 'train-event', id: job.id, event }),
           checkpoint: async (state) => {
             if (!live()) throw new Error('a run abandoned after a fault does not save');
-            const ckpt = await this.saveCheckpoint(model, state, i, cmd);
-            saved({ label: `checkpoint ${ckpt.label}`, stageIndex: i, state, load: this.checkpointLoader(ckpt.key, ckpt.label) });
+            saved(this.checkpointPoint(await this.saveCheckpoint(model, state, i, job)));
           },
           shouldStop: () => this.stopRequested || !live(),
           betweenSteps: () => this.gate(),
@@ -226,11 +281,12 @@ export class TrainingRun implements RunHooks {
       );
       try {
         const done = await this.untilFault(trainer.run());
-        if (done.reason === 'diverged') throw new Error('training diverged (non-finite losses): the last good checkpoint is kept');
+        if (done.reason === 'diverged') return true;
       } finally {
         trainer.dispose();
       }
     }
+    return false;
   }
 
   private async closeGradients(): Promise<void> {
@@ -254,21 +310,19 @@ export class TrainingRun implements RunHooks {
     }
   }
 
-  private async saveCheckpoint(model: A3Model, state: TrainerState, stageIndex: number, cmd: TrainCommand): Promise<{ key: string; label: string }> {
+  private async saveCheckpoint(model: A3Model, state: TrainerState, stageIndex: number, job: RunJob): Promise<StoredCheckpoint> {
     const { manifest, shards } = await serializeModel(model);
-    const key = checkpointKey(cmd.seed, stageIndex);
-    const label = `${state.stage} @ step ${state.step}`;
-    await this.o.store.put({
-      key,
-      label,
-      savedAt: Date.now(),
-      step: state.step,
-      stage: state.stage,
+    const record = checkpointRecord({
+      runId: job.runId,
+      runStartedAt: job.runStartedAt,
+      run: job.spec,
       stageIndex,
       files: { [MANIFEST_FILE]: JSON.stringify(manifest), ...shards },
       state,
-      run: { text: cmd.text, plan: cmd.plan },
+      earlierLosses: job.earlierLosses,
     });
-    return { key, label };
+    await this.o.store.put(record);
+    job.earlierLosses = record.losses;
+    return record;
   }
 }

@@ -28,7 +28,7 @@ scope.onmessage = (e: MessageEvent) => {
     scope.postMessage({ type: 'error', message: 'the worker received a malformed command' });
     return;
   }
-  if (isSignal(cmd) || cmd.type === 'train') {
+  if (isSignal(cmd) || cmd.type === 'train' || cmd.type === 'resume-run') {
     void core.handle(cmd);
     return;
   }

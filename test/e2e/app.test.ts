@@ -12,6 +12,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskCounts } from '@/components/views/mask-matrix';
@@ -322,26 +323,21 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     console.log(`fine-tune: loss ${first.toFixed(3)} -> ${last.toFixed(3)} after ${Date.now() - t0} ms`);
     expect(last).toBeLessThan(first);
     expect(await page.$('[data-testid="errors-finetune"]')).toBeNull();
-    await page.waitForSelector('[data-testid="checkpoint-list"] li', { timeout: WAIT_MS });
+    await page.waitForSelector('[data-testid="checkpoint-list"] [data-testid="checkpoint"]', { timeout: WAIT_MS });
     await shot('finetune');
   }, APP_TEST_MS);
 
-  /** Clicks Export and saves each download link's file under test-results/export/<dir>/ (the user's flow). */
+  /** Clicks Export (one zip: the folder picker is switched off, a test cannot drive it) and unzips it under test-results/export/<dir>/. */
   const exportFiles = async (dir: string): Promise<Record<string, string>> => {
-    const previous = await page.$eval('[data-testid="ft-downloads"] a', (a) => a.getAttribute('href')).catch(() => null);
-    await page.click('[data-testid="ft-export"]');
-    // Each export makes new blob: URLs; wait for this one's.
-    await page.waitForFunction((prev) => {
-      const href = document.querySelector('[data-testid="ft-downloads"] a')?.getAttribute('href');
-      return href != null && href !== prev;
-    }, previous, { timeout: WAIT_MS });
-    const names = (await page.$$eval('[data-testid="ft-downloads"] a', (as) => as.map((a) => a.getAttribute('download') ?? ''))).sort();
+    await page.evaluate(() => Object.defineProperty(window, 'showDirectoryPicker', { value: undefined, configurable: true }));
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: WAIT_MS }), page.click('[data-testid="ft-export"]')]);
+    const entries = unzipSync(new Uint8Array(readFileSync(await download.path())));
     const paths: Record<string, string> = {};
     mkdirSync(join(EXPORTS, dir), { recursive: true });
-    for (const name of names) {
-      const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid="ft-downloads"] a[download="${name}"]`)]);
+    for (const [entry, bytes] of Object.entries(entries).sort(([a], [b]) => a.localeCompare(b))) {
+      const name = entry.split('/').pop() ?? entry;
       paths[name] = join(EXPORTS, dir, name);
-      await download.saveAs(paths[name]);
+      writeFileSync(paths[name], bytes);
     }
     return paths;
   };
@@ -383,8 +379,8 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
 
   it('a reload lists the checkpoint from IndexedDB', async () => {
     await page.reload({ waitUntil: 'load' });
-    await page.waitForSelector('[data-testid="checkpoint-list"] li', { timeout: WAIT_MS });
-    expect(await page.textContent('[data-testid="checkpoint-list"]')).toMatch(/step 5/);
+    await page.waitForSelector('[data-testid="checkpoint-list"] [data-testid="checkpoint"]', { timeout: WAIT_MS });
+    expect(await page.$$eval('[data-testid="checkpoint"] td', (tds) => tds.map((td) => td.textContent))).toContain('5 / 5');
     // The shared link survived the reload.
     await page.waitForSelector('[data-testid="mask-counts"]', { timeout: WAIT_MS });
     expect(await page.isChecked('[data-testid="plan-contiguous"]')).toBe(true);
@@ -441,10 +437,14 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
       expect(await page.textContent('[data-testid="backend"]')).toBe('webgl');
       await page.locator('#cell-finetune').screenshot({ path: join(SHOTS, 'app-fault-device-lost.png') });
       // On WebGL, stage 1 ends with a checkpoint; then memory runs out and wasm takes over from that checkpoint.
-      await page.waitForFunction(() => /1: left-to-right @ step 1\b/.test(document.querySelector('[data-testid="checkpoint-list"]')?.textContent ?? ''), null, { timeout: WAIT_MS });
+      await page.waitForFunction(
+        () => [...document.querySelectorAll('[data-testid="checkpoint"]')].some((row) => /^1: left-to-right1 \/ 1/.test(row.textContent ?? '')),
+        null,
+        { timeout: WAIT_MS },
+      );
       await page.click('[data-testid="ft-fault-oom"]');
       await page.waitForSelector(`${fault}:has-text("WebGL ran out of memory")`, { timeout: WAIT_MS });
-      expect(await page.textContent(fault)).toMatch(/^WebGL ran out of memory \(simulated\): switched to wasm, resumed from checkpoint \d\w?: [\w -=]+ @ step 1\.$/);
+      expect(await page.textContent(fault)).toMatch(/^WebGL ran out of memory \(simulated\): switched to wasm, resumed from checkpoint run \w{4} · \d\w?: [\w -=]+ @ step 1\.$/);
       expect(await page.textContent('[data-testid="backend"]')).toBe('wasm');
       await page.waitForSelector('[data-testid="ft-state"]:text-is("idle")', { timeout: WAIT_MS });
       expect(Number(await attr('[data-testid="ft-stats"]', 'data-points'))).toBe(5);

@@ -4,6 +4,9 @@ import type { LoadedModel, WorkerEvent } from '@/lib/worker/protocol';
 import { defaultCurriculum } from '@/lib/train/curriculum';
 import { PRESETS } from '@/lib/a3/config';
 import { fakeClient, fakeFetch } from './fake-client';
+import { checkpointMeta } from '../helpers/checkpoint-meta';
+
+const CKPT = checkpointMeta({ runId: 'run-1', plan: defaultCurriculum(2), stageIndex: 0, losses: [3, 2], savedAt: 1 });
 
 const model = (kind: LoadedModel['kind']): LoadedModel => ({ kind, config: PRESETS.tiny, parameters: 1234, bytes: 4936, vocabSize: 16 });
 const snapshot = (n: number, gids?: number[]) => ({
@@ -29,7 +32,7 @@ function setup(folders: Record<string, number[][]>, search = '') {
         if (c.text === '') return { type: 'error', id: c.id, message: 'nothing to inspect: the text is empty' };
         return { type: 'inspected', id: c.id, snapshot: snapshot(4, c.groupIds) };
       },
-      checkpoints: (c) => ({ type: 'checkpoints', id: c.id, list: [{ key: 'run-1-s', label: 's @ step 2', savedAt: 1, step: 2, stage: 's' }] }),
+      checkpoints: (c) => ({ type: 'checkpoints', id: c.id, list: [CKPT] }),
       train: (c, emit) => {
         if (c.type !== 'train') throw new Error();
         const stage = c.plan.stages[0].name;
@@ -145,7 +148,7 @@ describe('studio store', () => {
     expect(t.stages).toEqual([{ index: 0, name: plan.stages[0].name, startStep: 0 }]);
     expect(t.state).toBe('idle');
     expect(t.ended).toBe('finished');
-    expect(t.checkpoints.map((c) => c.key)).toEqual(['run-1-s']);
+    expect(t.checkpoints.map((c) => c.key)).toEqual([CKPT.key]);
     store.getState().pauseTraining();
     store.getState().stepTraining();
     store.getState().resumeTraining();

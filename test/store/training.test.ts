@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { beginRun, initialTraining, reduceTrainEvent, stageOffsets, type TrainingState } from '@/lib/store';
 import { defaultCurriculum, type Curriculum } from '@/lib/train/curriculum';
 import type { TrainEvent } from '@/lib/train/trainer';
+import { checkpointMeta } from '../helpers/checkpoint-meta';
 
 const plan = { ...defaultCurriculum(3), stages: defaultCurriculum(3).stages.slice(0, 2) };
 const [s1, s2] = plan.stages.map((s) => s.name);
@@ -61,7 +62,7 @@ describe('training reduction', () => {
     let t = fold(beginRun(initialTraining(), plan), [step(0, 1, 5), step(0, 2, 4), step(0, 3, 3)]);
     t = fold(t, [step(0, 2, 4.1), step(0, 3, 3.1)]);
     expect(t.train.map((p) => p.loss)).toEqual([5, 4.1, 3.1]);
-    t = { ...t, checkpoints: [{ key: 'k', label: 'l', savedAt: 1, step: 3, stage: s1 }] };
+    t = { ...t, checkpoints: [checkpointMeta({ runId: 'run-a', plan, stageIndex: 0, losses: [5, 4, 3], savedAt: 1 })] };
     const fresh = beginRun(t, plan);
     expect(fresh.train).toEqual([]);
     expect(fresh.checkpoints).toHaveLength(1);

@@ -82,6 +82,10 @@ describe('WorkerCore under a device fault (Node: wasm -> cpu)', () => {
     const [fault] = h.of('fault');
     expect(fault).toMatchObject({ id: 4, kind: 'device-lost', from: 'wasm', to: 'cpu' });
     expect(fault.resumedFrom).toMatch(/^checkpoint .* @ step 10$/);
+    // Before the (slow) move, the page hears where the run will go on from: no stale "step 12 / 12" meanwhile.
+    const recovering = h.events.findIndex((e) => e.type === 'recovering');
+    expect(h.events[recovering]).toEqual({ type: 'recovering', id: 4, from: 'wasm', to: 'cpu', stageIndex: 0, step: 10 });
+    expect(recovering).toBeLessThan(h.events.indexOf(fault));
     expect(fault.message).toMatch(/^WebAssembly device lost \(simulated\): switched to cpu, resumed from checkpoint .* @ step 10\.$/);
     expect(tf.getBackend()).toBe('cpu');
     // Steps 1..10 before the fault, 11..12 after: none repeated, none from the abandoned run.

@@ -1,5 +1,9 @@
 'use client';
-/** Start / pause / one step / resume / stop for a fine-tune, its state, the simulated faults (`?faults=1`), and its progress: stage, step, loss, speed, loss chart. */
+/**
+ * Start / pause / one step / resume / stop for a fine-tune, its state, the simulated faults (`?faults=1`), and its
+ * progress: stage, step, loss, speed, loss chart; "recovering on X from step N" during a fault fallback, and the
+ * warning of a run that diverged.
+ */
 import { LossChart } from '@/components/views';
 import { formatDuration } from '@/lib/store/training';
 import { useStudio, useStudioActions } from '../../notebook/StudioProvider';
@@ -74,8 +78,19 @@ export function TrainingProgress() {
   const training = useStudio((s) => s.training);
   const last = training.train[training.train.length - 1];
   const lastVal = training.val[training.val.length - 1];
+  const recovering = training.recovering;
   return (
     <>
+      {recovering ? (
+        <p className="note warn" role="status" data-testid="ft-recovering">
+          recovering on {recovering.backend} from step {recovering.step}…
+        </p>
+      ) : null}
+      {training.warning ? (
+        <p className="note warn" role="alert" data-testid="ft-warning">
+          Training stopped: {training.warning} The model is back on its last good weights.
+        </p>
+      ) : null}
       {training.fault ? (
         <p className="note warn" role="status" data-testid="ft-fault">
           {training.fault}
@@ -96,7 +111,8 @@ export function TrainingProgress() {
         <dd>{training.stage ?? '—'}</dd>
         <dt>Step</dt>
         <dd data-testid="ft-step-count">
-          {training.step} / {training.totalSteps || '—'}
+          {/* During a fault fallback the last step shown is stale: say where the run goes on from instead. */}
+          {recovering ? `recovering on ${recovering.backend} from step ${recovering.step}` : `${training.step} / ${training.totalSteps || '—'}`}
         </dd>
         <dt>Loss</dt>
         <dd data-testid="ft-loss">
@@ -106,7 +122,7 @@ export function TrainingProgress() {
         <dt>Speed</dt>
         <dd>
           {training.tokensPerSec ? `${Math.round(training.tokensPerSec)} tokens/s` : '—'}
-          {training.workers ? ` on ${training.workers} worker${training.workers === 1 ? '' : 's'}` : ''} · ETA {training.state === 'idle' ? '—' : formatDuration(training.etaSec)}
+          {training.workers ? ` on ${training.workers} worker${training.workers === 1 ? '' : 's'}` : ''} · ETA {training.state === 'idle' || recovering ? '—' : formatDuration(training.etaSec)}
           {training.ended ? ` · last run ${training.ended}` : ''}
         </dd>
       </dl>

@@ -25,7 +25,11 @@ export interface StudioOptions {
   /** Used to read manifests (existence and size); default globalThis.fetch. */
   fetchImpl?: typeof fetch;
   now?: () => number;
+  /** Small settings that survive a reload (the last fine-tune); default localStorage where there is one. */
+  storage?: KeyValueStorage | null;
 }
+
+export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
 export interface SliceContext {
   set: StoreApi<StudioState>['setState'];
@@ -36,6 +40,7 @@ export interface SliceContext {
   /** null where no fetch exists (then nothing is probed). */
   fetch: typeof fetch | null;
   now: () => number;
+  storage: KeyValueStorage | null;
   /** The attached client; throws before `attach`. */
   client(): StudioClient;
   /** The attached client or null: signals to a worker that is not there are dropped. */

@@ -6,7 +6,8 @@
  */
 import { parseBackendParam, type BackendName } from '../../a3/backend-names';
 import { Tokenizer } from '../../a3/tokenizer';
-import type { LoadedModel, ModelKind } from '../../worker/protocol';
+import { shortRun, type CheckpointMeta } from '../../train/storage';
+import type { ActiveWeights, LoadedModel, ModelKind } from '../../worker/protocol';
 import { messageOf, type Slice, type SliceContext } from './context';
 
 export interface BackendState {
@@ -27,6 +28,8 @@ export interface ModelSlot {
   /** From the manifest (sum of tensor sizes), when known. */
   totalBytes: number | null;
   info: LoadedModel | null;
+  /** Which weights the worker says the slot holds (the one place every cell reads it from: weightsLabel). */
+  weights: ActiveWeights | null;
   /** A plain-language note (e.g. why the A3 slot holds the base model). */
   note: string | null;
 }
@@ -41,6 +44,8 @@ export interface ModelsData {
   memory: { numTensors: number; numBytes: number } | null;
   /** The tokenizer on the page (null until loaded): names candidate tokens, counts a selection's tokens. */
   tokenizer: Tokenizer | null;
+  /** The checkpoint the A3 slot held when the page was last open (offered back by lastFineTuneOffer), or null. */
+  rememberedFineTune: string | null;
 }
 
 export interface ModelsActions {
@@ -59,13 +64,57 @@ export const MODEL_LABEL: Record<ModelKind, string> = { a3: 'A3 (any-order)', ba
 /** The same in two words, where a row or a message names the model a decode ran on. */
 export const MODEL_SHORT: Record<ModelKind, string> = { a3: 'A3', base: 'base AR', mdlm: 'MDLM' };
 
-const emptySlot = (): ModelSlot => ({ status: 'idle', source: null, loadedBytes: 0, totalBytes: null, info: null, note: null });
+const emptySlot = (): ModelSlot => ({ status: 'idle', source: null, loadedBytes: 0, totalBytes: null, info: null, weights: null, note: null });
+
+/** Where the page remembers the checkpoint the A3 slot last held, to offer it back after a reload. */
+export const LAST_FINE_TUNE_KEY = 'a3-studio:last-fine-tune';
+
+
+/** The active weights in words: "shipped a3 weights", "fine-tuned run 3f2a at step 40 (blocks s=2)", "imported model.safetensors". */
+export function weightsLabel(w: ActiveWeights | null): string {
+  if (!w) return 'none loaded';
+  switch (w.kind) {
+    case 'shipped':
+      return `shipped ${w.folder} weights`;
+    case 'fine-tuned':
+      return `fine-tuned run ${shortRun(w.runId)} at step ${w.step} (${w.stage})`;
+    case 'imported':
+      return `imported ${w.name}`;
+  }
+}
 
 /** Total float32 bytes a manifest describes. */
 function manifestBytes(m: unknown): number | null {
   const tensors = (m as { tensors?: { shape?: number[] }[] } | null)?.tensors;
   if (!Array.isArray(tensors)) return null;
   return tensors.reduce((a, t) => a + 4 * (t.shape ?? []).reduce((x, y) => x * y, 1), 0);
+}
+
+function readStorage(ctx: Pick<SliceContext, 'storage'>, key: string): string | null {
+  try {
+    return ctx.storage?.getItem(key) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * After a reload the A3 slot holds shipped weights again: the fine-tune it held before, if its checkpoint is
+ * still saved, is what the Model cell offers to restore (null: nothing to offer).
+ */
+export function lastFineTuneOffer(s: Pick<ModelsData, 'models' | 'rememberedFineTune'> & { training: { checkpoints: readonly CheckpointMeta[] } }): CheckpointMeta | null {
+  if (!s.rememberedFineTune || s.models.a3.status !== 'loaded' || s.models.a3.weights?.kind !== 'shipped') return null;
+  return s.training.checkpoints.find((c) => c.key === s.rememberedFineTune) ?? null;
+}
+
+/** Keeps the A3 slot's checkpoint (or forgets it when shipped or imported weights replace it), for the offer after a reload. */
+function rememberFineTune(ctx: Pick<SliceContext, 'storage'>, w: ActiveWeights): void {
+  try {
+    if (w.kind === 'fine-tuned' && w.key) ctx.storage?.setItem(LAST_FINE_TUNE_KEY, w.key);
+    else if (w.kind !== 'shipped') ctx.storage?.removeItem(LAST_FINE_TUNE_KEY);
+  } catch {
+    // Storage refused (private mode, quota): the offer after a reload is a convenience, the run is saved anyway.
+  }
 }
 
 /** One slot's fields changed (also by the training slice, when a checkpoint or an import replaces the A3 model). */
@@ -101,6 +150,7 @@ export function modelsSlice(ctx: SliceContext): Slice<ModelsData & ModelsActions
     shipped: { a3: null, base: null, mdlm: null },
     memory: null,
     tokenizer: null,
+    rememberedFineTune: readStorage(ctx, LAST_FINE_TUNE_KEY),
 
     async boot() {
       const requested = get().backend.requested;
@@ -193,7 +243,15 @@ export function modelsSlice(ctx: SliceContext): Slice<ModelsData & ModelsActions
           return;
         case 'unloaded':
           // A reload after a fault failed: the slot is empty in the worker; the Model cell says why and loading works again.
-          patchSlot(e.kind, { status: 'error', info: null, loadedBytes: 0, note: e.message });
+          patchSlot(e.kind, { status: 'error', info: null, weights: null, loadedBytes: 0, note: e.message });
+          return;
+        case 'weights':
+          patchSlot(e.kind, { weights: e.weights });
+          if (e.kind === 'a3') {
+            rememberFineTune(ctx, e.weights);
+            // Once other weights replace the shipped ones, the offer is answered (taken, or a new choice made).
+            if (e.weights.kind !== 'shipped') set({ rememberedFineTune: null });
+          }
           return;
       }
     },

@@ -4,8 +4,8 @@
  * and the test-only fault buttons (`?faults=1`). Restoring or importing replaces the A3 model slot.
  */
 import type { Curriculum } from '../../train/curriculum';
-import type { FaultKind } from '../../worker/protocol';
-import { beginRun, initialTraining, reduceTrainEvent, type TrainingState } from '../training';
+import type { FaultKind, RequestBody } from '../../worker/protocol';
+import { beginRun, initialTraining, recoveringRun, reduceTrainEvent, startedRun, type TrainingState } from '../training';
 import type { Slice, SliceContext } from './context';
 import { patchModelSlot } from './models';
 
@@ -14,7 +14,6 @@ export interface StartTraining {
   plan: Curriculum;
   batch: number;
   seed: number;
-  resumeKey?: string;
   /** Web Workers sharing each step (wasm/cpu only; default 1). */
   workers?: number;
 }
@@ -26,7 +25,11 @@ export interface TrainingData {
 }
 
 export interface TrainingActions {
+  /** A new run (its own run id: it never replaces another run's checkpoints). */
   startTraining(o: StartTraining): Promise<void>;
+  /** Goes on with the run of checkpoint `key` from its step, its loss chart restored. */
+  /** `workers`: as for a new run (default 1); the update does not depend on it. */
+  resumeRun(key: string, workers?: number): Promise<void>;
   pauseTraining(): void;
   resumeTraining(): void;
   stepTraining(): void;
@@ -38,6 +41,8 @@ export interface TrainingActions {
   refreshCheckpoints(): Promise<void>;
   restoreCheckpoint(key: string): Promise<void>;
   deleteCheckpoint(key: string): Promise<void>;
+  /** Every checkpoint of run `runId`. */
+  deleteRun(runId: string): Promise<void>;
   exportModel(): Promise<Record<string, ArrayBuffer | string> | null>;
   importModel(files: Record<string, ArrayBuffer | string>): Promise<void>;
 }
@@ -51,38 +56,35 @@ export function trainingSlice(ctx: SliceContext): Slice<TrainingData & TrainingA
   /** True from a start request until its run ends: the worker's 'running' arrives later, and a second click in between must not start a second run. */
   let pending = false;
 
+  /** Starts a run (new or resumed); `plan`: known to the page for a new run, else it comes with `run-started`. */
+  const runRequest = async (plan: Curriculum | null, body: RequestBody<'train'> | RequestBody<'resume-run'>): Promise<void> => {
+    get().clearErrors('finetune');
+    if (pending || get().training.state !== 'idle') {
+      get().pushError('finetune', 'a run is already in progress: pause, stop or wait for it');
+      return;
+    }
+    pending = true;
+    patch((t) => beginRun(t, plan));
+    try {
+      await ctx.client().request(body, (id) => (trainId = id));
+    } catch (e) {
+      ctx.fail('finetune', e);
+    } finally {
+      pending = false;
+      await get().refreshCheckpoints();
+    }
+  };
+
   return {
     slice: {
       training: initialTraining(),
       faultsEnabled: new URLSearchParams(ctx.search).get('faults') === '1',
 
       async startTraining(o) {
-        get().clearErrors('finetune');
-        if (pending || get().training.state !== 'idle') {
-          get().pushError('finetune', 'a run is already in progress: pause, stop or wait for it');
-          return;
-        }
-        pending = true;
-        patch((t) => beginRun(t, o.plan));
-        try {
-          await ctx.client().request(
-            {
-              type: 'train',
-              text: o.text,
-              plan: o.plan,
-              batch: o.batch,
-              seed: o.seed,
-              ...(o.resumeKey ? { resumeKey: o.resumeKey } : {}),
-              ...(o.workers ? { workers: o.workers } : {}),
-            },
-            (id) => (trainId = id),
-          );
-        } catch (e) {
-          ctx.fail('finetune', e);
-        } finally {
-          pending = false;
-          await get().refreshCheckpoints();
-        }
+        await runRequest(o.plan, { type: 'train', text: o.text, plan: o.plan, batch: o.batch, seed: o.seed, ...(o.workers ? { workers: o.workers } : {}) });
+      },
+      async resumeRun(key, workers) {
+        await runRequest(null, { type: 'resume-run', key, ...(workers ? { workers } : {}) });
       },
       pauseTraining() {
         ctx.clientOrNull()?.send({ type: 'pause' });
@@ -127,6 +129,13 @@ export function trainingSlice(ctx: SliceContext): Slice<TrainingData & TrainingA
           ctx.fail('finetune', e);
         }
       },
+      async deleteRun(runId) {
+        try {
+          patch({ checkpoints: (await ctx.client().request({ type: 'delete-run', runId })).list });
+        } catch (e) {
+          ctx.fail('finetune', e);
+        }
+      },
       async exportModel() {
         try {
           return (await ctx.client().request({ type: 'export' })).files;
@@ -149,6 +158,14 @@ export function trainingSlice(ctx: SliceContext): Slice<TrainingData & TrainingA
       switch (e.type) {
         case 'train-state':
           patch({ state: e.state });
+          return;
+        case 'run-started':
+          if (trainId !== null && e.id !== trainId) return;
+          patch((t) => startedRun(t, e.runId, e.plan, e.losses));
+          return;
+        case 'recovering':
+          if (trainId !== null && e.id !== trainId) return;
+          patch((t) => recoveringRun(t, e.to, e.stageIndex, e.step));
           return;
         case 'train-event':
           if (trainId !== null && e.id !== trainId) return;

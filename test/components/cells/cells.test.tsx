@@ -11,8 +11,10 @@ import { defaultCurriculum } from '@/lib/train/curriculum';
 import type { WorkerEvent } from '@/lib/worker/protocol';
 import { fakeClient, fakeFetch } from '../../store/fake-client';
 import { mount as mountCell } from './harness';
+import { checkpointMeta } from '../../helpers/checkpoint-meta';
 
 const N = 5;
+const CKPT = checkpointMeta({ runId: 'run-x-0000abcd', plan: defaultCurriculum(10), stageIndex: 0, losses: Array.from({ length: 10 }, (_, i) => 5 - i / 10), savedAt: 1 });
 function snapshot(groupIds?: number[]) {
   const gids = groupIds ?? Array.from({ length: N }, (_, i) => i);
   // 2 layers, 2 heads, 2N rows (content then query), N keys: uniform weights.
@@ -27,7 +29,8 @@ async function booted(): Promise<{ store: StudioStore; sent: { type: string }[] 
       init: (c) => ({ type: 'ready', id: c.id, backend: 'wasm', reason: 'wasm [single-threaded SIMD]: auto (webgpu: software adapter)' }),
       load: (c) => ({ type: 'loaded', id: c.id, model: { kind: 'a3', config: PRESETS.base, parameters: 1_049_216, bytes: 4_196_864, vocabSize: 2048 } }),
       inspect: (c) => ({ type: 'inspected', id: c.id, snapshot: snapshot(c.type === 'inspect' ? c.groupIds : undefined) }),
-      checkpoints: (c) => ({ type: 'checkpoints', id: c.id, list: [{ key: 'run-1-a', label: '1: left-to-right @ step 10', savedAt: 0, step: 10, stage: '1: left-to-right' }] }),
+      checkpoints: (c) => ({ type: 'checkpoints', id: c.id, list: [CKPT] }),
+      'delete-checkpoint': (c) => ({ type: 'checkpoints', id: c.id, list: [] }),
     },
     () => (e: WorkerEvent) => store.getState().handleEvent(e),
   );
@@ -55,6 +58,11 @@ describe('cells (jsdom)', () => {
     expect(q(div, 'model-params')?.textContent).toBe('1.05 M parameters');
     expect(q(div, 'model-note')?.textContent).toMatch(/not shipped yet/);
     expect(q(div, 'shipped-a3')?.textContent).toMatch(/not shipped yet/);
+    // Which weights: the worker's word, as it changes.
+    act(() => store.getState().handleEvent({ type: 'weights', kind: 'a3', weights: { kind: 'shipped', folder: 'base' } }));
+    expect(q(div, 'active-weights-a3')?.textContent).toBe('weights: shipped base weights');
+    act(() => store.getState().handleEvent({ type: 'weights', kind: 'a3', weights: { kind: 'fine-tuned', runId: CKPT.runId, stage: CKPT.stage, stageIndex: 0, step: 10, key: CKPT.key } }));
+    expect(q(div, 'active-weights-a3')?.textContent).toBe('weights: fine-tuned run abcd at step 10 (1: left-to-right)');
     expect(div.querySelector('.cell-number')?.textContent).toBe('1');
     expect(div.querySelector('section.cell')?.getAttribute('data-state')).toBe('ready');
     // First screen: the backend and model in one glance; why, switch, shape and memory collapsed; the theory too.
@@ -111,9 +119,22 @@ describe('cells (jsdom)', () => {
     expect(q(div, 'ft-step-count')?.textContent).toBe('3 / 15');
     expect(div.textContent).toMatch(/321 tokens\/s/);
     expect(div.querySelector('[data-view="loss-chart"] svg')).not.toBeNull();
-    expect(q(div, 'checkpoint-list')?.textContent).toMatch(/left-to-right @ step 10/);
+    // Each checkpoint: its run, stage, step of the stage, loss; an unfinished run offers to resume.
+    expect(q(div, 'checkpoint-run')?.textContent).toMatch(/run abcd/);
+    expect(q(div, 'checkpoint')?.textContent).toMatch(/^1: left-to-right10 \/ 10\d\.\d{3}/);
+    expect(q(div, 'checkpoint-resume')?.textContent).toBe('Resume run abcd from step 10 of 1: left-to-right');
     await act(async () => (q(div, 'ft-pause') as HTMLButtonElement).click());
     expect(sent[sent.length - 1]).toEqual({ type: 'pause' });
+    // During a fault fallback the step count says where the run goes on from, not a stale count.
+    act(() => store.getState().handleEvent({ type: 'recovering', id: 1, from: 'webgpu', to: 'wasm', stageIndex: 0, step: 2 }));
+    expect(q(div, 'ft-step-count')?.textContent).toBe('recovering on wasm from step 2');
+    expect(q(div, 'ft-recovering')?.textContent).toMatch(/recovering on wasm from step 2/);
+    // Deleting asks once more; only the second click reaches the worker.
+    await act(async () => (q(div, 'checkpoint-delete') as HTMLButtonElement).click());
+    expect(sent.some((c) => c.type === 'delete-checkpoint')).toBe(false);
+    await act(async () => (q(div, 'checkpoint-delete-confirm') as HTMLButtonElement).click());
+    expect(sent.at(-1)).toMatchObject({ type: 'delete-checkpoint', key: CKPT.key });
+    expect(q(div, 'checkpoint-empty')).not.toBeNull();
     await act(async () => store.getState().pushError('finetune', 'the text is too short to train on (12 tokens)'));
     expect(q(div, 'errors-finetune')?.textContent).toMatch(/too short/);
   });
