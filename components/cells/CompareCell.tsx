@@ -30,6 +30,7 @@ export function CompareCell({ index }: { index: number }) {
   const running = compare.status === 'running';
   const rowErrors = groupRowErrors(compare.rows);
   const shared = new Set(rowErrors.filter((e) => e.rows.length > 1).map((e) => e.message));
+  // Non-null: the filter keeps only rows with a result.
   const fastest = Math.min(...compare.rows.filter((r) => r.result).map((r) => r.result!.trace.totalMs));
 
   return (

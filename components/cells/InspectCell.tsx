@@ -75,6 +75,7 @@ export function InspectCell({ index }: { index: number }) {
   const gids = snapshot?.groupIds ?? [];
   const n = labels.length;
   const counts = useMemo(() => (n ? maskCounts(gids) : null), [gids, n]);
+  // Non-null: tokensKnown means tokenCache.text matched the (string) text, so tokenCache is set.
   const planned = tokensKnown ? Array.from(groupIdsFor(plan, inspect.tokenCache!.labels.length)) : null;
   const maxGroup = Math.max(0, ...(planned ?? gids));
 

@@ -131,6 +131,7 @@ export function renderAttentionMap(container: Container, data: AttentionMapData,
     .attr('fill', palette.ink)
     .text((s) => STREAM_NAME[s]);
   const fillOf = (d: StripCell) => (d.blocked ? palette.blocked : attentionColor(d.w, max));
+  // Non-null gids: blocked() is true only when gids is defined.
   const describe = (d: StripCell) =>
     d.blocked
       ? `blocked — ${explainCell(d.stream, p, d.key, data.gids!, data.labels)}`
@@ -204,6 +205,7 @@ export function renderAttentionMatrix(container: Container, data: AttentionMatri
   const showLabels = c >= 12;
   const labels = Array.from({ length: n }, (_, j) => truncate(displayToken(labelAt(data.labels, j)), 10));
   const labelW = showLabels ? Math.max(...labels.map((s) => textWidth(s, fs)), 10) : textWidth(String(n), fs);
+  // Non-null: streams keeps only the streams data has.
   const max = maxOf(streams.flatMap((s) => data[s]! as ArrayLike<number>[]));
   const gridX = labelW + 8;
   const colH = showLabels ? labelW * 0.82 + 12 : fs + 6;
@@ -260,6 +262,7 @@ export function renderAttentionMatrix(container: Container, data: AttentionMatri
       const grid = joinOne(pg, 'g', 'grid').attr('transform', `translate(${gridX},${gridY})`);
       const isBlocked = (i: number, j: number) => blocked(stream, data.gids, i, j);
       const weight = (i: number, j: number) => m[i]?.[j] ?? 0;
+      // Non-null gids: blocked() is true only when gids is defined.
       const describe = (i: number, j: number) =>
         isBlocked(i, j)
           ? `blocked — ${explainCell(stream, i, j, data.gids!, data.labels)}`

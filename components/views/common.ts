@@ -128,7 +128,9 @@ export interface GridSpec {
 export function drawGrid(g: G, spec: GridSpec): 'svg' | 'canvas' {
   const { rows, cols, cellW, cellH } = spec;
   const wantCanvas = spec.renderer === 'canvas' || ((spec.renderer ?? 'auto') === 'auto' && rows * cols > DENSE_CELLS);
-  const url = wantCanvas ? gridBitmap(g.node()!.ownerDocument, rows, cols, spec.fill) : null;
+  const node = g.node();
+  if (!node) throw new Error('drawGrid: the target selection is empty');
+  const url = wantCanvas ? gridBitmap(node.ownerDocument, rows, cols, spec.fill) : null;
   const mode = url ? 'canvas' : 'svg';
   g.attr('data-renderer', mode);
 

@@ -5,7 +5,7 @@ export function displayToken(text: string): string {
   if (text === '') return '∅';
   let out = '';
   for (const ch of text) {
-    const c = ch.codePointAt(0)!;
+    const c = ch.codePointAt(0)!; // for…of yields non-empty code points
     if (ch === ' ') out += '␣';
     else if (ch === '\n') out += '↵';
     else if (ch === '\t') out += '⇥';

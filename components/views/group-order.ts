@@ -59,7 +59,7 @@ export function renderGroupOrder(container: Container, data: GroupOrderData, opt
   const chips: Chip[] = texts.map((text, pos) => {
     const given = !!data.given?.[pos];
     const gid = data.gids[pos];
-    const r = given ? -1 : rank.get(gid)!;
+    const r = given ? -1 : rank.get(gid)!; // groupRanks ranks every non-given gid
     return { pos, text, gid, given, rank: r, fill: given ? palette.given : stepColor(r, count), ...lay.boxes[pos] };
   });
 

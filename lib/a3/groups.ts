@@ -87,14 +87,14 @@ export function toGroups(gids: GroupIds): number[][] {
     if (list) list.push(i);
     else byId.set(g, [i]);
   });
-  return [...byId.keys()].sort((a, b) => a - b).map((g) => byId.get(g)!);
+  return [...byId.keys()].sort((a, b) => a - b).map((g) => byId.get(g)!); // a key of byId
 }
 
 /** Relabel to dense ranks 0..K-1 keeping the order (masks and likelihoods are unchanged). */
 export function denseRanks(gids: GroupIds): GroupIds {
   const sorted = [...new Set(gids)].sort((a, b) => a - b);
   const rank = new Map(sorted.map((g, r) => [g, r]));
-  return Int32Array.from(gids, (g) => rank.get(g)!);
+  return Int32Array.from(gids, (g) => rank.get(g)!); // rank holds every gid
 }
 
 export type OpenOrder = 'left-to-right' | 'random' | number[];

@@ -124,7 +124,9 @@ export function createModel(config: ModelConfig, values: (name: string, shape: n
   const specs = new Map(parameterSpecs(config).map((s) => [s.name, s]));
   const created: tf.Variable[] = [];
   const variable = <R extends tf.Rank>(name: string) => {
-    const shape = specs.get(name)!.shape;
+    const spec = specs.get(name);
+    if (!spec) throw new Error(`createModel: no parameter named ${name} in this config`);
+    const shape = spec.shape;
     const init = tf.tensor(values(name, shape), shape);
     const v = tf.variable(init, true, `a3_${id}/${name}`);
     init.dispose();

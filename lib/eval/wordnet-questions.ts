@@ -172,6 +172,13 @@ function firstSense(db: WordnetDb, pos: WordnetPos, word: string): Synset | unde
   return offset === undefined ? undefined : db.pos[pos].synsets.get(offset);
 }
 
+/** firstSense for a word known to have senses (a common word): throws when the index points at a synset the data lacks. */
+function firstSenseOf(db: WordnetDb, pos: WordnetPos, word: string): Synset {
+  const synset = firstSense(db, pos, word);
+  if (!synset) throw new Error(`WordNet ${pos} "${word}": its first sense is not in the data file`);
+  return synset;
+}
+
 /** Common lemmas of one part of speech, in index order (deterministic). */
 export function commonWords(db: WordnetDb, pos: WordnetPos, known: (w: string) => boolean, minTagCount = 3): string[] {
   const out: string[] = [];
@@ -274,7 +281,7 @@ function sensesOf(db: WordnetDb, pos: WordnetPos, word: string): string[] {
 
 /** `"<definition>" is the meaning of the word` → the word whose first sense it defines. */
 function glossDraft({ db, rng, sameLength }: Gen, view: PosView, word: string): Draft | undefined {
-  const synset = firstSense(db, view.pos, word)!;
+  const synset = firstSenseOf(db, view.pos, word);
   const n = textWords(synset.definition).length;
   if (n < 3 || n > 24) return undefined;
   const context = `"${synset.definition}" is the meaning of the word`;
@@ -290,6 +297,7 @@ export function hyponymClosure(db: WordnetDb, pos: WordnetPos, root: string, lim
   const seen = new Set<string>();
   const stack = [root];
   while (stack.length > 0 && seen.size <= limit) {
+    // Non-null: the loop runs only while the stack is non-empty.
     const s = db.pos[pos].synsets.get(stack.pop()!);
     for (const p of s?.pointers ?? []) {
       if (p.symbol !== '~' || seen.has(p.offset)) continue;
@@ -305,17 +313,17 @@ const MAX_CLOSURE = 1500;
 
 /** `One kind of X is called` → a word whose first sense is below X's first sense. */
 function hypernymDraft({ db, rng, sameLength }: Gen, view: PosView, x: string): Draft | undefined {
-  const root = firstSense(db, view.pos, x)!;
+  const root = firstSenseOf(db, view.pos, x);
   const below = hyponymClosure(db, view.pos, root.offset, MAX_CLOSURE);
   if (below.size === 0 || below.size > MAX_CLOSURE) return undefined;
   const context = view.pos === 'noun' ? `One kind of ${x} is called` : `One way to ${x} is to`;
-  const answers = view.words.filter((w) => below.has(firstSense(db, view.pos, w)!.offset) && !leaksInto(w, context));
+  const answers = view.words.filter((w) => below.has(firstSenseOf(db, view.pos, w).offset) && !leaksInto(w, context));
   if (answers.length === 0) return undefined;
   const answerWord = answers[Math.floor(rng() * answers.length)];
   // No sense of a distractor may be X or a kind of X.
   const ok = (w: string) => sameLength(w, answerWord) && !leaksInto(w, context) && sensesOf(db, view.pos, w).every((o) => o !== root.offset && !below.has(o));
   const distractors = pickDistractors(rng, view.words, ok, [x, answerWord]);
-  const synset = firstSense(db, view.pos, answerWord)!.offset;
+  const synset = firstSenseOf(db, view.pos, answerWord).offset;
   return distractors && { kind: 'hypernym', pos: view.pos, subject: x, synset, context, answerWord, distractors };
 }
 
@@ -334,7 +342,7 @@ function antonymCluster(db: WordnetDb, pos: WordnetPos, word: string): Set<strin
 
 /** Antonyms of `word` in its first sense (lexical '!' pointers from that word). */
 function firstSenseAntonyms(db: WordnetDb, pos: WordnetPos, word: string): { word: string; synset: string }[] {
-  const s = firstSense(db, pos, word)!;
+  const s = firstSenseOf(db, pos, word);
   const at = s.words.indexOf(word) + 1;
   return s.pointers
     .filter((p) => p.symbol === '!' && (p.source === 0 || p.source === at))
@@ -382,6 +390,7 @@ export function makeWordnetQuestions(db: WordnetDb, kind: WordnetKind, options: 
     if (drafts.length >= options.count) break;
     const { view, word } = candidates[i];
     if (used.has(`${view.pos}:${word}`)) continue;
+    // Non-null: antonymPools has an entry for every view's pos.
     const draft =
       kind === 'gloss' ? glossDraft(gen, view, word) : kind === 'hypernym' ? hypernymDraft(gen, view, word) : antonymDraft(gen, view, word, antonymPools.get(view.pos)!);
     if (!draft || used.has(`${view.pos}:${draft.answerWord}`)) continue;

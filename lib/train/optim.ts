@@ -94,8 +94,8 @@ export class AdamW {
         // A variable the loss does not touch (w during AR pretraining) keeps its value and moments.
         if (grads[variable.name] == null) continue;
         const g = tf.mul(grads[variable.name], clip);
-        const m = this.m.get(variable.name)!;
-        const v = this.v.get(variable.name)!;
+        const m = this.slot(this.m, variable);
+        const v = this.slot(this.v, variable);
         m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
         v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
         const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
@@ -111,8 +111,8 @@ export class AdamW {
     for (const variable of this.variables) {
       slots.push({
         name: variable.name,
-        m: (await this.m.get(variable.name)!.data()) as Float32Array,
-        v: (await this.v.get(variable.name)!.data()) as Float32Array,
+        m: (await this.slot(this.m, variable).data()) as Float32Array,
+        v: (await this.slot(this.v, variable).data()) as Float32Array,
       });
     }
     return { step: this.step, slots };
@@ -128,11 +128,18 @@ export class AdamW {
         throw new Error(`optimizer state for ${slot.name} has the wrong size`);
       }
       tf.tidy(() => {
-        this.m.get(variable.name)!.assign(tf.tensor(slot.m, variable.shape));
-        this.v.get(variable.name)!.assign(tf.tensor(slot.v, variable.shape));
+        this.slot(this.m, variable).assign(tf.tensor(slot.m, variable.shape));
+        this.slot(this.v, variable).assign(tf.tensor(slot.v, variable.shape));
       });
     });
     this.step = state.step;
+  }
+
+  /** The constructor fills both slot maps for every variable; a miss means the optimizer is out of step with its variables. */
+  private slot(slots: Map<string, tf.Variable>, variable: tf.Variable): tf.Variable {
+    const slot = slots.get(variable.name);
+    if (!slot) throw new Error(`AdamW has no moment slot for variable ${variable.name}`);
+    return slot;
   }
 
   dispose(): void {

@@ -74,6 +74,7 @@ export function samplingDistribution(logits: ArrayLike<number>, o: SamplingOptio
   const restrictP = o.topP !== undefined && o.topP < 1;
   if (!restrictK && !restrictP) return p;
   // Only a truncated distribution needs an order; the plain one is used as is.
+  // Non-null topK / topP below: restrictK and restrictP are true only when they are defined.
   const order = restrictK ? topTokens(p, o.topK!).map((x) => x.token) : Array.from(p.keys()).sort((a, b) => p[b] - p[a]);
   let keep = order.length;
   if (restrictP) {

@@ -65,6 +65,7 @@ export function traceFromJSON(json: unknown): DecodeTrace {
   const arrays: (keyof DecodeTrace)[] = ['initial', 'given', 'tokens', 'groupIds', 'steps'];
   if (typeof t !== 'object' || t === null) throw new Error('a decode trace must be a JSON object');
   for (const key of arrays) if (!Array.isArray(t[key])) throw new Error(`decode trace: "${key}" must be an array`);
+  // Non-null below: the loop above has checked that every one of these is an array.
   const n = t.tokens!.length;
   if (t.initial!.length !== n || t.given!.length !== n || t.groupIds!.length !== n) {
     throw new Error('decode trace: initial, given, tokens and groupIds must have the same length');
