@@ -104,7 +104,7 @@ export function Checkpoints({ onAct, errors, workers }: CheckpointsProps) {
                   </thead>
                   <tbody>
                     {list.map((c) => (
-                      <tr key={c.key} data-key={c.key} data-testid="checkpoint">
+                      <tr key={c.key} data-key={c.key} data-step={c.step} data-testid="checkpoint">
                         <td>{c.stage}</td>
                         <td>
                           {c.step} / {c.stageSteps}
