@@ -119,12 +119,12 @@ function adaptSection(): string[] {
 
 /** The span-infill / joint comparison (issue 13): final figures of every variant that has run, side by side. */
 function variantSection(): string[] {
-  const variants = ['a3', 'a3-infill', 'a3-then-infill', 'joint'];
+  const variants = ['a3', 'a3-infill', 'a3-then-infill', 'joint', 'pretrain-then-infill'];
   const runs = variants.map((v) => read(`results/adapt-${v}.json`)).filter((r) => r && r.variant !== undefined) as Json[];
   if (!runs.some((r) => r.variant !== 'a3')) return [];
   const cols = ['left-to-right s=1', 'random s=4', 'span-infill s=1', 'AR (content stream)', 'gap: A3 both sides s=1', 'gap: AR (content stream) prefix only'];
   const lines = [
-    '### Span infilling and joint training (`npm run adapt -- --variant a3-infill|a3-then-infill|joint`)',
+    '### Span infilling and joint training (`npm run adapt -- --variant a3-infill|a3-then-infill|joint|pretrain-then-infill`)',
     '',
     'Final figures of each run, nats/token: exact validation NLL under a grouping, span infilling (spans given the context), the content stream as an AR model, and gap NLL of the held-out story middles (A3 with both sides; the same model\'s content stream with the prefix only). — = not measured by that run.',
     '',
@@ -138,6 +138,11 @@ function variantSection(): string[] {
     const stopped = run.stoppedAt ? ` (stopped at ${run.stoppedAt.minutes} min in ${run.stoppedAt.stage})` : '';
     const val = run.stoppedAt?.val ?? last?.val ?? {};
     lines.push(`| ${run.variant} (\`${run.command ?? `npm run adapt -- --variant ${run.variant}`}\`)${stopped} | ${cols.map((c) => f(val[c])).join(' | ')} | ${tokens.toLocaleString('en-US')} | ${minutes(wall)} |`);
+  }
+  // Pretrain-then-adapt keeps its AR model apart (the state after its AR stage); the joint model is both.
+  for (const run of runs) {
+    const arStage = (run.stages as Json[]).find((x: Json) => /^0: AR pretraining/.test(x.stage));
+    if (arStage) lines.push('', `${run.variant}: its AR model is the state after "${arStage.stage}" (kept apart from the adapted A3 weights): AR NLL ${f(arStage.val['AR (content stream)'])}, gap with the prefix only ${f(arStage.val['gap: AR (content stream) prefix only'])}.`);
   }
   lines.push('');
   return lines;
