@@ -5,7 +5,7 @@
  * the weights' identity, so `npm run report` can put the table in the README. Reads the context length and
  * every other size from the weights themselves: rerun it unchanged after the weights are replaced.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadModel } from '@/lib/a3/weights';
 import { fileSource } from '@/lib/a3/weights-node';
@@ -25,6 +25,10 @@ function folderHash(dir: string): string {
 const args = parseArgs(process.argv.slice(2));
 const seed = Number(args.get('seed') ?? 0);
 const dirs = { a3: args.get('a3') ?? 'public/weights/a3', base: args.get('base') ?? 'public/weights/base' };
+for (const [kind, dir] of Object.entries(dirs)) {
+  // A joint model is its own AR model (its content stream): then pass its folder as --base too.
+  if (!existsSync(resolve(ROOT, dir))) throw new Error(`${dir} is missing: give the ${kind} weights with --${kind} DIR (for a joint model, its own folder serves as --base)`);
+}
 const backend = await useNodeBackend('wasm');
 const tokenizer = loadTokenizer();
 const a3 = (await loadModel(fileSource(resolve(ROOT, dirs.a3)))).model;
