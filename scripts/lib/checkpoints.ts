@@ -13,7 +13,8 @@ import type { TrainerState } from '@/lib/train/trainer';
 
 const KEEP = 2;
 
-export async function saveCheckpoint(dir: string, model: A3Model, state: TrainerState, meta: Record<string, unknown> = {}): Promise<string> {
+/** `keep`: how many recent checkpoints stay on disk (a committed run folder keeps 1: its size goes into git). */
+export async function saveCheckpoint(dir: string, model: A3Model, state: TrainerState, meta: Record<string, unknown> = {}, keep = KEEP): Promise<string> {
   const name = `step-${String(state.step).padStart(6, '0')}`;
   const folder = join(dir, name);
   await saveModelToDir(model, folder, meta);
@@ -30,13 +31,13 @@ export async function saveCheckpoint(dir: string, model: A3Model, state: Trainer
   await writeFile(join(folder, 'state.json'), JSON.stringify({ ...state, optimizer: { step: state.optimizer.step, slots } }));
   writeFileSync(join(dir, 'latest.tmp'), name);
   renameSync(join(dir, 'latest.tmp'), join(dir, 'latest'));
-  prune(dir, name);
+  prune(dir, name, keep);
   return folder;
 }
 
-function prune(dir: string, keep: string): void {
+function prune(dir: string, current: string, keep: number): void {
   const all = readdirSync(dir).filter((f) => f.startsWith('step-')).sort();
-  for (const old of all.slice(0, Math.max(0, all.length - KEEP))) if (old !== keep) rmSync(join(dir, old), { recursive: true, force: true });
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) if (old !== current) rmSync(join(dir, old), { recursive: true, force: true });
 }
 
 export function latestCheckpoint(dir: string): string | null {
