@@ -18,6 +18,8 @@
  * the content stream's AR NLL and gap NLL on held-out story middles;
  * results go to results/adapt-<variant>.json. Resumable after a kill.
  * --workers: data-parallel worker threads sharing each batch (default: one per core).
+ * --run NAME: a long run in runs/NAME (flags, checkpoints, results; committed between
+ * sessions); `--resume runs/NAME` continues it with the flags it started with.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -37,9 +39,10 @@ import { loadTokenizer, ROOT, tokenizeSplit } from './lib/data';
 import { writeGuard } from './guard-slice';
 import { useNodeBackend } from './lib/node-backend';
 import { parseArgs, progressPrinter } from './lib/progress';
+import { runFlags } from './lib/run-folder';
 import { parseWorkers, trainingWorkers, type TrainingWorkers } from './lib/workers';
 
-const args = parseArgs(process.argv.slice(2));
+const { args, folder } = runFlags('adapt', parseArgs(process.argv.slice(2)));
 const VARIANT = parseVariant(args.get('variant'));
 const STEPS_PER_STAGE = Number(args.get('steps-per-stage') ?? 150);
 const BATCH = Number(args.get('batch') ?? 16);
@@ -56,8 +59,17 @@ const MAX_MINUTES = args.has('max-minutes') ? Number(args.get('max-minutes')) : 
 const INIT = args.get('init') ?? 'base';
 if (INIT !== 'base' && INIT !== 'fresh') throw new Error(`--init ${INIT}: use base or fresh`);
 /** Training wall time of the whole run (finished stages + the current one, across resumes) against --max-minutes. */
-const budget = { priorSec: 0, currentSec: 0, spent: () => budget.priorSec + budget.currentSec >= MAX_MINUTES * 60 };
+/** In a run folder (--run/--resume runs/NAME) --max-minutes is this session's share: `sessionBaseSec` is what was trained before it. */
+const budget = {
+  priorSec: 0,
+  currentSec: 0,
+  sessionBaseSec: 0,
+  trainedSec: () => budget.priorSec + budget.currentSec,
+  spent: () => budget.trainedSec() - budget.sessionBaseSec >= MAX_MINUTES * 60,
+};
 let contextLength = 0;
+/** Where training is (for the run folder's segment record). */
+const position = { stage: '', step: 0 };
 const WORKERS = parseWorkers(args.get('workers'));
 
 function plan(length: number): Curriculum {
@@ -122,6 +134,11 @@ async function main(): Promise<void> {
   // One pool for every stage; a failure exits the process (main's catch), which ends the threads too.
   const workers = trainingWorkers(WORKERS, backend);
   console.log(`${WORKERS} training worker${WORKERS === 1 ? ' (this thread)' : 's'} per batch of ${BATCH}`);
+  if (folder) {
+    budget.sessionBaseSec = budget.priorSec + (resume?.elapsedSec ?? 0);
+    folder.begin(resume?.step ?? 0, WORKERS, resume?.stage ?? curriculum.stages[0]?.name);
+    process.on('exit', () => folder.end(position.step, budget.trainedSec() - budget.sessionBaseSec, position.stage));
+  }
   for (const [index, stage] of curriculum.stages.entries()) {
     if (results.some((r) => r.stage === stage.name)) continue; // finished before a restart
     const stageResume = resume?.stage === stage.name ? resume : undefined;
@@ -181,10 +198,13 @@ async function runStage(
       loss: trainLoss,
       gradients: workers.source,
       shouldStop: budget.spent,
-      checkpoint: (state) => saveCheckpoint(CKPT_DIR, model, state).then(() => undefined),
+      checkpoint: (state) => saveCheckpoint(CKPT_DIR, model, state, {}, folder ? 1 : undefined).then(() => undefined),
       checkpointEvery: 50,
       onEvent: (e) => {
-        if (e.type === 'step') budget.currentSec = e.elapsedSec;
+        if (e.type === 'step') {
+          budget.currentSec = e.elapsedSec;
+          Object.assign(position, { stage: stage.name, step: e.step });
+        }
         printProgress(e);
       },
     },
@@ -234,6 +254,7 @@ function summary(curriculum: Curriculum, stages: StageResult[], backend: string,
     totalTokens: stages.reduce((s, r) => s + r.tokens, 0),
     totalWallTimeSec: stages.reduce((s, r) => s + r.wallTimeSec, 0),
     stages,
+    ...(folder ? { segments: folder.segments() } : {}),
   };
 }
 

@@ -18,7 +18,10 @@ export interface RunSegment {
   started: string;
   machine: string;
   workers: number;
+  /** Adaptation counts steps per stage: where the segment started and stopped. */
+  fromStage?: string;
   fromStep: number;
+  toStage?: string;
   toStep?: number;
   trainSec?: number;
 }
@@ -32,9 +35,9 @@ interface RunFile {
 export interface RunFolder {
   dir: string;
   /** Records this process's segment; `end` fills in where it stopped. */
-  begin(fromStep: number, workers: number): void;
+  begin(fromStep: number, workers: number, stage?: string): void;
   /** `trainSec`: training wall time of this segment (evaluation included, as the trainer counts it). */
-  end(toStep: number, trainSec: number): void;
+  end(toStep: number, trainSec: number, stage?: string): void;
   segments(): RunSegment[];
 }
 
@@ -79,13 +82,13 @@ function folderAt(dir: string, saved: RunFile): RunFolder {
   const write = () => writeFileSync(join(dir, 'run.json'), JSON.stringify(saved, null, 2));
   return {
     dir,
-    begin(fromStep, workers) {
-      saved.segments.push({ started: new Date().toISOString(), machine: machine(), workers, fromStep });
+    begin(fromStep, workers, stage) {
+      saved.segments.push({ started: new Date().toISOString(), machine: machine(), workers, ...(stage ? { fromStage: stage } : {}), fromStep });
       write();
     },
-    end(toStep, trainSec) {
+    end(toStep, trainSec, stage) {
       const last = saved.segments[saved.segments.length - 1];
-      if (last) Object.assign(last, { toStep, trainSec: Math.round(trainSec) });
+      if (last) Object.assign(last, { ...(stage ? { toStage: stage } : {}), toStep, trainSec: Math.round(trainSec) });
       write();
     },
     segments: () => saved.segments,
