@@ -334,9 +334,10 @@ async function multipleChoiceSection(scoring: Scoring) {
 // ---- run ------------------------------------------------------------------------
 /** Sections 0-2 on the scoring workers, which stop before generation times its decoders (also when one fails). */
 async function scoredSections() {
-  const scoring = await evalScoring({ workers, backend: backendName, models: sources }, { models: loaded, tokenizer });
+  const scores = (['gap', 'infill', 'choice'] as const).some(runs);
+  const scoring = await evalScoring({ workers: scores ? workers : 1, backend: backendName, models: sources }, { models: loaded, tokenizer });
   try {
-    if (workers > 1) console.log(`scoring on ${workers} worker threads`);
+    if (scoring.workers > 1) console.log(`scoring on ${scoring.workers} worker threads`);
     const gap = runs('gap') ? await gapSection(scoring) : [];
     const infill = runs('infill') ? await storyInfillSection(scoring) : { stories: 0, rows: [] };
     const choice = runs('choice') ? await multipleChoiceSection(scoring) : [];
