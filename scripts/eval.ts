@@ -1,6 +1,16 @@
 /**
  * `npm run eval -- [--quick] [--out DIR] [--stories N] [--questions N] [--gap-windows N] [--seed S] [--stand-in]
- *                 [--backend wasm|cpu] [--base DIR] [--a3 DIR] [--mdlm DIR] [--only gap,infill,choice,generation]`
+ *                 [--backend wasm|cpu] [--base DIR] [--a3 DIR] [--mdlm DIR] [--only gap,infill,choice,generation]
+ *                 [--workers N]`
+ *
+ * --workers N: sections 0-2 score their items (gap problems, stories per
+ * decoder, questions per scorer) on N worker threads, each with its own copy
+ * of the models on its own backend (scripts/lib/eval-workers.ts); default one
+ * per core. Every figure equals --workers 1's exactly (each item is scored
+ * from its own inputs and seed; sums run in item order here); only the
+ * timings (wallSec, ms, s) change, and per-item ms are then measured with N
+ * workers sharing the cores. Section 3 times decoders, so it always runs in
+ * this thread, after the workers have stopped.
  *
  * 0. Gap likelihood (lib/eval/gap-nll.ts): exact NLL of the true middle
  *    sentence of every held-out 5-sentence window, and of one random 1-32
@@ -40,19 +50,20 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { A3Model } from '@/lib/a3/model';
 import { makeRng, randomPermutation } from '@/lib/a3/random';
-import { loadModel } from '@/lib/a3/weights';
-import { fileSource } from '@/lib/a3/weights-node';
 import { answerPositionCounts, type ChoiceQuestion } from '@/lib/eval/choice-questions';
-import { a3OptionLogProbs, arOptionLogProbs, evaluateChoice, makeEndingQuestions, mdlmOptionElbos, type ChoiceResult, type OptionScorer } from '@/lib/eval/multiple-choice';
+import { choiceResult, makeEndingQuestions, questionTokens, type ChoiceResult } from '@/lib/eval/multiple-choice';
 import { meanRouge } from '@/lib/eval/rouge';
-import { GAP_SCORERS, HEADLINE, MDLM_RATIOS, problemLength, randomSpanProblems, scoreGapSet, storyGapProblem, type GapModels } from '@/lib/eval/gap-nll';
+import { GAP_SCORERS, gapProblemSeed, gapSetScores, HEADLINE, MDLM_RATIOS, problemLength, randomSpanProblems, storyGapProblem, type GapModels } from '@/lib/eval/gap-nll';
 import { SPAN_LENGTHS } from '@/lib/a3/groups';
 import { evalWindows } from '@/lib/train/batches';
-import { fitsContext, infillStory, INFILL_DECODERS, INFILL_SAMPLING, type InfillDecoder, type InfillModels, type InfillResult, type StoryWindow } from '@/lib/eval/story-infill';
+import { fitsContext, INFILL_DECODERS, INFILL_SAMPLING, type InfillDecoder, type InfillModels, type StoryWindow } from '@/lib/eval/story-infill';
 import { generationTable, runGenerationEval } from './lib/eval-generation';
+import { CHOICE_SCORERS, ELBO_RATIOS, loadEvalModels, type ModelSource, type Scoring } from './lib/eval-scoring';
+import { evalScoring } from './lib/eval-workers';
 import { loadTokenizer, ROOT, tokenizeSplit } from './lib/data';
 import { useNodeBackend } from './lib/node-backend';
 import { parseArgs } from './lib/progress';
+import { parseWorkers } from './lib/workers';
 import { wordnetQuestionSets } from './lib/wordnet';
 
 const args = parseArgs(process.argv.slice(2));
@@ -69,8 +80,13 @@ const numQuestions = args.has('questions') ? Number(args.get('questions')) : qui
 const standIn = args.has('stand-in');
 const outDir = resolve(args.get('out') ?? join(ROOT, 'results'));
 const questionDir = outDir === join(ROOT, 'results') ? join(ROOT, 'data', 'eval') : join(outDir, 'questions');
+const workers = parseWorkers(args.get('workers'));
+const backendName = ((name: string): 'wasm' | 'cpu' => {
+  if (name !== 'wasm' && name !== 'cpu') throw new Error(`--backend ${name}: the eval runs on wasm or cpu`);
+  return name;
+})(args.get('backend') ?? 'wasm');
 const started = performance.now();
-const backend = await useNodeBackend((args.get('backend') as 'wasm' | 'cpu' | undefined) ?? 'wasm');
+const backend = await useNodeBackend(backendName);
 const tokenizer = loadTokenizer();
 mkdirSync(outDir, { recursive: true });
 mkdirSync(questionDir, { recursive: true });
@@ -100,27 +116,33 @@ const windows: StoryWindow[] = readFileSync(join(ROOT, 'data', 'heldout-stories.
 // ---- models ---------------------------------------------------------------
 const notes: string[] = [];
 const modelInfo: Record<string, { dir: string; present: boolean; standIn?: boolean }> = {};
-async function load(name: 'base' | 'a3' | 'mdlm'): Promise<A3Model | undefined> {
+/** Where a model's weights are (here and in every scoring worker), noting a missing one. */
+function source(name: 'base' | 'a3' | 'mdlm'): ModelSource {
   const dir = args.get(name) ?? join('public', 'weights', name);
   const present = existsSync(join(resolve(ROOT, dir), 'manifest.json'));
   modelInfo[name] = { dir, present };
-  if (present) return (await loadModel(fileSource(resolve(ROOT, dir)))).model;
+  if (present) return { dir: resolve(ROOT, dir) };
   if (name === 'base') throw new Error(`${dir} is missing: the base model is required`);
   if (standIn) {
     modelInfo[name].standIn = true;
     notes.push(`${dir} missing: its rows run on the BASE weights (--stand-in); a pipeline check, not a result`);
-    return undefined;
+    return 'stand-in';
   }
   notes.push(`${dir} missing: its rows are skipped (pass --stand-in to run them on the base weights)`);
-  return undefined;
+  return null;
 }
-const base = (await load('base'))!;
-const models: InfillModels = { base, a3: (await load('a3')) ?? (standIn ? base : undefined), mdlm: (await load('mdlm')) ?? (standIn ? base : undefined) };
+const baseSource = source('base');
+// source('base') throws rather than return anything but a folder.
+if (baseSource === null || baseSource === 'stand-in') throw new Error('the base model is required');
+const sources = { base: baseSource, a3: source('a3'), mdlm: source('mdlm') };
+const loaded = await loadEvalModels(sources);
+const base = loaded.base;
+const models: InfillModels = loaded;
 const maxLen = base.config.maxLen;
 
 /** What every section's JSON records about the run: seed, mode, backend, its wall time since t0, the models. */
 function runFields(t0: number) {
-  return { seed, quick, backend, wallSec: (performance.now() - t0) / 1000, models: modelInfo, notes };
+  return { seed, quick, backend, workers, wallSec: (performance.now() - t0) / 1000, models: modelInfo, notes };
 }
 
 // ---- 0. gap likelihood ----------------------------------------------------------
@@ -128,7 +150,7 @@ function runFields(t0: number) {
 const GAP_CONTEXTS = [128, 256];
 const BOOTSTRAP = { resamples: 2000, seed };
 
-async function gapSection() {
+async function gapSection(scoring: Scoring) {
   const t0 = performance.now();
   const gapModels: GapModels = models;
   const present = [base, models.a3, models.mdlm].filter((m): m is A3Model => m !== undefined);
@@ -153,7 +175,8 @@ async function gapSection() {
         console.log(`gap ${set} @${context}: not run (${notRun})`);
         continue;
       }
-      const scores = scoreGapSet(gapModels, [...problems], { seed, resamples: BOOTSTRAP.resamples });
+      const logProbs = await scoring.map('gap', problems.map((problem, i) => ({ problem, seed: gapProblemSeed(seed, i) })));
+      const scores = gapSetScores(gapModels, [...problems], logProbs, { seed, resamples: BOOTSTRAP.resamples });
       sets.push({ set, context, source, ran: true, counts, ...scores });
       const row = scores.rows.find((r) => r.scorer === HEADLINE.scorer);
       const d = row?.minusArPrefix;
@@ -185,15 +208,14 @@ async function gapSection() {
 }
 
 // ---- 1. story infilling -------------------------------------------------------
-async function storyInfillSection() {
+async function storyInfillSection(scoring: Scoring) {
   const t0 = performance.now();
   const eligible = windows.filter((w) => fitsContext(w, tokenizer, maxLen));
   const order = randomPermutation(eligible.length, makeRng(seed));
   const stories = Array.from(order.slice(0, Math.min(numStories, eligible.length)), (i) => eligible[i]);
-  async function runInfill(decoder: InfillDecoder) {
+  async function runInfill(decoder: InfillDecoder, index: number) {
     if (!models[decoder.model]) return { decoder: decoder.name, model: decoder.model, ran: false, skipped: `public/weights/${decoder.model} missing` };
-    const results: InfillResult[] = [];
-    for (const story of stories) results.push(await infillStory(story, tokenizer, decoder, models, seed));
+    const results = await scoring.map('infill', stories.map((story) => ({ decoder: index, story, seed })));
     const scores = meanRouge(results.map((r) => r.rouge));
     console.log(`infill ${decoder.name}: R1 ${(100 * scores.rouge1.f1).toFixed(1)} (${(results.reduce((a, r) => a + r.ms, 0) / 1000).toFixed(1)} s)`);
     return {
@@ -209,7 +231,7 @@ async function storyInfillSection() {
     };
   }
   const rows: Awaited<ReturnType<typeof runInfill>>[] = [];
-  for (const decoder of INFILL_DECODERS) rows.push(await runInfill(decoder));
+  for (const [index, decoder] of INFILL_DECODERS.entries()) rows.push(await runInfill(decoder, index));
   writeJson('eval-infill.json', {
     task: 'story infilling: mask sentence 2 of held-out 5-sentence windows; gap = true sentence token count; ROUGE vs the true sentence',
     sampling: { ...INFILL_SAMPLING, note: 'greedy everywhere: deterministic' },
@@ -221,6 +243,7 @@ async function storyInfillSection() {
     counts: { stories: stories.length, requested: numStories, eligibleWindows: eligible.length, windows: windows.length, maxLen },
     storyIds: stories.map((s) => s.id),
     backend,
+    workers,
     wallSec: (performance.now() - t0) / 1000,
     models: modelInfo,
     notes,
@@ -230,15 +253,6 @@ async function storyInfillSection() {
 }
 
 // ---- 2. multiple choice ---------------------------------------------------------
-const ELBO_RATIOS = 4;
-/** Every task is scored by the same scorers, on the same questions for every model. */
-const SCORERS: { name: string; model: 'base' | 'a3' | 'mdlm'; score: (m: A3Model) => OptionScorer }[] = [
-  { name: 'base AR (content stream)', model: 'base', score: (m) => (c, o) => arOptionLogProbs(m, c, o) },
-  { name: 'A3 left-to-right singletons', model: 'a3', score: (m) => (c, o) => a3OptionLogProbs(m, c, o, 'left-to-right') },
-  { name: 'A3 option as one group', model: 'a3', score: (m) => (c, o) => a3OptionLogProbs(m, c, o, 'one-group') },
-  { name: `MDLM ELBO (${ELBO_RATIOS} ratios)`, model: 'mdlm', score: (m) => (c, o, _q, i) => mdlmOptionElbos(m, c, o, ELBO_RATIOS, seed + i) },
-];
-
 interface ChoiceTask {
   task: string;
   description: string;
@@ -267,16 +281,24 @@ function choiceTasks(): ChoiceTask[] {
 
 type ChoiceRow = ChoiceResult | { scorer: string; ran: false; skipped: string };
 
-function runChoiceTask(t: ChoiceTask) {
+/** Every task is scored by every scorer of CHOICE_SCORERS, on the same questions for every model. */
+async function runChoiceTask(t: ChoiceTask, scoring: Scoring) {
   const t0 = performance.now();
   const questions = t.questions.slice(0, Math.min(numQuestions, t.questions.length));
-  const results: ChoiceRow[] = SCORERS.map(({ name, model, score }) => {
-    const m = models[model];
-    if (!m) return { scorer: name, ran: false, skipped: `public/weights/${model} missing` };
-    const r = evaluateChoice(name, questions, tokenizer, maxLen, score(m));
+  const tokens = questions.map((q) => questionTokens(q, tokenizer, maxLen));
+  const results: ChoiceRow[] = [];
+  for (const [scorer, { name, model }] of CHOICE_SCORERS.entries()) {
+    if (!models[model]) {
+      results.push({ scorer: name, ran: false, skipped: `public/weights/${model} missing` });
+      continue;
+    }
+    const s0 = performance.now();
+    // The MDLM scorer's masks are seeded by --seed + the question's index.
+    const totals = await scoring.map('choice', tokens.map(({ context, options }, i) => ({ scorer, context, options, seed: seed + i })));
+    const r = choiceResult(name, questions, tokens, totals, performance.now() - s0);
     console.log(`${t.task} ${name}: ${(100 * r.perToken.accuracy).toFixed(1)}% (${(r.ms / 1000).toFixed(1)} s)`);
-    return r;
-  });
+    results.push(r);
+  }
   return {
     task: t.task,
     description: t.description,
@@ -289,9 +311,10 @@ function runChoiceTask(t: ChoiceTask) {
   };
 }
 
-async function multipleChoiceSection() {
+async function multipleChoiceSection(scoring: Scoring) {
   const t0 = performance.now();
-  const tasks = choiceTasks().map(runChoiceTask);
+  const tasks = [];
+  for (const t of choiceTasks()) tasks.push(await runChoiceTask(t, scoring));
   writeJson('eval-choice.json', {
     mainFigure: 'perToken (mean log-prob per option token); total log-prob reported beside it',
     scoring: {
@@ -309,16 +332,31 @@ async function multipleChoiceSection() {
 }
 
 // ---- run ------------------------------------------------------------------------
-const gap = runs('gap') ? await gapSection() : [];
-const infill = runs('infill') ? await storyInfillSection() : { stories: 0, rows: [] };
-const choice = runs('choice') ? await multipleChoiceSection() : [];
+/** Sections 0-2 on the scoring workers, which stop before generation times its decoders (also when one fails). */
+async function scoredSections() {
+  const scores = (['gap', 'infill', 'choice'] as const).some(runs);
+  const scoring = await evalScoring({ workers: scores ? workers : 1, backend: backendName, models: sources }, { models: loaded, tokenizer });
+  try {
+    if (scoring.workers > 1) console.log(`scoring on ${scoring.workers} worker threads`);
+    const gap = runs('gap') ? await gapSection(scoring) : [];
+    const infill = runs('infill') ? await storyInfillSection(scoring) : { stories: 0, rows: [] };
+    const choice = runs('choice') ? await multipleChoiceSection(scoring) : [];
+    return { gap, infill, choice };
+  } finally {
+    await scoring.close();
+  }
+}
+const { gap, infill, choice } = await scoredSections().catch((e: unknown) => {
+  console.error(`npm run eval stopped: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
 // 3. Generation quality vs forwards: writes <out>/eval-generation.json and <out>/quality-vs-forwards.svg.
 const generation = runs('generation') ? await runGenerationEval({ models: { ...models, base }, tokenizer, seed, quick, outDir }) : null;
 for (const file of Object.values(generation?.files ?? {})) written.push(shown(file));
 
 // The whole run's wall time, for the README ("the full run's wall time is stated").
 const wallSec = (performance.now() - started) / 1000;
-if (!only) writeJson('eval-run.json', { command: ['npm run eval', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '), seed, quick, backend, wallSec, files: [...written] });
+if (!only) writeJson('eval-run.json', { command: ['npm run eval', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '), seed, quick, backend, workers, wallSec, files: [...written] });
 
 // ---- summary ----------------------------------------------------------------
 const pct = (x: number) => (100 * x).toFixed(1).padStart(5);
@@ -354,4 +392,4 @@ if (generation) {
   console.log(generationTable(generation));
 }
 for (const n of notes) console.log(`note: ${n}`);
-console.log(`\nbackend ${backend}, wall ${wallSec.toFixed(1)} s; wrote ${written.join(', ')}`);
+console.log(`\nbackend ${backend}, ${workers} worker${workers === 1 ? '' : 's'}, wall ${wallSec.toFixed(1)} s; wrote ${written.join(', ')}`);

@@ -206,10 +206,25 @@ export interface GapSetScores {
   problems: { id: string; gapLength: number; nll: Partial<Record<GapScorerId, number>> }[];
 }
 
+/** The diffusion bound's seed for problem `index` of a set: a problem scores the same wherever it is computed. */
+export function gapProblemSeed(seed: number, index: number): number {
+  return (Math.imul(seed, 7919) + index) >>> 0;
+}
+
 /** Every scorer on every problem (the same problems for all: the comparison is paired). */
 export function scoreGapSet(models: GapModels, problems: GapProblem[], options: { seed: number; resamples?: number }): GapSetScores {
+  const logProbs = problems.map((p, i) => gapLogProbs(models, p, gapProblemSeed(options.seed, i)));
+  return gapSetScores(models, problems, logProbs, options);
+}
+
+/**
+ * The set's figures from each problem's `gapLogProbs` (logProbs[i] for problems[i], however they were
+ * computed: in this thread or by `npm run eval`'s workers); sums and bootstraps run in problem order.
+ */
+export function gapSetScores(models: GapModels, problems: GapProblem[], logProbs: Partial<Record<GapScorerId, number>>[], options: { seed: number; resamples?: number }): GapSetScores {
+  if (logProbs.length !== problems.length) throw new Error(`${logProbs.length} scored problems for a set of ${problems.length}`);
   const perProblem = problems.map((p, i) => {
-    const lp = gapLogProbs(models, p, (Math.imul(options.seed, 7919) + i) >>> 0);
+    const lp = logProbs[i];
     const nll = Object.fromEntries(Object.entries(lp).map(([k, v]) => [k, -v])) as Partial<Record<GapScorerId, number>>;
     return { id: p.id, gapLength: p.gap.length, nll };
   });

@@ -191,11 +191,20 @@ function accuracy(correct: number, n: number): ChoiceAccuracy {
 
 export function evaluateChoice(name: string, questions: ChoiceQuestion[], tokenizer: Tokenizer, maxLen: number, scorer: OptionScorer): ChoiceResult {
   const t0 = performance.now();
+  const tokens = questions.map((q) => questionTokens(q, tokenizer, maxLen));
+  const totals = tokens.map(({ context, options }, index) => scorer(context, options, questions[index], index));
+  return choiceResult(name, questions, tokens, totals, performance.now() - t0);
+}
+
+/**
+ * Accuracies from each question's option totals (totals[i] for questions[i], tokens[i] its questionTokens),
+ * however they were computed: in this thread or by `npm run eval`'s workers. `ms`: the scoring's wall time.
+ */
+export function choiceResult(name: string, questions: ChoiceQuestion[], tokens: { options: number[][] }[], totals: number[][], ms: number): ChoiceResult {
   const rows = questions.map((q, index) => {
-    const { context, options } = questionTokens(q, tokenizer, maxLen);
-    const totals = scorer(context, options, q, index);
-    const perToken = totals.map((t, i) => t / options[i].length);
-    return { id: q.id, answer: q.answer, totals, perToken, pickPerToken: argmax(perToken), pickTotal: argmax(totals) };
+    const options = tokens[index].options;
+    const perToken = totals[index].map((t, i) => t / options[i].length);
+    return { id: q.id, answer: q.answer, totals: totals[index], perToken, pickPerToken: argmax(perToken), pickTotal: argmax(totals[index]) };
   });
   return {
     scorer: name,
@@ -203,6 +212,6 @@ export function evaluateChoice(name: string, questions: ChoiceQuestion[], tokeni
     total: accuracy(rows.filter((r) => r.pickTotal === r.answer).length, rows.length),
     chance: 1 / NUM_OPTIONS,
     questions: rows,
-    ms: performance.now() - t0,
+    ms,
   };
 }

@@ -11,12 +11,10 @@ import type { ModelConfig } from '../a3/config';
 import { createModel, disposeModel, trainableVariables, type A3Model } from '../a3/model';
 import { trainLoss, type TrainBatch } from './losses';
 import type { FromReplica, ToReplica } from './parallel';
+import { serveMessages, type Reply, type WorkerHost } from './worker-pool';
 
 /** The replica's view of its transport (`self` in a Web Worker, `parentPort` in a worker thread). */
-export interface ReplicaHost {
-  post(message: FromReplica, transfer: ArrayBuffer[]): void;
-  listen(onMessage: (message: ToReplica) => void): void;
-}
+export type ReplicaHost = WorkerHost<FromReplica, ToReplica>;
 
 async function useBackend(name: string): Promise<string> {
   if (!isBackendName(name)) throw new Error(`unknown backend "${name}"`);
@@ -75,28 +73,18 @@ async function shareGradients(model: A3Model, step: number, batch: TrainBatch, s
 /** Answers the coordinator's messages until the worker is terminated. */
 export function serveReplica(host: ReplicaHost): void {
   let model: A3Model | null = null;
-  // One message at a time, in order: the coordinator never sends a step before the last reply.
-  let queue = Promise.resolve();
-  const handle = async (message: ToReplica): Promise<void> => {
-    const step = message.type === 'step' ? message.step : null;
-    try {
-      if (message.type === 'init') {
-        const backend = await useBackend(message.backend);
-        if (model) disposeModel(model);
-        model = emptyModel(message.config);
-        host.post({ type: 'ready', backend }, []);
-      } else {
-        if (!model) throw new Error('step before init');
-        loadWeights(model, message.weights);
-        const reply = await shareGradients(model, message.step, message.batch, message.share);
-        reply.tensors = tf.memory().numTensors;
-        host.post(reply, [reply.grads.buffer as ArrayBuffer]);
-      }
-    } catch (e) {
-      host.post({ type: 'failed', step, message: e instanceof Error ? e.message : String(e) }, []);
+  const handle = async (message: ToReplica): Promise<Reply<FromReplica>> => {
+    if (message.type === 'init') {
+      const backend = await useBackend(message.backend);
+      if (model) disposeModel(model);
+      model = emptyModel(message.config);
+      return { reply: { type: 'ready', backend } };
     }
+    if (!model) throw new Error('step before init');
+    loadWeights(model, message.weights);
+    const reply = await shareGradients(model, message.step, message.batch, message.share);
+    reply.tensors = tf.memory().numTensors;
+    return { reply, transfer: [reply.grads.buffer as ArrayBuffer] };
   };
-  host.listen((message) => {
-    queue = queue.then(() => handle(message));
-  });
+  serveMessages(host, handle, (message, error): FromReplica => ({ type: 'failed', step: message.type === 'step' ? message.step : null, message: error }));
 }

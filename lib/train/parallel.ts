@@ -43,6 +43,7 @@ import type { ModelConfig } from '../a3/config';
 import { trainableVariables, type A3Model } from '../a3/model';
 import { batchBuffers, jointShares, lossWeight, shareBounds, sliceBatch, type JointBatch, type TrainBatch } from './losses';
 import type { GradientSource } from './trainer';
+import { WorkerPool, type WorkerPort } from './worker-pool';
 
 /** Coordinator -> replica. */
 export type ToReplica =
@@ -71,12 +72,7 @@ export type FromReplica =
   | { type: 'failed'; step: number | null; message: string };
 
 /** The coordinator's handle on one replica (a worker thread, a Web Worker, ...). */
-export interface ReplicaPort {
-  post(message: ToReplica, transfer: ArrayBuffer[]): void;
-  /** Called once. `onDeath`: the replica is gone (uncaught error, exit), with a reason for people. */
-  listen(onMessage: (message: FromReplica) => void, onDeath: (reason: string) => void): void;
-  terminate(): Promise<void>;
-}
+export type ReplicaPort = WorkerPort<ToReplica, FromReplica>;
 
 /** Starts replica `index` (0-based). */
 export type SpawnReplica = (index: number) => ReplicaPort;
@@ -86,17 +82,6 @@ export interface ParallelOptions {
   spawn: SpawnReplica;
   /** The tfjs backend every replica runs on (the coordinator's, so replicas compute what it would). */
   backend: string;
-}
-
-interface Pending {
-  step: number | null;
-  resolve(message: FromReplica): void;
-  reject(error: Error): void;
-}
-
-interface Replica {
-  port: ReplicaPort;
-  pending: Pending | null;
 }
 
 type Grads = Extract<FromReplica, { type: 'grads' }>;
@@ -131,9 +116,9 @@ function sumReplies(replies: Grads[], variables: tf.Variable[]): tf.NamedTensorM
 
 export class ParallelGradients implements GradientSource<TrainBatch> {
   readonly workers: number;
-  private replicas: Replica[] = [];
+  /** Started on first use. */
+  private pool: WorkerPool<ToReplica, FromReplica> | null = null;
   private initialised: string | null = null;
-  private failure: Error | null = null;
   private closing = false;
   private inFlight = false;
   private tensorCounts: number[] = [];
@@ -150,7 +135,7 @@ export class ParallelGradients implements GradientSource<TrainBatch> {
 
   /** One step at a time: each replica holds one request, and the weights sent must be the ones the step starts from. */
   async compute(model: A3Model, batch: TrainBatch, step: number): Promise<{ loss: tf.Scalar; grads: tf.NamedTensorMap }> {
-    if (this.failure) throw this.failure;
+    if (this.pool?.failure) throw this.pool.failure;
     if (this.closing) throw new Error('ParallelGradients is closed: make a new one to train again');
     if (this.inFlight) throw new Error('ParallelGradients computes one step at a time: await the previous step first');
     this.inFlight = true;
@@ -162,7 +147,7 @@ export class ParallelGradients implements GradientSource<TrainBatch> {
   }
 
   private async computeStep(model: A3Model, batch: TrainBatch, step: number): Promise<{ loss: tf.Scalar; grads: tf.NamedTensorMap }> {
-    await this.ready(model.config);
+    const pool = await this.ready(model.config);
     const variables = trainableVariables(model);
     const weights = await packWeights(variables);
     const split = shareBounds(batch.batch, this.workers)
@@ -182,7 +167,7 @@ export class ParallelGradients implements GradientSource<TrainBatch> {
     const requests = shares.map(({ index, rows, weight }, k) => {
       const copy = k === shares.length - 1 ? weights : weights.slice();
       const message: ToReplica = { type: 'step', step, weights: copy, batch: rows, share: weight / total };
-      return this.request(index, message, [copy.buffer as ArrayBuffer, ...batchBuffers(rows)], step);
+      return pool.request(index, message, [copy.buffer as ArrayBuffer, ...batchBuffers(rows)], `at step ${step}`);
     });
     const replies = (await Promise.all(requests)).map((r): Grads => {
       if (r.type !== 'grads') throw new Error(`a training worker answered a step with "${r.type}"`);
@@ -196,68 +181,23 @@ export class ParallelGradients implements GradientSource<TrainBatch> {
   /** Stops every replica. Safe to call twice, and after a failure. */
   async close(): Promise<void> {
     this.closing = true;
-    const replicas = this.replicas;
-    this.replicas = [];
-    await Promise.all(replicas.map((r) => r.port.terminate()));
+    await this.pool?.close();
   }
 
   /** Starts the replicas on first use; re-initialises them for a model with another config. */
-  private async ready(config: ModelConfig): Promise<void> {
+  private async ready(config: ModelConfig): Promise<WorkerPool<ToReplica, FromReplica>> {
+    const pool = (this.pool ??= new WorkerPool(this.workers, this.options.spawn, (i) => `training worker ${i + 1} of ${this.workers}`));
     const key = JSON.stringify(config);
-    if (this.initialised === key) return;
-    if (this.replicas.length === 0) {
-      for (let i = 0; i < this.workers; i++) this.replicas.push(this.start(i));
-    }
-    const replies = await Promise.all(this.replicas.map((_, i) => this.request(i, { type: 'init', backend: this.options.backend, config }, [], null)));
+    if (this.initialised === key) return pool;
+    const init: ToReplica = { type: 'init', backend: this.options.backend, config };
+    const replies = await Promise.all(Array.from({ length: this.workers }, (_, i) => pool.request(i, init, [], 'while starting')));
     replies.forEach((r, i) => {
       if (r.type === 'ready' && r.backend !== this.options.backend) {
-        this.fail(new Error(`training worker ${i + 1} of ${this.workers} runs on ${r.backend}, not ${this.options.backend}`));
+        pool.fail(new Error(`training worker ${i + 1} of ${this.workers} runs on ${r.backend}, not ${this.options.backend}`));
       }
     });
-    if (this.failure) throw this.failure;
+    if (pool.failure) throw pool.failure;
     this.initialised = key;
-  }
-
-  private start(index: number): Replica {
-    const replica: Replica = { port: this.options.spawn(index), pending: null };
-    const who = `training worker ${index + 1} of ${this.workers}`;
-    const at = (step: number | null) => (step === null ? 'while starting' : `at step ${step}`);
-    replica.port.listen(
-      (message) => {
-        if (message.type === 'failed') {
-          this.fail(new Error(`${who} failed ${at(message.step)}: ${message.message}`));
-          return;
-        }
-        const pending = replica.pending;
-        replica.pending = null;
-        pending?.resolve(message);
-      },
-      (reason) => {
-        if (this.closing) return;
-        this.fail(new Error(`${who} died ${replica.pending ? at(replica.pending.step) : 'while idle'}: ${reason}`));
-      },
-    );
-    return replica;
-  }
-
-  private request(index: number, message: ToReplica, transfer: ArrayBuffer[], step: number | null): Promise<FromReplica> {
-    if (this.failure) return Promise.reject(this.failure);
-    const replica = this.replicas[index];
-    return new Promise<FromReplica>((resolve, reject) => {
-      replica.pending = { step, resolve, reject };
-      replica.port.post(message, transfer);
-    });
-  }
-
-  /** The first failure wins: every waiting step is rejected with it and the other replicas are stopped. */
-  private fail(error: Error): void {
-    if (this.failure) return;
-    this.failure = error;
-    for (const r of this.replicas) {
-      const pending = r.pending;
-      r.pending = null;
-      pending?.reject(error);
-    }
-    void this.close();
+    return pool;
   }
 }

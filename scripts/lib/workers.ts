@@ -1,4 +1,4 @@
-/** `--workers N` for the training scripts: data-parallel worker threads (lib/train/parallel.ts), or this thread alone. */
+/** `--workers N` for the training scripts (data-parallel worker threads, lib/train/parallel.ts, or this thread alone) and for `npm run eval` (its scoring workers). */
 import { ParallelGradients } from '@/lib/train/parallel';
 import { defaultWorkerCount, nodeReplicas } from '@/lib/train/parallel-node';
 

@@ -4,7 +4,7 @@
  * explicit order) and sampled group by group, one forward per group.
  * s = 1 left to right is plain AR decoding with the query stream.
  */
-import { infillPlan, toGroups, type OpenOrder } from '../groups';
+import type { OpenOrder } from '../groups';
 import type { A3Model } from '../model';
 import { makeRng } from '../random';
 import { sampleToken, validateSampling, type SamplingOptions } from './sampling';
@@ -30,12 +30,8 @@ export async function decodeGroupwise(model: A3Model, problem: DecodeProblem, o:
   const start = performance.now();
   try {
     const rng = makeRng(o.seed ?? 0);
-    const plan = infillPlan(session.committed, o.groupSize, o.order ?? 'left-to-right', o.seed ?? 0);
     const steps = [];
-    // toGroups lists the groups in order: group 0 (the given tokens, absent when nothing is given), then the open ones.
-    for (const targets of toGroups(plan)) {
-      const k = plan[targets[0]];
-      if (k === 0) continue;
+    for (const { id: k, positions: targets } of session.openGroups(o.groupSize, o.order, o.seed)) {
       const t0 = performance.now();
       const rows = await session.predict(targets, k);
       const picks = targets.map((pos, r) => ({ pos, ...sampleToken(rows[r], sampling, rng, o.topK ?? 5) }));

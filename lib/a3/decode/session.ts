@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KVCache } from '../cache';
+import { infillPlan, toGroups, type OpenOrder } from '../groups';
 import { bidirectionalLogits, MASK_TOKEN } from '../mdlm';
 import { forwardRows, headMatrix, logitsFromStates, sliceKV, type A3Model, type LayerKV, type RowsInput } from '../model';
 import { NUM_SPECIAL } from '../tokenizer';
@@ -113,6 +114,19 @@ export class DecodeSession {
 
   openPositions(): number[] {
     return this.isCommitted.flatMap((c, i) => (c ? [] : [i]));
+  }
+
+  /**
+   * The open positions cut into groups of `size` visited in `order` (groups.ts infillPlan), in decoding
+   * order, each with its group id 1, 2, ...: the plan a fixed-order decoder walks. Group 0 (the given
+   * tokens) is left out.
+   */
+  openGroups(size: number, order: OpenOrder = 'left-to-right', seed = 0): { id: number; positions: number[] }[] {
+    const plan = infillPlan(this.isCommitted, size, order, seed);
+    // toGroups lists group 0 first (absent when nothing is given), then the open ones.
+    return toGroups(plan)
+      .map((positions) => ({ id: plan[positions[0]], positions }))
+      .filter((g) => g.id !== 0);
   }
 
   /** The group id of a committed position (an open one has none). */

@@ -11,7 +11,6 @@
  * records its drafts and what verification made of them (DecodeStep.drafted).
  */
 import type { OpenOrder } from '../groups';
-import { infillPlan, toGroups } from '../groups';
 import type { A3Model } from '../model';
 import { makeRng } from '../random';
 import { entropy, drawFrom, samplingDistribution, softmax, topTokens, validateSampling, type SamplingOptions } from './sampling';
@@ -41,11 +40,7 @@ export async function decodeSpeculative(model: A3Model, problem: DecodeProblem, 
   try {
     const rng = makeRng(o.seed ?? 0);
     // The order the joint is defined over: open positions one at a time.
-    // (Group 0, the given tokens, is left out; it is absent when nothing is given.)
-    const plan = infillPlan(session.committed, 1, o.order ?? 'left-to-right', o.seed ?? 0);
-    const order = toGroups(plan)
-      .filter((g) => plan[g[0]] !== 0)
-      .map((g) => g[0]);
+    const order = session.openGroups(1, o.order, o.seed).map((g) => g.positions[0]);
     const steps: DecodeStep[] = [];
     const rounds: { drafted: number; accepted: number }[] = [];
     let next = 0;
