@@ -154,6 +154,7 @@ async function main(): Promise<void> {
     writeResults(curriculum, results, backend);
   }
   await workers.close();
+  folder?.end(position.step, budget.trainedSec() - budget.sessionBaseSec, position.stage); // before the record is written
   writeResults(curriculum, results, backend);
   if (OUT_DIR) {
     const out = resolve(ROOT, OUT_DIR);
@@ -178,6 +179,7 @@ async function runStage(
   workers: TrainingWorkers,
 ): Promise<StageResult | null> {
   const length = model.config.maxLen;
+  Object.assign(position, { stage: stage.name, step: resume?.step ?? 0 });
   const seed = SEED + 7919 * (index + 1);
   const printProgress = progressPrinter(10);
   const batchAt = (step: number): TrainBatch => {

@@ -3,7 +3,7 @@
  * format, optimizer moments as one binary, state as JSON), then a `latest`
  * pointer written last, so a kill at any moment leaves the previous one usable.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { A3Model } from '@/lib/a3/model';
@@ -35,9 +35,13 @@ export async function saveCheckpoint(dir: string, model: A3Model, state: Trainer
   return folder;
 }
 
+/** Keeps `current` and the `keep - 1` most recently written others: step numbers restart at each adaptation stage, so names do not order them. */
 function prune(dir: string, current: string, keep: number): void {
-  const all = readdirSync(dir).filter((f) => f.startsWith('step-')).sort();
-  for (const old of all.slice(0, Math.max(0, all.length - keep))) if (old !== current) rmSync(join(dir, old), { recursive: true, force: true });
+  const written = (f: string) => statSync(join(dir, f)).mtimeMs;
+  const others = readdirSync(dir)
+    .filter((f) => f.startsWith('step-') && f !== current)
+    .sort((a, b) => written(b) - written(a) || b.localeCompare(a));
+  for (const old of others.slice(Math.max(0, keep - 1))) rmSync(join(dir, old), { recursive: true, force: true });
 }
 
 export function latestCheckpoint(dir: string): string | null {

@@ -98,6 +98,18 @@ describe('checkpoints on disk', () => {
     disposeModel(loaded.model);
   });
 
+  it('a committed run folder keeps one checkpoint, also when a new stage restarts the step count', async () => {
+    const dir = join(root, 'keep-one');
+    await saveCheckpoint(dir, model, await stateAt(40), {}, 1);
+    await saveCheckpoint(dir, model, await stateAt(50), {}, 1);
+    const next = await saveCheckpoint(dir, model, { ...(await stateAt(0)), stage: 'next stage' }, {}, 1);
+    expect(readdirSync(dir).filter((f) => f.startsWith('step-'))).toEqual(['step-000000']);
+    expect(latestCheckpoint(dir)).toBe(next);
+    const loaded = await loadCheckpoint(next);
+    expect(loaded.state.stage).toBe('next stage');
+    disposeModel(loaded.model);
+  });
+
   it('a corrupted optimizer.bin gives a clear error', async () => {
     const dir = join(root, 'corrupt');
     const folder = await saveCheckpoint(dir, model, await stateAt(3));
