@@ -13,7 +13,7 @@
  * machine is doing; the measured tokens/s goes into the result with the losses.
  * Results: results/size-sweep/<name>.json; `--summary` prints the table.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parameterCount, PRESETS, validateConfig, type ModelConfig } from '@/lib/a3/config';
 import { arLoss } from '@/lib/a3/likelihood';
@@ -21,28 +21,13 @@ import { disposeModel, initModel } from '@/lib/a3/model';
 import { evalWindows, randomWindows, stepSeed } from '@/lib/train/batches';
 import { arNll } from '@/lib/train/evaluate';
 import { Trainer } from '@/lib/train/trainer';
-import { loadTokenizer, ROOT, tokenizeSplit } from './lib/data';
+import { loadTokenizer, tokenizeSplit } from './lib/data';
 import { useNodeBackend } from './lib/node-backend';
 import { parseArgs, progressPrinter } from './lib/progress';
+import { loadSweep, SWEEP_DIR as OUT_DIR, sweepTable, type SweepResult } from './lib/size-sweep';
 
-const OUT_DIR = join(ROOT, 'results', 'size-sweep');
 const CALIBRATION_STEPS = 3;
 
-interface SweepResult {
-  name: string;
-  config: ModelConfig;
-  parameters: number;
-  budgetSec: number;
-  steps: number;
-  batch: number;
-  length: number;
-  tokens: number;
-  wallTimeSec: number;
-  tokensPerSec: number;
-  peakLr: number;
-  /** Validation NLL (nats/token) on 64 windows of 128 and 32 windows of 256, as training went. */
-  evals: { step: number; tokens: number; val128: number; val256: number }[];
-}
 
 function configFrom(args: Map<string, string>, vocabSize: number): ModelConfig {
   const num = (key: string, fallback: number) => Number(args.get(key) ?? fallback);
@@ -144,26 +129,6 @@ async function run(args: Map<string, string>): Promise<void> {
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(join(OUT_DIR, `${name}.json`), JSON.stringify(result, null, 2));
   console.log(`wrote results/size-sweep/${name}.json`);
-}
-
-export function sweepTable(results: SweepResult[]): string[] {
-  const rows = [...results].sort((a, b) => a.parameters - b.parameters);
-  return [
-    '| config | parameters | steps | tokens | wall time | tokens/s | val NLL (128) | val NLL (256) |',
-    '|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => {
-      const last = r.evals[r.evals.length - 1];
-      const c = r.config;
-      return `| ${r.name} (d=${c.dModel}, ${c.nLayers} layers, ffn ${c.ffnDim}) | ${r.parameters.toLocaleString('en-US')} | ${r.steps} | ${r.tokens.toLocaleString('en-US')} | ${(r.wallTimeSec / 60).toFixed(1)} min | ${r.tokensPerSec.toFixed(0)} | ${last?.val128.toFixed(3) ?? '—'} | ${last?.val256.toFixed(3) ?? '—'} |`;
-    }),
-  ];
-}
-
-export function loadSweep(dir = OUT_DIR): SweepResult[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as SweepResult);
 }
 
 const args = parseArgs(process.argv.slice(2));
