@@ -37,7 +37,7 @@ import { defaultOut, evalWindowSets, fittingProblems, freshModel, parseVariant, 
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './lib/checkpoints';
 import { loadTokenizer, ROOT, tokenizeSplit } from './lib/data';
 import { writeGuard } from './guard-slice';
-import { useNodeBackend } from './lib/node-backend';
+import { explainFailure, useNodeBackend } from './lib/node-backend';
 import { parseArgs, progressPrinter } from './lib/progress';
 import { runFlags } from './lib/run-folder';
 import { parseWorkers, trainingWorkers, type TrainingWorkers } from './lib/workers';
@@ -266,6 +266,6 @@ function writeResults(curriculum: Curriculum, stages: StageResult[], backend: st
 }
 
 main().catch((e) => {
-  console.error(e instanceof Error ? e.stack : e);
+  console.error(explainFailure(e));
   process.exit(1);
 });

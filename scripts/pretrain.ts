@@ -26,7 +26,7 @@ import { Trainer, type TrainerState } from '@/lib/train/trainer';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './lib/checkpoints';
 import { loadTokenizer, ROOT, sha256, tokenizeSplit } from './lib/data';
 import { writeGuard } from './guard-slice';
-import { useNodeBackend } from './lib/node-backend';
+import { explainFailure, useNodeBackend } from './lib/node-backend';
 import { parseArgs, progressPrinter } from './lib/progress';
 import { withContext } from './lib/adapt-plan';
 import { runFlags } from './lib/run-folder';
@@ -191,6 +191,6 @@ function initTraining(dir: string): unknown {
 }
 
 main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
+  console.error(explainFailure(e));
   process.exit(1);
 });
