@@ -12,10 +12,8 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_TEST_MS, WAIT_MS, launch, type LaunchedBrowser } from './browser';
-import { startApp, type AppServer } from './app/server';
-
-const NOISE = [/favicon\.ico/, /D-?Bus/i, /unexpected operator/, /Failed to load resource: the server responded with a status of 404/];
+import { APP_TEST_MS, WAIT_MS } from './browser';
+import { openApp, type AppServer, type AppSession } from './app/server';
 
 /** Waits until the notebook has a model and an enabled Run button. */
 async function ready(page: Page) {
@@ -62,29 +60,19 @@ async function retype(page: Page, testId: string, value: string, commit: 'Enter'
 }
 
 describe('A notebook people can trust (production build, headless Chromium)', () => {
+  let session: AppSession | undefined;
   let app: AppServer | undefined;
-  let browser: LaunchedBrowser | undefined;
   let page: Page;
-  const errors: string[] = [];
+  let errors: string[] = [];
 
   beforeAll(async () => {
-    app = await startApp();
-    browser = await launch();
-    page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    // Every action (click, fill, hover) waits with the same ceiling as the explicit waits.
-    browser.context.setDefaultTimeout(WAIT_MS);
-    page.on('console', (m) => {
-      const text = `${m.type()}: ${m.text()}`;
-      if (m.type() === 'error' && !NOISE.some((r) => r.test(text))) errors.push(text);
-    });
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.stack ?? e.message}`));
-    await page.goto(`${app.url}/`, { waitUntil: 'load', timeout: WAIT_MS });
+    session = await openApp();
+    ({ app, page, errors } = session);
     await ready(page);
   }, APP_TEST_MS);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await session?.close();
   }, 60_000);
 
   it('first screen: "start here", Run without scrolling, theory and backend detail collapsed; the tiny-model note next to Run', async () => {
