@@ -189,6 +189,26 @@ export function watchPage(page: Page, noise: readonly RegExp[] = CHROMIUM_NOISE)
   return seen;
 }
 
+/**
+ * Launches Chromium next to a server that is already up and hands it to `open`, with one `closeAll` for both;
+ * if launching or opening fails, both are closed before the error goes on.
+ */
+export async function launchWith<T>(server: { close(): Promise<void> }, open: (browser: LaunchedBrowser, closeAll: () => Promise<void>) => Promise<T>): Promise<T> {
+  let browser: LaunchedBrowser | undefined;
+  try {
+    browser = await launch();
+    const opened = browser;
+    return await open(opened, async () => {
+      await opened.close();
+      await server.close();
+    });
+  } catch (e) {
+    await browser?.close();
+    await server.close();
+    throw e;
+  }
+}
+
 /** The first tab of a launched browser (a persistent context opens with one). */
 export async function firstPage(browser: LaunchedBrowser): Promise<Page> {
   return browser.context.pages()[0] ?? (await browser.context.newPage());
@@ -216,9 +236,7 @@ export interface OpenOptions {
 export async function openBundle(entry: string, options: OpenOptions = {}): Promise<BrowserSession> {
   const js = await bundle(entry);
   const server = await serve(js, options.staticDirs);
-  let browser: LaunchedBrowser | undefined;
-  try {
-    browser = await launch();
+  return launchWith(server, async (browser, closeAll) => {
     const page = await firstPage(browser);
     const { errors, console: lines } = watchPage(page);
     const url = `${server.url}/${options.query ?? ''}`;
@@ -226,7 +244,6 @@ export async function openBundle(entry: string, options: OpenOptions = {}): Prom
     // The IIFE runs synchronously during load; if window.e2e is missing the entry threw (see errors).
     const ready = await page.evaluate(() => typeof (window as unknown as { e2e?: unknown }).e2e === 'object');
     if (!ready) throw new Error(`entry ${entry} did not expose window.e2e; page errors: ${errors.join('\n') || '(none)'}`);
-    const opened = browser;
     return {
       page,
       url,
@@ -241,14 +258,7 @@ export async function openBundle(entry: string, options: OpenOptions = {}): Prom
           },
           [name, args] as [string, unknown[]],
         ) as Promise<T>,
-      close: async () => {
-        await opened.close();
-        await server.close();
-      },
+      close: closeAll,
     };
-  } catch (e) {
-    await browser?.close();
-    await server.close();
-    throw e;
-  }
+  });
 }

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { CHROMIUM_NOISE, REPO_ROOT, WAIT_MS, firstPage, launch, watchPage, type LaunchedBrowser, type PageWatch } from '../browser';
+import { CHROMIUM_NOISE, REPO_ROOT, WAIT_MS, firstPage, launchWith, watchPage, type LaunchedBrowser, type PageWatch } from '../browser';
 
 export interface AppServer {
   url: string;
@@ -110,30 +110,13 @@ export interface OpenAppOptions {
 /** The production app in headless Chromium: builds and starts it, launches the browser, opens `path`. */
 export async function openApp(options: OpenAppOptions = {}): Promise<AppSession> {
   const app = await startApp();
-  let browser: LaunchedBrowser | undefined;
-  try {
-    browser = await launch();
+  return launchWith(app, async (browser, closeAll) => {
     const page = await firstPage(browser);
     browser.context.setDefaultTimeout(WAIT_MS);
     const seen = watchPage(page, APP_NOISE);
     await options.prepare?.(page, seen);
     const path = options.path === undefined ? '/' : options.path;
     if (path !== null) await page.goto(`${app.url}${path}`, { waitUntil: 'load', timeout: WAIT_MS });
-    const opened = browser;
-    return {
-      app,
-      browser,
-      page,
-      errors: seen.errors,
-      console: seen.console,
-      close: async () => {
-        await opened.close();
-        await app.close();
-      },
-    };
-  } catch (e) {
-    await browser?.close();
-    await app.close();
-    throw e;
-  }
+    return { app, browser, page, errors: seen.errors, console: seen.console, close: closeAll };
+  });
 }
