@@ -17,8 +17,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskCounts } from '@/components/views/mask-matrix';
 import { contiguous } from '@/lib/a3/groups';
-import { APP_TEST_MS, REPO_ROOT, WAIT_MS, launch, type LaunchedBrowser } from './browser';
-import { startApp, type AppServer } from './app/server';
+import { APP_TEST_MS, REPO_ROOT, WAIT_MS, type PageWatch } from './browser';
+import { openApp, type AppSession } from './app/server';
 
 const SHOTS = join(REPO_ROOT, 'test-results');
 const EXPORTS = join(SHOTS, 'export');
@@ -38,15 +38,13 @@ interface SpeedReport {
   weightsBytes: number;
   weightsFiles: number;
 }
-const NOISE = [/favicon\.ico/, /D-?Bus/i, /unexpected operator/, /Failed to load resource: the server responded with a status of 404/];
 
 describe('A3 Studio notebook (production build, headless Chromium)', () => {
-  let app: AppServer | undefined;
-  let browser: LaunchedBrowser | undefined;
+  let session: AppSession | undefined;
   let page: Page;
-  const errors: string[] = [];
+  let errors: string[] = [];
   /** Every console line (worker logs included), printed when the fault test fails. */
-  const consoleLines: string[] = [];
+  let consoleLines: string[] = [];
   const t0 = Date.now();
   const attr = (sel: string, name: string) => page.getAttribute(sel, name);
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `app-${name}.png`), fullPage: true });
@@ -59,17 +57,13 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    app = await startApp();
-    console.log(`app up after ${Date.now() - t0} ms at ${app.url}`);
-    browser = await launch();
-    page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    browser.context.setDefaultTimeout(WAIT_MS); // every action waits with the same ceiling as the explicit waits
-    page.on('console', (m) => {
-      const text = `${m.type()}: ${m.text()}`;
-      consoleLines.push(text);
-      if (m.type() === 'error' && !NOISE.some((r) => r.test(text))) errors.push(text);
-    });
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.stack ?? e.message}`));
+    session = await openApp({ prepare: watchLoad });
+    ({ page, errors, console: consoleLines } = session);
+    console.log(`app up and page loaded after ${Date.now() - t0} ms at ${session.app.url}`);
+  }, APP_TEST_MS);
+
+  /** Before the first load: count the weights fetched before "ready", observe long tasks, flag unexpected HTTP errors. */
+  async function watchLoad(page: Page, seen: PageWatch) {
     // Weights fetched before "ready" (the worker's fetches are reported on the page too).
     page.on('requestfinished', (req) => {
       if (firstLoadDone || !new URL(req.url()).pathname.startsWith('/weights/')) return;
@@ -94,14 +88,12 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     });
     // Folders not shipped yet answer 404 to the manifest probe (expected); any other 404 is a bug.
     page.on('response', (r) => {
-      if (r.status() >= 400 && !/\/weights\/(a3|mdlm)\/manifest\.json$/.test(new URL(r.url()).pathname)) errors.push(`HTTP ${r.status()} ${r.url()}`);
+      if (r.status() >= 400 && !/\/weights\/(a3|mdlm)\/manifest\.json$/.test(new URL(r.url()).pathname)) seen.errors.push(`HTTP ${r.status()} ${r.url()}`);
     });
-    await page.goto(`${app.url}/`, { waitUntil: 'load', timeout: WAIT_MS });
-  }, APP_TEST_MS);
+  }
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await session?.close();
     console.log(`app e2e total ${Date.now() - t0} ms`);
   }, 30_000);
 

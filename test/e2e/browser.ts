@@ -61,7 +61,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** Console noise Chromium always prints here (ENVIRONMENT.md): not a test failure. */
-const NOISE = [/favicon\.ico/, /D-?Bus/i, /unexpected operator/];
+export const CHROMIUM_NOISE = [/favicon\.ico/, /D-?Bus/i, /unexpected operator/];
 
 export function chromiumPath(): string {
   const p = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -171,6 +171,49 @@ export async function launch(): Promise<LaunchedBrowser> {
   };
 }
 
+/** What a page printed: errors (console errors and uncaught page errors, minus `noise`) and every console line. */
+export interface PageWatch {
+  errors: string[];
+  console: string[];
+}
+
+/** Starts collecting a page's console errors and uncaught errors; the arrays fill as the page runs. */
+export function watchPage(page: Page, noise: readonly RegExp[] = CHROMIUM_NOISE): PageWatch {
+  const seen: PageWatch = { errors: [], console: [] };
+  page.on('console', (m) => {
+    const text = `${m.type()}: ${m.text()}`;
+    seen.console.push(text);
+    if (m.type() === 'error' && !noise.some((r) => r.test(text))) seen.errors.push(text);
+  });
+  page.on('pageerror', (e) => seen.errors.push(`pageerror: ${e.stack ?? e.message}`));
+  return seen;
+}
+
+/**
+ * Launches Chromium next to a server that is already up and hands it to `open`, with one `closeAll` for both;
+ * if launching or opening fails, both are closed before the error goes on.
+ */
+export async function launchWith<T>(server: { close(): Promise<void> }, open: (browser: LaunchedBrowser, closeAll: () => Promise<void>) => Promise<T>): Promise<T> {
+  let browser: LaunchedBrowser | undefined;
+  try {
+    browser = await launch();
+    const opened = browser;
+    return await open(opened, async () => {
+      await opened.close();
+      await server.close();
+    });
+  } catch (e) {
+    await browser?.close();
+    await server.close();
+    throw e;
+  }
+}
+
+/** The first tab of a launched browser (a persistent context opens with one). */
+export async function firstPage(browser: LaunchedBrowser): Promise<Page> {
+  return browser.context.pages()[0] ?? (await browser.context.newPage());
+}
+
 export interface BrowserSession {
   page: Page;
   url: string;
@@ -193,24 +236,14 @@ export interface OpenOptions {
 export async function openBundle(entry: string, options: OpenOptions = {}): Promise<BrowserSession> {
   const js = await bundle(entry);
   const server = await serve(js, options.staticDirs);
-  let browser: LaunchedBrowser | undefined;
-  try {
-    browser = await launch();
-    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    const errors: string[] = [];
-    const lines: string[] = [];
-    page.on('console', (m) => {
-      const text = `${m.type()}: ${m.text()}`;
-      lines.push(text);
-      if (m.type() === 'error' && !NOISE.some((r) => r.test(text))) errors.push(text);
-    });
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.stack ?? e.message}`));
+  return launchWith(server, async (browser, closeAll) => {
+    const page = await firstPage(browser);
+    const { errors, console: lines } = watchPage(page);
     const url = `${server.url}/${options.query ?? ''}`;
     await page.goto(url, { waitUntil: 'load', timeout: 60_000 });
     // The IIFE runs synchronously during load; if window.e2e is missing the entry threw (see errors).
     const ready = await page.evaluate(() => typeof (window as unknown as { e2e?: unknown }).e2e === 'object');
     if (!ready) throw new Error(`entry ${entry} did not expose window.e2e; page errors: ${errors.join('\n') || '(none)'}`);
-    const opened = browser;
     return {
       page,
       url,
@@ -225,14 +258,7 @@ export async function openBundle(entry: string, options: OpenOptions = {}): Prom
           },
           [name, args] as [string, unknown[]],
         ) as Promise<T>,
-      close: async () => {
-        await opened.close();
-        await server.close();
-      },
+      close: closeAll,
     };
-  } catch (e) {
-    await browser?.close();
-    await server.close();
-    throw e;
-  }
+  });
 }

@@ -10,10 +10,9 @@
 import { unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_TEST_MS, WAIT_MS, launch, type LaunchedBrowser } from './browser';
-import { startApp, type AppServer } from './app/server';
+import { APP_TEST_MS, WAIT_MS } from './browser';
+import { openApp, type AppSession } from './app/server';
 
-const NOISE = [/favicon\.ico/, /D-?Bus/i, /unexpected operator/, /Failed to load resource: the server responded with a status of 404/];
 const weightsText = (page: Page) => page.textContent('[data-testid="active-weights-a3"]');
 
 async function modelReady(page: Page) {
@@ -33,32 +32,20 @@ async function plan(page: Page, steps: number, lr: string) {
 const stat = async (page: Page, name: string) => Number(await page.getAttribute('[data-testid="ft-stats"]', name));
 
 describe('Fine-tuning people can trust (production build, headless Chromium, wasm)', () => {
-  let app: AppServer | undefined;
-  let browser: LaunchedBrowser | undefined;
+  let session: AppSession | undefined;
   let page: Page;
-  let url: string;
-  const errors: string[] = [];
+  let errors: string[] = [];
   /** The interrupted run: its id (short) and the loss of its first step. */
   const firstRun = { short: '', firstLoss: 0 };
 
   beforeAll(async () => {
-    app = await startApp();
-    browser = await launch();
-    page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    browser.context.setDefaultTimeout(WAIT_MS);
-    page.on('console', (m) => {
-      const text = `${m.type()}: ${m.text()}`;
-      if (m.type() === 'error' && !NOISE.some((r) => r.test(text))) errors.push(text);
-    });
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.stack ?? e.message}`));
-    url = `${app.url}/?backend=wasm&faults=1`;
-    await page.goto(url, { waitUntil: 'load', timeout: WAIT_MS });
+    session = await openApp({ path: '/?backend=wasm&faults=1' });
+    ({ page, errors } = session);
     await modelReady(page);
   }, APP_TEST_MS);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await session?.close();
   }, 60_000);
 
   it('a run interrupted by a reload is offered back and resumes from its checkpoint with its loss chart', async () => {

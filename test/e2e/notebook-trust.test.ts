@@ -4,7 +4,8 @@
  * text (curly quotes, dashes, accents, emoji, CJK) shows whole in the Result, the replay strip and Inspect;
  * every numeric field takes typing by keyboard (Backspace-then-type, clearing, top-p) and checks on commit;
  * the replay's hover read-out stays; [__?__] says the length it chose; the template is checked live (one message,
- * a token counter, gaps-only templates run, stale results dimmed); Compare shows a shared error once;
+ * a token counter, gaps-only templates run, stale results dimmed); a template longer than the context decodes
+ * the window around its gap and says which part was kept; Compare shows a shared error once;
  * layer and head are numbered like the headings; Ctrl+Enter runs, arrow keys step the replay, errors sit
  * next to the control that caused them; a refused upload blocks Start; on a 390 px phone the views fit and
  * the Compare table scrolls; webgl on a software renderer is not labelled "[GPU]". Every wait is for an
@@ -12,10 +13,8 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_TEST_MS, WAIT_MS, launch, type LaunchedBrowser } from './browser';
-import { startApp, type AppServer } from './app/server';
-
-const NOISE = [/favicon\.ico/, /D-?Bus/i, /unexpected operator/, /Failed to load resource: the server responded with a status of 404/];
+import { APP_TEST_MS, WAIT_MS } from './browser';
+import { openApp, type AppServer, type AppSession } from './app/server';
 
 /** Waits until the notebook has a model and an enabled Run button. */
 async function ready(page: Page) {
@@ -62,29 +61,19 @@ async function retype(page: Page, testId: string, value: string, commit: 'Enter'
 }
 
 describe('A notebook people can trust (production build, headless Chromium)', () => {
+  let session: AppSession | undefined;
   let app: AppServer | undefined;
-  let browser: LaunchedBrowser | undefined;
   let page: Page;
-  const errors: string[] = [];
+  let errors: string[] = [];
 
   beforeAll(async () => {
-    app = await startApp();
-    browser = await launch();
-    page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    // Every action (click, fill, hover) waits with the same ceiling as the explicit waits.
-    browser.context.setDefaultTimeout(WAIT_MS);
-    page.on('console', (m) => {
-      const text = `${m.type()}: ${m.text()}`;
-      if (m.type() === 'error' && !NOISE.some((r) => r.test(text))) errors.push(text);
-    });
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.stack ?? e.message}`));
-    await page.goto(`${app.url}/`, { waitUntil: 'load', timeout: WAIT_MS });
+    session = await openApp();
+    ({ app, page, errors } = session);
     await ready(page);
   }, APP_TEST_MS);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await session?.close();
   }, 60_000);
 
   it('first screen: "start here", Run without scrolling, theory and backend detail collapsed; the tiny-model note next to Run', async () => {
@@ -263,13 +252,16 @@ describe('A notebook people can trust (production build, headless Chromium)', ()
     expect(await page.getAttribute('[data-testid="infill-result"]', 'data-stale')).toBe('true');
 
     await template('Emma was [__999__] rich.', true);
-    expect(await page.textContent(line)).toMatch(/^prompt plus gaps is \d+ tokens, longer than the model's context of \d+/);
+    expect(await page.textContent(line)).toMatch(/^the gap is 999 tokens, longer than the model's context of \d+: shorten the gap$/);
     expect(await runOff()).toBe(true);
-    await template('Emma Woodhouse, handsome, clever, and rich, had lived nearly twenty-one years in the world. '.repeat(12), true);
+    // Longer than the context is not refused: the line says which part the model reads (the next test runs one).
+    await template('Emma Woodhouse, handsome, clever, and rich, had lived nearly twenty-one years in the world. '.repeat(12), false);
     const counter = page.locator('[data-testid="infill-token-count"]');
     expect(Number(await counter.getAttribute('data-tokens'))).toBeGreaterThan(Number(await counter.getAttribute('data-max')));
+    expect(await counter.getAttribute('data-kept')).toBe(await counter.getAttribute('data-max'));
     expect(await counter.textContent()).toMatch(/^\d+ \/ \d+ tokens$/);
-    expect(await runOff()).toBe(true);
+    expect(await page.textContent(line)).toMatch(/^Longer than the context: kept tokens \d+–\d+ of \d+/);
+    expect(await runOff()).toBe(false);
 
     // Gaps only: no context, decoded unconditionally.
     await template('[____]', false);
@@ -282,6 +274,45 @@ describe('A notebook people can trust (production build, headless Chromium)', ()
     expect(await page.getAttribute('[data-testid="infill-result"]', 'data-stale')).toBeNull();
     await template('Emma was [____] rich.', false);
     expect(await page.getAttribute('[data-testid="infill-result"]', 'data-stale')).toBe('true');
+  }, APP_TEST_MS);
+
+  it('a pasted template longer than the context: the window around the gap is decoded, the fill placed in the whole text, the kept part said', async () => {
+    const side = 'It’s a “quiet” morning — café au lait, crème brûlée, 中文 and 😀 on the table. ';
+    const before = `${side.repeat(4)}Then she said`;
+    const after = ` and left the room. ${side.repeat(4)}`;
+    await page.fill('[data-testid="infill-text"]', `${before} [__6__]${after}`);
+    const line = '[data-testid="infill-template-line"]';
+    await page.waitForFunction((sel) => /^Longer than the context: kept tokens/.test(document.querySelector(sel)?.textContent ?? ''), line, { timeout: WAIT_MS });
+    const counter = page.locator('[data-testid="infill-token-count"]');
+    const [tokens, max, kept] = await Promise.all(['data-tokens', 'data-max', 'data-kept'].map(async (a) => Number(await counter.getAttribute(a))));
+    expect(tokens).toBeGreaterThan(max);
+    expect(kept).toBe(max);
+    expect(await counter.textContent()).toBe(`${tokens} / ${max} tokens`);
+
+    await runInfill(page);
+    const output = page.locator('[data-testid="infill-output"]');
+    const out = (await output.textContent()) ?? '';
+    expect(out.startsWith(before)).toBe(true);
+    expect(out.endsWith(after)).toBe(true);
+    expect(out).not.toContain('\ufffd');
+    const fill = (await output.locator('mark').allTextContents()).join('');
+    expect(fill.length).toBeGreaterThan(0);
+    expect(out).toBe(`${before}${out.slice(before.length, out.length - after.length)}${after}`);
+    // The left-out text is shown as written, marked as not seen by the model, on both sides of the window.
+    const unseen = await output.locator('[data-unseen]').allTextContents();
+    expect(unseen).toHaveLength(2);
+    expect(before.startsWith(unseen[0]) && unseen[0].length > 0).toBe(true);
+    expect(after.endsWith(unseen[1]) && unseen[1].length > 0).toBe(true);
+    const note = (await page.textContent('[data-testid="infill-window-note"]')) ?? '';
+    const m = /kept tokens (\d+)–(\d+) of (\d+): the text around the gaps; (\d+) tokens before and (\d+) after were left out/.exec(note);
+    expect(m, note).not.toBeNull();
+    const [first, last, total, left, right] = (m ?? []).slice(1).map(Number);
+    expect([last - first + 1, total, left, right]).toEqual([max, tokens, first - 1, tokens - last]);
+    // What the model decoded is the window: exactly its context, the 6-token gap inside.
+    const { trace } = await exportedTrace(page);
+    expect(trace.tokens).toHaveLength(max);
+    expect(trace.generated).toBe(6);
+    expect(errors).toEqual([]);
   }, APP_TEST_MS);
 
   it('Compare: one bad template is one message, not one per decoder', async () => {

@@ -11,13 +11,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_TEST_MS, REPO_ROOT, WAIT_MS, launch, type LaunchedBrowser } from './browser';
-import { startApp, type AppServer } from './app/server';
+import { APP_TEST_MS, REPO_ROOT, WAIT_MS } from './browser';
+import { openApp, type AppServer, type AppSession } from './app/server';
 
 const STEPS = 8;
 const BATCH = 4;
 const REPORTED_CORES = 4;
-const NOISE = [/favicon\.ico/, /D-?Bus/i, /unexpected operator/, /Failed to load resource: the server responded with a status of 404/];
 
 interface RunResult {
   workers: number;
@@ -29,30 +28,23 @@ interface RunResult {
 }
 
 describe('fine-tune on several Web Workers (production build, wasm)', () => {
+  let session: AppSession | undefined;
   let app: AppServer | undefined;
-  let browser: LaunchedBrowser | undefined;
   let page: Page;
-  const errors: string[] = [];
-  const consoleLines: string[] = [];
+  let errors: string[] = [];
+  let consoleLines: string[] = [];
   const runs: RunResult[] = [];
 
   beforeAll(async () => {
-    app = await startApp();
-    browser = await launch();
-    page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    browser.context.setDefaultTimeout(WAIT_MS);
-    await page.addInitScript((n) => Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => n }), REPORTED_CORES);
-    page.on('console', (m) => {
-      const text = `${m.type()}: ${m.text()}`;
-      consoleLines.push(text);
-      if (m.type() === 'error' && !NOISE.some((r) => r.test(text))) errors.push(text);
+    session = await openApp({
+      path: null, // each test opens its own page
+      prepare: (p) => p.addInitScript((n) => Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => n }), REPORTED_CORES),
     });
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.stack ?? e.message}`));
+    ({ app, page, errors, console: consoleLines } = session);
   }, APP_TEST_MS);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await session?.close();
   }, 30_000);
 
   /** A fresh page (the shipped weights, not the last run's), then one fine-tune on `workers` workers. */

@@ -23,6 +23,11 @@ export function ResultSummary({ result, request, kind }: ResultSummaryProps) {
     <>
       <h3>Result</h3>
       <FilledText result={result} testId="infill-output" />
+      {result.window ? (
+        <p className="note small" data-testid="infill-window-note">
+          Longer than the context: {result.window.note}. The greyed text is shown as written; the views below show the part that was decoded.
+        </p>
+      ) : null}
       <p className="counts" data-testid="decode-stats" data-nfe={trace.nfe} data-steps={trace.steps.length} data-generated={trace.generated} data-ms={trace.totalMs} data-tps={trace.tokensPerSec}>
         {trace.generated} tokens in {trace.steps.length} steps · NFE {trace.nfe} · {formatMs(trace.totalMs)} · {trace.tokensPerSec.toFixed(1)} tokens/s
         {request ? ` · ${describeRequest(request)}` : ''}

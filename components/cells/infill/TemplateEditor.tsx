@@ -1,14 +1,15 @@
 'use client';
 /**
  * The template: a text area with gaps, a button that turns the selection into a gap of about as many
- * tokens, one line under it (what the template asks for, or the one reason it cannot run: the rule run.ts
- * refuses with, checked live), a token counter, and the cell's Run button (`children`) on the same row, so
+ * tokens, one line under it (what the template asks for, the part the model reads when it is longer than the
+ * context, or the one reason it cannot run: the rule run.ts refuses with, checked live), a token counter, and the cell's Run button (`children`) on the same row, so
  * the first thing on screen is "write, then Run".
  */
 import { useRef, type ReactNode } from 'react';
 import type { Tokenizer } from '@/lib/a3/tokenizer';
 import { DEFAULT_GAP_LENGTH, gapMarker, hasGap } from '@/lib/a3/decode/gaps';
 import type { TemplateCheck } from '@/lib/a3/decode/infill';
+import { describeWindow, isPartial, type ContextWindow } from '@/lib/a3/decode/window';
 
 /** The number of tokens a selection becomes (exact with the tokenizer, else ~4 characters per token). */
 function tokenEstimate(text: string, tokenizer: Tokenizer | null): number {
@@ -24,6 +25,12 @@ export interface TemplateEditorProps {
   /** The context of the model that will run (null until it is loaded: the counter then shows no limit). */
   maxLen: number | null;
   children?: ReactNode;
+}
+
+/** The line under the template when it runs: what it asks for, and the part the model reads when it is longer than the context. */
+function runsLine(text: string, window: ContextWindow | null): string {
+  if (window && isPartial(window)) return `Longer than the context: ${describeWindow(window)}. The fill is placed in the whole text.`;
+  return hasGap(text) ? 'Gaps found: the model fills them.' : `No gap: the model continues the text by ${DEFAULT_GAP_LENGTH} tokens.`;
 }
 
 export function TemplateEditor({ text, onChange, tokenizer, check, maxLen, children }: TemplateEditorProps) {
@@ -63,10 +70,13 @@ export function TemplateEditor({ text, onChange, tokenizer, check, maxLen, child
           Mark selection as gap
         </button>
         <span id="infill-template-line" className={problem ? 'field-error' : 'muted small'} data-testid="infill-template-line" data-problem={problem ? true : undefined}>
-          {problem ?? (hasGap(text) ? 'Gaps found: the model fills them.' : `No gap: the model continues the text by ${DEFAULT_GAP_LENGTH} tokens.`)}
+          {problem ?? runsLine(text, check?.window ?? null)}
         </span>
         {check ? (
-          <span className="muted small" data-testid="infill-token-count" data-tokens={check.tokens} data-max={maxLen ?? undefined} title="Prompt plus gaps, in tokens: what must fit the model's context">
+          <span className="muted small" data-testid="infill-token-count" data-tokens={check.tokens} data-max={maxLen ?? undefined}
+            data-kept={check.window ? check.window.total - check.window.before - check.window.after : undefined}
+            title="Prompt plus gaps, in tokens; the model reads at most its context of them, around the gaps"
+          >
             {maxLen ? `${check.tokens} / ${maxLen} tokens` : `${check.tokens} tokens`}
           </span>
         ) : null}

@@ -25,14 +25,33 @@ export type DecodeRequest = RequestKnobs & {
   autoLengths?: number[];
 };
 
+/** Tokens of the template outside the decoded window (window.ts), with their display labels: never seen by the model. */
+export interface LeftOutPart {
+  tokens: number[];
+  labels: string[];
+}
+
+/** What a template longer than the context left out on each side, and the one-line note of what was kept. */
+export interface LeftOutText {
+  before: LeftOutPart;
+  after: LeftOutPart;
+  /** "kept tokens 140–267 of 610: the text around the gaps; …" */
+  note: string;
+}
+
 export interface DecodeResult {
+  /** What the model decoded: the window's tokens only when the template was longer than the context (see `window`). */
   trace: DecodeTrace;
+  /** The gaps, in trace positions. */
   spans: Span[];
   /** Display text of every position's token (the views label cells with these). */
   labels: string[];
   /** The initial labels: given tokens' text, '' at open positions. */
   initialLabels: string[];
+  /** The whole template's text with the fills in it (the left-out parts included). */
   text: string;
+  /** Set when the template was longer than the context: the parts around the window, unchanged. */
+  window?: LeftOutText;
   /** `[__?__]` gaps only: every (gap, length) tried and its score, the chosen length among them (auto-length.ts). */
   trials?: LengthTrial[];
 }

@@ -17,6 +17,7 @@ import type { GroupwiseOptions } from './groupwise';
 import type { DecodeRequest } from './request';
 import type { SamplingOptions } from './sampling';
 import type { SpeculativeOptions } from './speculative';
+import type { ContextSides } from './window';
 
 /** The weights a command runs on (the worker's model slots): A3, the left-to-right base model, or MDLM. */
 export type ModelKind = 'a3' | 'mdlm' | 'base';
@@ -196,6 +197,8 @@ export interface StrategySpec<Id extends string = string, Ks extends readonly Kn
   /** Plain words for learners, shown under the picker. */
   note: string;
   model: ModelKind;
+  /** Which side of a gap the decoder reads: a template longer than the context keeps that text first (window.ts). */
+  sees: ContextSides;
   knobs: Ks;
   /** The decoder's options from the request's knob values (defaults filled in) and the common ones. */
   options(knobs: KnobFields<Ks>, common: CommonOptions): Options;
@@ -216,6 +219,7 @@ export const STRATEGY = {
     short: 'group-wise',
     note: 'Fills s tokens per forward in a fixed order; tokens of one group cannot see each other.',
     model: 'a3',
+    sees: 'both',
     knobs: [groupSize, order],
     options: (k, common): GroupwiseOptions => ({ ...common, groupSize: k.groupSize, order: k.order }),
     describe: (k) => `s = ${k.groupSize}, ${k.order}`,
@@ -226,6 +230,7 @@ export const STRATEGY = {
     short: 'dynamic',
     note: 'Each forward predicts every open position and commits the k the model is surest about.',
     model: 'a3',
+    sees: 'both',
     knobs: [perStep, score],
     options: (k, common): DynamicOptions => ({ ...common, perStep: k.perStep, score: k.score }),
     describe: (k) => `k = ${k.perStep}, ${k.score}`,
@@ -239,6 +244,7 @@ export const STRATEGY = {
       'The first rejected draft is replaced from the corrected distribution, so the text is distributed exactly as if the model had written it one token at a time — ' +
       'the speed-up costs no quality, only the number of tokens kept per forward varies.',
     model: 'a3',
+    sees: 'both',
     knobs: [draft, order],
     options: (k, common): SpeculativeOptions => ({ ...common, draft: k.draft, order: k.order }),
     describe: (k) => `D = ${k.draft}, ${k.order}`,
@@ -251,6 +257,7 @@ export const STRATEGY = {
       'The masked-diffusion baseline runs on its own model (MDLM, loaded on first use). Every step recomputes the whole sequence — no cache — and unmasks a few positions. ' +
       'Its likelihood is only a bound (an ELBO), not an exact probability like the A3 and AR models give.',
     model: 'mdlm',
+    sees: 'both',
     knobs: [steps, blockLength, remasking],
     // No cache to switch off: every diffusion step is a full recomputation.
     options: (k, { seed, sampling }): DiffusionOptions => ({ seed, sampling, steps: k.steps, blockLength: k.blockLength, remasking: k.remasking }),
@@ -264,6 +271,7 @@ export const STRATEGY = {
       'The real left-to-right baseline: the base model (before A3 adaptation, loaded on first use) writes one token per forward with its causal stream, ' +
       'as an ordinary language model does. It continues the text before a gap only: each gap is filled left to right without seeing the text after it.',
     model: 'base',
+    sees: 'left', // each gap continues the text before it
     knobs: [],
     options: (_k, common): ARInfillOptions => common,
     describe: () => 'left to right',

@@ -26,21 +26,41 @@ describe('gap syntax (page and decoders read the same rule)', () => {
     expect(p.spans.map((s) => s.length)).toEqual([DEFAULT_GAP_LENGTH, 3]);
   });
 
-  it('checkTemplate: one rule for what runs, with the token count against the context', () => {
+  it('checkTemplate: one rule for what runs, with the token count against the context and the part the model reads', () => {
     const tok = Tokenizer.train('the cat sat on the mat. '.repeat(20), 10);
     const prompt = tok.encode('the cat').length;
-    // Prompt plus gaps is what must fit; a text without a gap counts its continuation.
-    expect(checkTemplate({ text: 'the cat [__5__]' }, tok, 64)).toEqual({ tokens: prompt + 5, problem: null });
-    expect(checkTemplate({ text: 'the cat' }, tok, 64)).toEqual({ tokens: prompt + DEFAULT_GAP_LENGTH, problem: null });
+    const whole = (tokens: number) => ({ tokens, problem: null, window: { total: tokens, before: 0, after: 0 } });
+    // Prompt plus gaps is what is counted; a text without a gap counts its continuation.
+    expect(checkTemplate({ text: 'the cat [__5__]' }, tok, 64)).toEqual(whole(prompt + 5));
+    expect(checkTemplate({ text: 'the cat' }, tok, 64)).toEqual(whole(prompt + DEFAULT_GAP_LENGTH));
     // Automatic gaps count at their longest candidate.
     expect(checkTemplate({ text: '[__?__]', autoLengths: [3, 20] }, tok, 64).tokens).toBe(20);
     // Gaps only: no context, decoded unconditionally.
-    expect(checkTemplate({ text: '[____]' }, tok, 64)).toEqual({ tokens: DEFAULT_GAP_LENGTH, problem: null });
+    expect(checkTemplate({ text: '[____]' }, tok, 64)).toEqual(whole(DEFAULT_GAP_LENGTH));
     expect(checkTemplate({ text: 'the cat [__0__]' }, tok, 64).problem).toBe('gap "[__0__]" asks for 0 tokens: a gap needs at least one');
-    expect(checkTemplate({ text: 'the cat [__999__]' }, tok, 64).problem).toBe(`prompt plus gaps is ${prompt + 999} tokens, longer than the model's context of 64: shorten the text or the gaps`);
-    expect(checkTemplate({ text: 'the cat' }, tok, prompt + DEFAULT_GAP_LENGTH - 1).problem).toMatch(/^the prompt plus its 8-token continuation is \d+ tokens, longer than the model's context/);
+    expect(checkTemplate({ text: 'the cat [__999__]' }, tok, 64)).toEqual({ tokens: prompt + 999, problem: "the gap is 999 tokens, longer than the model's context of 64: shorten the gap", window: null });
+    expect(checkTemplate({ text: 'a [__40__] b [__30__] c' }, tok, 64).problem).toMatch(/^the gaps and the text between them are \d+ tokens, longer than the model's context of 64: shorten the gaps or the text between them$/);
+    expect(checkTemplate({ text: 'the cat [__64__]' }, tok, 64).problem).toBe("the gap is 64 tokens, the model's whole context, leaving no room for the text around it: shorten the gap");
+    expect(checkTemplate({ text: 'the cat', gapLength: 65 }, tok, 64).problem).toBe("the 65-token continuation is 65 tokens, longer than the model's context of 64: ask for a shorter continuation");
     expect(checkTemplate({ text: ' ' }, tok, 64).problem).toMatch(/the template is empty/);
     // Exactly at the context is fine.
     expect(checkTemplate({ text: '[__64__]' }, tok, 64).problem).toBeNull();
+  });
+
+  it('checkTemplate: a template longer than the context runs in the window around its gaps, the side the strategy reads first', () => {
+    const tok = Tokenizer.train('the cat sat on the mat. the dog ran to the cat. '.repeat(20), 10);
+    const side = 'the cat sat on the mat. the dog ran to the cat. '.repeat(3);
+    const [left, right] = [tok.encode(side.trimEnd()).length, tok.encode(` ${side}`).length];
+    const text = `${side.trimEnd()} [__4__] ${side}`;
+    const both = checkTemplate({ text, strategy: 'groupwise' }, tok, 24);
+    expect(both.problem).toBeNull();
+    expect(both.tokens).toBe(left + 4 + right);
+    // 20 tokens of context around a 4-token gap: 10 each side.
+    expect(both.window).toEqual({ total: both.tokens, before: left - 10, after: right - 10 });
+    // AR reads only the text before a gap: the whole budget goes left.
+    expect(checkTemplate({ text, strategy: 'ar' }, tok, 24).window).toEqual({ total: both.tokens, before: left - 20, after: right });
+    // A continuation keeps the end of the text.
+    const long = checkTemplate({ text: side.repeat(3) }, tok, 24);
+    expect(long.window).toEqual({ total: long.tokens, before: long.tokens - 24, after: 0 });
   });
 });

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeAR } from '@/lib/a3/decode/ar';
 import { runDecodeRequest } from '@/lib/a3/decode/run';
 import { DEFAULT_GAP_LENGTH } from '@/lib/a3/decode/gaps';
-import { checkTemplate } from '@/lib/a3/decode/infill';
+import { checkTemplate, parseTemplate } from '@/lib/a3/decode/infill';
 import { STRATEGY_IDS } from '@/lib/a3/decode/strategies';
 import { Tokenizer } from '@/lib/a3/tokenizer';
 import { randomModel, tiny, useCpu } from '../../helpers/tf';
@@ -98,11 +98,54 @@ describe('runDecodeRequest', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('a template longer than the context: every strategy decodes the window around the gap; the rest comes back unchanged, with the note', async () => {
+    const m = model();
+    const before = tf.memory().numTensors;
+    const side = 'the cat sat on the mat. the dog ran to the cat. '.repeat(3);
+    const text = `${side}the dog [__4__] to the mat. ${side}`;
+    const whole = parseTemplate(text, tok);
+    expect(whole.tokens.length).toBeGreaterThan(m.config.maxLen * 2);
+    const gapAt = whole.spans[0].start;
+    for (const strategy of STRATEGY_IDS) {
+      const r = await runDecodeRequest(m, tok, { text, strategy, seed: 3 });
+      const { window } = r;
+      expect(window, strategy).toBeDefined();
+      if (!window) continue;
+      // The model read exactly its context, the gap inside it.
+      expect(r.trace.tokens.length).toBe(m.config.maxLen);
+      expect(r.trace.given.filter((g) => !g).length).toBe(4);
+      expect(r.spans).toEqual([{ start: gapAt - window.before.tokens.length, length: 4 }]);
+      // The whole template, the fill in its place and every given token where it was.
+      const all = [...window.before.tokens, ...r.trace.tokens, ...window.after.tokens];
+      expect(all.length).toBe(whole.tokens.length);
+      Array.from(whole.given).forEach((g, i) => g && expect(all[i]).toBe(whole.tokens[i]));
+      expect(r.text).toBe(tok.decode(all));
+      expect(window.before.labels).toEqual(window.before.tokens.map((t) => tok.decodeToken(t)));
+      const [b, a] = [window.before.tokens.length, window.after.tokens.length];
+      expect(window.note).toBe(`kept tokens ${b + 1}–${b + m.config.maxLen} of ${whole.tokens.length}: the text around the gaps; ${b} tokens before and ${a} after were left out (not seen by the model)`);
+      // What the page showed before the run (checkTemplate) is what was decoded.
+      expect(checkTemplate({ text, strategy }, tok, m.config.maxLen).window).toEqual({ total: whole.tokens.length, before: b, after: a });
+      // Balanced around the gap, except AR, which reads only the text before it.
+      const keptLeft = gapAt - b;
+      const keptRight = m.config.maxLen - 4 - keptLeft;
+      if (strategy === 'ar') expect([keptLeft, keptRight]).toEqual([m.config.maxLen - 4, 0]);
+      else expect(keptLeft - keptRight).toBe(0);
+    }
+    // An automatic gap inside the window: its lengths are tried there, the note counts the chosen one.
+    const auto = await runDecodeRequest(m, tok, { text: text.replace('[__4__]', '[__?__]'), strategy: 'groupwise', autoLengths: [1, 3], seed: 2 });
+    expect(auto.trace.tokens.length).toBeLessThanOrEqual(m.config.maxLen);
+    const chosen = auto.spans[0].length;
+    expect(auto.window?.note).toContain(`of ${whole.tokens.length - 4 + chosen}:`);
+    // A template that fits carries no window.
+    expect((await runDecodeRequest(m, tok, { text: 'the cat [__4__] the mat', strategy: 'groupwise' })).window).toBeUndefined();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it("refuses exactly what checkTemplate refuses, in its words, before any tensor is made (the page shows the same message)", async () => {
     const m = model();
     const before = tf.memory().numTensors;
     const long = 'the cat sat on the mat. '.repeat(10);
-    for (const text of ['the cat [__0__] the mat', 'the cat [__999__]', long, '   ', 'the [__?__] mat [__40__]']) {
+    for (const text of ['the cat [__0__] the mat', 'the cat [__999__]', `[__30__] ${long} [__30__]`, '   ', 'the [__?__] mat [__40__]']) {
       const { problem } = checkTemplate({ text }, tok, m.config.maxLen);
       expect(problem).not.toBeNull();
       await expect(runDecodeRequest(m, tok, { text, strategy: 'groupwise' })).rejects.toThrow(problem ?? '');

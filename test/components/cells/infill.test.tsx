@@ -161,7 +161,7 @@ describe('InfillCell (jsdom)', () => {
 
     // Templates Run would refuse: the worker's own message under the template, once, and Run is off.
     const long = 'The cat sat on the mat and looked at the dog. '.repeat(20);
-    for (const bad of ['The cat [__0__] sat.', 'The cat [__999__] sat.', long]) {
+    for (const bad of ['The cat [__0__] sat.', 'The cat [__999__] sat.', `[__70__] ${long} [__70__]`]) {
       await act(async () => type(ta, bad));
       const problem = checkTemplate({ text: bad }, tokenizer, 128).problem ?? '';
       expect(problem).not.toBe('');
@@ -177,6 +177,16 @@ describe('InfillCell (jsdom)', () => {
     }
     expect(Number(count().getAttribute('data-tokens'))).toBeGreaterThan(128);
     expect(sent.filter((c) => c.type === 'decode')).toHaveLength(1);
+
+    // Longer than the context, gaps that fit: it runs, and the line says which part the model reads.
+    await act(async () => type(ta, `${long}[____] ${long}`));
+    const kept = checkTemplate({ text: `${long}[____] ${long}`, strategy: 'groupwise' }, tokenizer, 128);
+    expect(kept.problem).toBeNull();
+    expect(line().hasAttribute('data-problem')).toBe(false);
+    expect(line().textContent).toMatch(/^Longer than the context: kept tokens \d+–\d+ of \d+: the text around the gaps; \d+ tokens before and \d+ after were left out/);
+    expect(count().textContent).toBe(`${kept.tokens} / 128 tokens`);
+    expect(count().getAttribute('data-kept')).toBe('128');
+    expect(runButton().disabled).toBe(false);
 
     // Gaps only: accepted (decoded with no context), and the new result is current.
     await act(async () => type(ta, '[____]'));

@@ -62,6 +62,39 @@ describe('non-ASCII text (jsdom)', () => {
     expect(div.textContent).not.toContain('\ufffd');
   });
 
+  it('Infill, a template longer than the context: the left-out text shows unchanged, marked as not seen, a character split across the edge whole', async () => {
+    const store = createStudioStore({ fetchImpl: (async () => new Response('', { status: 404 })) as typeof fetch });
+    const BEFORE = 'Long ago — “la forêt” 😀';
+    const AFTER = ' 中文 ends.';
+    const inner = result();
+    const head = tokenizer.encode(BEFORE);
+    expect(tokenizer.decode(head.slice(0, -1))).toContain('\ufffd'); // the emoji spans the last two tokens: the window's edge cuts it
+    // The window starts at the emoji's last token: the rest of BEFORE is left out.
+    const cut = head.length - 1;
+    const shown = head.slice(cut);
+    const tokens = [...shown, ...inner.trace.tokens];
+    const given = [...shown.map(() => true), ...inner.trace.given];
+    const labels = tokens.map((t) => tokenizer.decodeToken(t));
+    const tail = tokenizer.encode(AFTER);
+    const part = (ids: number[]) => ({ tokens: ids, labels: ids.map((t) => tokenizer.decodeToken(t)) });
+    const r: DecodeResult = {
+      ...inner,
+      trace: { ...inner.trace, tokens, given, initial: tokens.map((t, i) => (given[i] ? t : 3)), groupIds: given.map((g) => (g ? 0 : 1)) },
+      labels,
+      initialLabels: labels.map((l, i) => (given[i] ? l : '')),
+      text: BEFORE + PREFIX + FILL + SUFFIX + AFTER,
+      window: { before: part(head.slice(0, cut)), after: part(tail), note: 'kept tokens 9–40 of 50: the text around the gaps; 8 tokens before and 10 after were left out (not seen by the model)' },
+    };
+    store.setState((s) => ({ tokenizer, decode: { ...s.decode, status: 'done', result: r, request: { text: '', strategy: 'groupwise' }, kind: 'a3', step: 0 } }));
+    const div = await mount(store, <InfillCell index={2} />);
+    const out = div.querySelector('[data-testid="infill-output"]');
+    expect(out?.textContent).toBe(BEFORE + PREFIX + FILL + SUFFIX + AFTER);
+    expect(out?.querySelector('mark')?.textContent).toBe(FILL);
+    // The emoji completes on the window's first token: it shows whole, on the side the model read.
+    expect([...(out?.querySelectorAll('[data-unseen]') ?? [])].map((e) => e.textContent)).toEqual([BEFORE.slice(0, -'😀'.length), AFTER]);
+    expect(div.querySelector('[data-testid="infill-window-note"]')?.textContent).toContain(r.window?.note);
+  });
+
   it('Inspect: position names and the masks show whole characters', async () => {
     const text = 'Café “quiet” 😀';
     const tokens = tokenizer.encode(text);

@@ -1,12 +1,14 @@
 /**
  * The production app for e2e tests: `next build` (unless told to reuse one) and `next start` on a random free
- * port, in its own process group (setsid via `detached`) so closing kills next and every child it spawned.
+ * port, in its own process group (setsid via `detached`) so closing kills next and every child it spawned;
+ * `openApp` adds the browser: the app, Chromium, its first tab watched for console errors, the page opened.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../browser';
+import type { Page } from 'playwright-core';
+import { CHROMIUM_NOISE, REPO_ROOT, WAIT_MS, firstPage, launchWith, watchPage, type LaunchedBrowser, type PageWatch } from '../browser';
 
 export interface AppServer {
   url: string;
@@ -81,4 +83,40 @@ export async function startApp(): Promise<AppServer> {
     await new Promise((r) => setTimeout(r, 300));
   }
   return { url, log, close };
+}
+
+/** Chromium's noise plus the 404 line of the expected manifest probes (folders not shipped yet); tests that care check responses. */
+export const APP_NOISE = [...CHROMIUM_NOISE, /Failed to load resource: the server responded with a status of 404/];
+
+export interface AppSession {
+  app: AppServer;
+  browser: LaunchedBrowser;
+  /** The first tab; every action on it waits up to WAIT_MS, like the explicit waits. */
+  page: Page;
+  /** Console errors and uncaught page errors so far, minus APP_NOISE. */
+  errors: string[];
+  /** Every console line (worker logs included), to print when a test fails. */
+  console: string[];
+  close(): Promise<void>;
+}
+
+export interface OpenAppOptions {
+  /** Runs before the first navigation: init scripts and listeners that must see the first load (`seen` collects its errors). */
+  prepare?(page: Page, seen: PageWatch): Promise<unknown> | void;
+  /** Path and query to open (default '/'); null opens nothing, for tests that navigate themselves. */
+  path?: string | null;
+}
+
+/** The production app in headless Chromium: builds and starts it, launches the browser, opens `path`. */
+export async function openApp(options: OpenAppOptions = {}): Promise<AppSession> {
+  const app = await startApp();
+  return launchWith(app, async (browser, closeAll) => {
+    const page = await firstPage(browser);
+    browser.context.setDefaultTimeout(WAIT_MS);
+    const seen = watchPage(page, APP_NOISE);
+    await options.prepare?.(page, seen);
+    const path = options.path === undefined ? '/' : options.path;
+    if (path !== null) await page.goto(`${app.url}${path}`, { waitUntil: 'load', timeout: WAIT_MS });
+    return { app, browser, page, errors: seen.errors, console: seen.console, close: closeAll };
+  });
 }
