@@ -3,7 +3,7 @@
  * the scripts wrote (results/, each public/weights folder's training.json,
  * data/tokenizer-report.json). No figure in that section is typed by hand.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './lib/data';
 import { generationTable } from './lib/eval-generation';
@@ -167,6 +167,39 @@ function adaptSection(): string[] {
 }
 
 /** The span-infill / joint comparison (issue 13): final figures of every variant that has run, side by side. */
+/** One adaptation run as a table row: its command, its final figures under `cols`, tokens and wall time. */
+function adaptRunRow(run: Json, cols: string[]): string {
+  const last = (run.stages as Json[]).at(-1);
+  const tokens = (run.stages as Json[]).reduce((n: number, x: Json) => n + x.tokens, 0);
+  const wall = (run.stages as Json[]).reduce((n: number, x: Json) => n + x.wallTimeSec, 0);
+  const stopped = run.stoppedAt ? ` (stopped at ${run.stoppedAt.minutes} min in ${run.stoppedAt.stage})` : '';
+  const val = run.stoppedAt?.val ?? last?.val ?? {};
+  return `| ${run.variant} (\`${run.command ?? `npm run adapt -- --variant ${run.variant}`}\`)${stopped} | ${cols.map((c) => f(val[c])).join(' | ')} | ${tokens.toLocaleString('en-US')} | ${minutes(wall)} |`;
+}
+
+/** The mix / stage-order comparison at equal tokens (results/compare-mix/), which chose the long run's curriculum. */
+function compareMixSection(): string[] {
+  const dir = join(ROOT, 'results', 'compare-mix');
+  if (!existsSync(dir)) return [];
+  const runs = readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => read(`results/compare-mix/${name}`))
+    .filter((r): r is Json => r !== null && Array.isArray(r.stages));
+  if (runs.length === 0) return [];
+  const cols = ['left-to-right s=1 @256', 'contiguous s=4 @256', 'random s=4 @256', 'span-infill s=1 @256', 'gap: A3 both sides s=1', 'gap: A3 prefix only', 'AR (content stream) @256'];
+  return [
+    '### Span-infill mix and stage order at equal tokens (`results/compare-mix/`)',
+    '',
+    `From the shipped base at a context of ${runs[0].maxLen}, each run ${runs[0].totalTokens.toLocaleString('en-US')} tokens: the paper's curriculum (a3), the same with span infilling mixed into stage 3 at p = 0.5 or 0.9 (a3-infill, \`--infill-p\`), and the paper's stages followed by a span-infill stage (a3-then-infill; its stages scaled to the same tokens). Nats/token on the validation windows of 256 and the held-out story middles.`,
+    '',
+    `| variant (command) | ${cols.join(' | ')} | tokens | wall time |`,
+    `|---|${cols.map(() => '---').join('|')}|---|---|`,
+    ...runs.map((run) => adaptRunRow(run, cols)),
+    '',
+  ];
+}
+
 function variantSection(): string[] {
   const variants = ['a3', 'a3-infill', 'a3-then-infill', 'joint', 'pretrain-then-infill'];
   const runs = variants.map((v) => read(`results/adapt-${v}.json`)).filter((r) => r && r.variant !== undefined) as Json[];
@@ -180,14 +213,7 @@ function variantSection(): string[] {
     `| variant (command) | ${cols.join(' | ')} | tokens | wall time |`,
     `|---|${cols.map(() => '---').join('|')}|---|---|`,
   ];
-  for (const run of runs) {
-    const last = (run.stages as Json[]).at(-1);
-    const tokens = (run.stages as Json[]).reduce((n: number, x: Json) => n + x.tokens, 0);
-    const wall = (run.stages as Json[]).reduce((n: number, x: Json) => n + x.wallTimeSec, 0);
-    const stopped = run.stoppedAt ? ` (stopped at ${run.stoppedAt.minutes} min in ${run.stoppedAt.stage})` : '';
-    const val = run.stoppedAt?.val ?? last?.val ?? {};
-    lines.push(`| ${run.variant} (\`${run.command ?? `npm run adapt -- --variant ${run.variant}`}\`)${stopped} | ${cols.map((c) => f(val[c])).join(' | ')} | ${tokens.toLocaleString('en-US')} | ${minutes(wall)} |`);
-  }
+  lines.push(...runs.map((run) => adaptRunRow(run, cols)));
   // Pretrain-then-adapt keeps its AR model apart (the state after its AR stage); the joint model is both.
   for (const run of runs) {
     const arStage = (run.stages as Json[]).find((x: Json) => /^0: AR pretraining/.test(x.stage));
@@ -321,7 +347,7 @@ function findingsSection(): string[] {
   ];
 }
 
-const body = [...baseSection(), ...sizeSweepSection(), ...templateFillsSection(), ...tokenizerSection(), ...benchSection(), ...adaptSection(), ...variantSection(), ...decodeSection(), ...evalSection(), ...generationSection(), ...findingsSection(), ...pageSpeedSection()].join('\n');
+const body = [...baseSection(), ...sizeSweepSection(), ...templateFillsSection(), ...tokenizerSection(), ...benchSection(), ...adaptSection(), ...variantSection(), ...compareMixSection(), ...decodeSection(), ...evalSection(), ...generationSection(), ...findingsSection(), ...pageSpeedSection()].join('\n');
 const readmePath = join(ROOT, 'README.md');
 const readme = readFileSync(readmePath, 'utf8');
 const start = readme.indexOf(BEGIN);
