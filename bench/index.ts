@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { ModelConfig } from '@/lib/a3/config';
 import { disposeModel, initModel } from '@/lib/a3/model';
 import { benchDecode, formatDecodeTable } from './decode';
-import { benchTrainScaling, type ScalingRow } from './train-parallel';
+import { benchComputeCeiling, benchTrainScaling, type ScalingRow } from './train-parallel';
 import { BENCH_CONFIG, benchTrainStep, matmulGflops, profileTrainStep, type TrainStepReport } from './train-step';
 
 /** Everything printed is also kept, so `npm run report` can quote this run in the README. */
@@ -84,6 +84,10 @@ async function trainSection(cfg: ModelConfig, batch: number, length: number): Pr
     say(`${total.toFixed(1).padStart(8)} ms total kernel time`);
   }
   sayScaling(await benchTrainScaling(cfg, batch, length), batch, length);
+  const ceiling = await benchComputeCeiling(cfg, batch, length);
+  for (const [k, label] of [['ar', 'AR step'], ['a3', 'two-stream step']] as const) {
+    say(`${`ceiling: 2 threads' half-batch gradients at once / 1 thread's whole batch, ${label}`.padEnd(44)} ${ceiling[k].toFixed(2)}x (no exchange or update: what this machine allows)`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -102,7 +106,8 @@ async function main(): Promise<void> {
   say();
   say('## Decoding (128 tokens after a 128-token prompt; base config, random weights, maxLen 256)');
   const model = initModel({ ...cfg, maxLen: 256 }, 1);
-  const decode = await benchDecode(model);
+  const { gflops } = await matmulGflops(cfg, 256);
+  const decode = await benchDecode(model, { matmulGflops: gflops });
   disposeModel(model);
   for (const r of decode.ratios) {
     const verdict = r.target === undefined ? '(for context, no target)' : `(target >= ${r.target}x) ${r.value >= r.target ? 'PASS' : 'BELOW TARGET'}`;

@@ -9,9 +9,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '@/lib/a3/config';
-import { disposeModel, initModel } from '@/lib/a3/model';
-import { trainLoss, type TrainBatch } from '@/lib/train/losses';
-import { ParallelGradients } from '@/lib/train/parallel';
+import { disposeModel, initModel, trainableVariables } from '@/lib/a3/model';
+import { batchBuffers, shareBounds, sliceBatch, trainLoss, type TrainBatch } from '@/lib/train/losses';
+import { ParallelGradients, type FromReplica, type ToReplica } from '@/lib/train/parallel';
+import { WorkerPool } from '@/lib/train/worker-pool';
 import { nodeReplicas } from '@/lib/train/parallel-node';
 import { Trainer } from '@/lib/train/trainer';
 import { randomBatch } from './train-step';
@@ -107,4 +108,48 @@ export async function benchTrainScaling(
     await Promise.all([...pools.values()].map((p) => p.close()));
   }
   return rows;
+}
+
+/**
+ * The machine's own ceiling for 2 workers: two replica threads each computing
+ * the gradients of half the batch at once, against one replica thread
+ * computing the whole batch; no exchange, no update, the same threads and
+ * kernels. Where two threads slow each other down (shared caches and memory
+ * bandwidth), this is below 2x and no data-parallel protocol can beat it.
+ * Best of interleaved rounds.
+ */
+export async function benchComputeCeiling(cfg: ModelConfig, batch: number, length: number, rounds = 4): Promise<Record<StepKind, number>> {
+  const backend = tf.getBackend();
+  // Thread 0 always computes whole batches, threads 1 and 2 always halves: each keeps one shape, as in training.
+  const pool = new WorkerPool<ToReplica, FromReplica>(3, nodeReplicas, (i) => `bench worker ${i + 1}`);
+  const model = initModel(cfg, 0);
+  const weights = new Float32Array(trainableVariables(model).flatMap((v) => Array.from(v.dataSync())));
+  disposeModel(model);
+  const gradients = (index: number, rows: TrainBatch, share: number) => {
+    const copy = weights.slice();
+    return pool.request(index, { type: 'step', step: 0, weights: copy, batch: rows, share }, [copy.buffer, ...batchBuffers(rows)], 'in the bench');
+  };
+  const timed = async (run: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    await run();
+    return performance.now() - t0;
+  };
+  const best: Record<StepKind, { one: number; two: number }> = { ar: { one: Infinity, two: Infinity }, a3: { one: Infinity, two: Infinity } };
+  try {
+    await Promise.all([0, 1, 2].map((i) => pool.request(i, { type: 'init', backend, config: cfg }, [], 'while starting')));
+    // One kind at a time, so a thread's tensor shapes stay the same from one request to the next.
+    for (const kind of ['ar', 'a3'] as const) {
+      for (let round = 0; round <= rounds; round++) {
+        const whole = () => batchOf(cfg, kind, batch, length, round);
+        const one = await timed(() => gradients(0, whole(), 1));
+        const halves = shareBounds(batch, 2).map(([from, to]) => sliceBatch(whole(), from, to));
+        const two = await timed(() => Promise.all(halves.map((rows, i) => gradients(i + 1, rows, 0.5))));
+        if (round === 0) continue; // kernel set-up and the first allocations
+        best[kind] = { one: Math.min(best[kind].one, one), two: Math.min(best[kind].two, two) };
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+  return { ar: best.ar.one / best.ar.two, a3: best.a3.one / best.a3.two };
 }
