@@ -72,7 +72,7 @@ export function InspectCell({ index }: { index: number }) {
     a.setInspectPlan(next);
   };
 
-  const gids = snapshot?.groupIds ?? [];
+  const gids = useMemo(() => snapshot?.groupIds ?? [], [snapshot]);
   const n = labels.length;
   const counts = useMemo(() => (n ? maskCounts(gids) : null), [gids, n]);
   // Non-null: tokensKnown means tokenCache.text matched the (string) text, so tokenCache is set.

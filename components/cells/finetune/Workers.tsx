@@ -4,7 +4,7 @@
  * the training worker), default min(2, that). WebGPU and WebGL train on one worker, and the control says why:
  * there is one device, which more workers would only share.
  */
-import { useEffect, useState } from 'react';
+import { useSyncExternalStore } from 'react';
 import type { BackendName } from '@/lib/a3/backend-names';
 import { PARALLEL_BACKENDS } from '@/lib/worker/protocol';
 import { NumberKnob } from '../../notebook/controls';
@@ -22,10 +22,11 @@ export function workersFor(backend: BackendName | null, cores: number | null, ch
 
 /** navigator.hardwareConcurrency once mounted (null in the server render and the first client one: they must match). */
 export function useCores(): number | null {
-  const [cores, setCores] = useState<number | null>(null);
-  useEffect(() => setCores(navigator.hardwareConcurrency || 1), []);
-  return cores;
+  return useSyncExternalStore(neverChanges, () => navigator.hardwareConcurrency || 1, () => null);
 }
+
+/** The core count does not change while the page is open: nothing to subscribe to. */
+const neverChanges = (): (() => void) => () => undefined;
 
 export interface WorkersKnobProps {
   backend: BackendName | null;

@@ -23,9 +23,11 @@ export interface ReplayProps {
 export function Replay({ result, labels, candidateText, speculative }: ReplayProps) {
   const { step: t, playing, speed } = useStudio((s) => ({ step: s.decode.step, playing: s.decode.playing, speed: s.decode.speed }));
   const a = useStudioActions();
-  const [selected, setSelected] = useState<number | null>(null);
+  // A selection belongs to the result it was made in: a new result starts with none (derived, not reset by an effect).
+  const [picked, setPicked] = useState<{ result: DecodeResult; pos: number } | null>(null);
+  const selected = picked?.result === result ? picked.pos : null;
+  const setSelected = (pos: number | null) => setPicked(pos === null ? null : { result, pos });
   const [hovered, setHovered] = useState<number | null>(null);
-  useEffect(() => setSelected(null), [result]);
 
   // One step every 1/speed seconds while playing.
   useEffect(() => {
@@ -89,7 +91,7 @@ export function Replay({ result, labels, candidateText, speculative }: ReplayPro
           step {T ? t + 1 : 0} of {T} · {counts.current} just committed, {counts.earlier} earlier, {counts.open} still open · ← → to step
         </span>
       </div>
-      <TokenStrip data={strip} onSelectToken={(i) => setSelected((s) => (s === i ? null : i))} onHoverToken={setHovered} />
+      <TokenStrip data={strip} onSelectToken={(i) => setSelected(selected === i ? null : i)} onHoverToken={setHovered} />
       {current ? (
         <StepDetails step={current} index={t} labels={labels} focus={hovered ?? selected} candidateText={candidateText} onSelect={setSelected} name={stepNames?.[t]} round={round} notes={result.trace.notes} />
       ) : null}
