@@ -206,6 +206,29 @@ describe('InfillCell (jsdom)', () => {
     expect(q(div, 'infill-stale')?.textContent).toMatch(/last run failed/);
   });
 
+  it('[__?__] on AR or diffusion: the worker\'s refusal shows under the template as it is typed, and Run waits', async () => {
+    const { store, sent } = await booted();
+    const tokenizer = Tokenizer.fromJSON(JSON.parse(readFileSync(join(__dirname, '../../../public/weights/tokenizer.json'), 'utf8')));
+    store.setState({ tokenizer });
+    const div = await mount(store, <InfillCell index={2} />);
+    await act(async () => type(q(div, 'infill-text') as HTMLTextAreaElement, 'The cat [__?__] sat.'));
+    const line = () => q(div, 'infill-template-line')!;
+    const runButton = () => q(div, 'infill-run') as HTMLButtonElement;
+    expect(line().hasAttribute('data-problem')).toBe(false);
+    for (const strategy of ['ar', 'diffusion'] as const) {
+      await click(div, `strategy-${strategy}`);
+      const problem = checkTemplate({ text: 'The cat [__?__] sat.', strategy }, tokenizer, 128).problem ?? '';
+      expect(problem).toMatch(/cannot choose a gap length/);
+      expect(line().textContent).toBe(problem);
+      expect(runButton().disabled).toBe(true);
+    }
+    // Back on an A3 strategy the same template runs.
+    await click(div, 'strategy-groupwise');
+    expect(line().hasAttribute('data-problem')).toBe(false);
+    expect(runButton().disabled).toBe(false);
+    expect(sent.filter((c) => c.type === 'decode')).toHaveLength(0);
+  });
+
   it('speculative: draft-size knob, accepted tokens per forward, draft steps that commit nothing replay gracefully', async () => {
     const { store, sent } = await booted();
     const div = await mount(store, <InfillCell index={2} />);
