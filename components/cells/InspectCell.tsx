@@ -6,8 +6,9 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { GroupOrder, MaskMatrix, displayToken, maskCounts, stepColor, textOn } from '@/components/views';
-import { PRESETS, textLengthLimit } from '@/lib/a3/config';
+import { textLengthLimit } from '@/lib/a3/config';
 import { describeGrouping, groupIdsFor, type GroupingKind, type GroupingSpec } from '@/lib/a3/groups';
+import { modelContext } from '@/lib/store';
 import { Cell } from '../notebook/Cell';
 import { NumberKnob } from '../notebook/controls';
 import { ActiveWeights } from '../notebook/ActiveWeights';
@@ -28,7 +29,7 @@ export function InspectCell({ index }: { index: number }) {
   const inspect = useStudio((s) => s.inspect);
   const tokenizer = useStudio((s) => s.tokenizer);
   const modelReady = useStudio((s) => s.models.a3.status === 'loaded');
-  const context = useStudio((s) => s.models.a3.info?.config.maxLen ?? PRESETS.base.maxLen);
+  const context = useStudio((s) => modelContext(s, 'a3'));
   const a = useStudioActions();
   const store = useStudioStore();
   const readState = store.getState;

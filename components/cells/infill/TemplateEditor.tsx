@@ -22,8 +22,8 @@ export interface TemplateEditorProps {
   tokenizer: Tokenizer | null;
   /** The live check of `text` (null until the tokenizer is on the page). */
   check: TemplateCheck | null;
-  /** The context of the model that will run (null until it is loaded: the counter then shows no limit). */
-  maxLen: number | null;
+  /** The context of the model that will run (store's modelContext: an estimate until that model is loaded). */
+  maxLen: number;
   children?: ReactNode;
 }
 
@@ -73,11 +73,11 @@ export function TemplateEditor({ text, onChange, tokenizer, check, maxLen, child
           {problem ?? runsLine(text, check?.window ?? null)}
         </span>
         {check ? (
-          <span className="muted small" data-testid="infill-token-count" data-tokens={check.tokens} data-max={maxLen ?? undefined}
+          <span className="muted small" data-testid="infill-token-count" data-tokens={check.tokens} data-max={maxLen}
             data-kept={check.window ? check.window.total - check.window.before - check.window.after : undefined}
             title="Prompt plus gaps, in tokens; the model reads at most its context of them, around the gaps"
           >
-            {maxLen ? `${check.tokens} / ${maxLen} tokens` : `${check.tokens} tokens`}
+            {`${check.tokens} / ${maxLen} tokens`}
           </span>
         ) : null}
       </div>

@@ -229,6 +229,22 @@ describe('InfillCell (jsdom)', () => {
     expect(sent.filter((c) => c.type === 'decode')).toHaveLength(0);
   });
 
+  it('AR and diffusion before their models load: the counter and the window hint use the A3 model\'s context', async () => {
+    const { store } = await booted();
+    const tokenizer = Tokenizer.fromJSON(JSON.parse(readFileSync(join(__dirname, '../../../public/weights/tokenizer.json'), 'utf8')));
+    store.setState({ tokenizer });
+    const div = await mount(store, <InfillCell index={2} />);
+    const long = 'The cat sat on the mat and looked at the dog. '.repeat(20);
+    await act(async () => type(q(div, 'infill-text') as HTMLTextAreaElement, `${long}[____] ${long}`));
+    for (const strategy of ['ar', 'diffusion'] as const) {
+      await click(div, `strategy-${strategy}`);
+      expect(store.getState().models[strategy === 'ar' ? 'base' : 'mdlm'].info).toBeNull();
+      const check = checkTemplate({ text: `${long}[____] ${long}`, strategy }, tokenizer, 128);
+      expect(q(div, 'infill-token-count')?.textContent).toBe(`${check.tokens} / 128 tokens`);
+      expect(q(div, 'infill-template-line')?.textContent).toMatch(/^Longer than the context: kept tokens/);
+    }
+  });
+
   it('speculative: draft-size knob, accepted tokens per forward, draft steps that commit nothing replay gracefully', async () => {
     const { store, sent } = await booted();
     const div = await mount(store, <InfillCell index={2} />);
