@@ -5,6 +5,7 @@ import { act } from 'react';
 import { describe, expect, it } from 'vitest';
 import { CompareCell } from '@/components/cells/CompareCell';
 import { InfillCell } from '@/components/cells/InfillCell';
+import { templateLengthLimit } from '@/lib/a3/config';
 import { checkTemplate } from '@/lib/a3/decode/infill';
 import { Tokenizer } from '@/lib/a3/tokenizer';
 import { fakeDecodeResult } from '../../store/fake-decode';
@@ -243,6 +244,25 @@ describe('InfillCell (jsdom)', () => {
       expect(q(div, 'infill-token-count')?.textContent).toBe(`${check.tokens} / 128 tokens`);
       expect(q(div, 'infill-template-line')?.textContent).toMatch(/^Longer than the context: kept tokens/);
     }
+  });
+
+  it('a template may be many contexts long; past the box\'s limit the rest is left out with a message, not silently', async () => {
+    const { store } = await booted();
+    const div = await mount(store, <InfillCell index={2} />);
+    const ta = q(div, 'infill-text') as HTMLTextAreaElement;
+    const limit = templateLengthLimit({ maxLen: 128 });
+    // Generous: many times what the context reads, since a long template is decoded in a window.
+    expect(limit).toBeGreaterThanOrEqual(16 * 4 * 128);
+    const fits = `${'x'.repeat(limit - 6)}[____]`;
+    await act(async () => type(ta, fits));
+    expect(store.getState().playground.text).toBe(fits);
+    expect(q(div, 'infill-text-cut')).toBeNull();
+    await act(async () => type(ta, `${fits}${'y'.repeat(25)}`));
+    expect(store.getState().playground.text).toBe(fits);
+    expect(q(div, 'infill-text-cut')?.textContent).toBe(`The template takes at most ${limit} characters: the last 25 were left out.`);
+    // The next edit within the limit clears the message.
+    await act(async () => type(ta, 'The cat [____] sat.'));
+    expect(q(div, 'infill-text-cut')).toBeNull();
   });
 
   it('speculative: draft-size knob, accepted tokens per forward, draft steps that commit nothing replay gracefully', async () => {
