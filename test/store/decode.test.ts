@@ -218,6 +218,20 @@ describe('decode slice', () => {
     expect(compareRows(DEFAULT_PLAYGROUND).map((r) => r.name)).toContain('A3 group-wise, s = 2, left-to-right');
   });
 
+  it('runCompare: the MDLM row takes at least one step per block of the playground\'s block length', async () => {
+    // Dynamic fills the 4 open tokens in 2 forwards; blocks of 1 need 4 steps (fewer would make the schedule throw).
+    const { store, sent } = setup({ a3: [[16, 16]], mdlm: [[16, 16]] }, { search: '?block=1' });
+    await store.getState().boot();
+    await store.getState().runCompare();
+    expect(store.getState().compare.rows.find((r) => r.key === 'dynamic')?.result?.trace.nfe).toBe(2);
+    expect(decodes(sent).at(-1)).toMatchObject({ kind: 'mdlm', request: { strategy: 'diffusion', steps: 4, blockLength: 1 } });
+    // Blocks of 2: two blocks, and the dynamic row's 2 forwards suffice.
+    const two = setup({ a3: [[16, 16]], mdlm: [[16, 16]] }, { search: '?block=2' });
+    await two.store.getState().boot();
+    await two.store.getState().runCompare();
+    expect(decodes(two.sent).at(-1)?.request).toMatchObject({ strategy: 'diffusion', steps: 2, blockLength: 2 });
+  });
+
   it('loads the page tokenizer once (null when it cannot be fetched)', async () => {
     const tok = Tokenizer.train('the cat sat on the mat. the cat ate. '.repeat(20), 20);
     let calls = 0;
