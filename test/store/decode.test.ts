@@ -232,6 +232,21 @@ describe('decode slice', () => {
     expect(decodes(two.sent).at(-1)?.request).toMatchObject({ strategy: 'diffusion', steps: 2, blockLength: 2 });
   });
 
+  it('runCompare: MDLM weights not probed yet (shipped unknown) are loaded and run, not reported missing', async () => {
+    const { store, sent } = setup({ a3: [[16, 16]], mdlm: [[16, 16]] });
+    await store.getState().boot();
+    store.setState({ shipped: { ...store.getState().shipped, mdlm: null } });
+    await store.getState().runCompare();
+    expect(store.getState().compare.rows.find((r) => r.key === 'mdlm')).toMatchObject({ status: 'done' });
+    expect(decodes(sent).at(-1)?.kind).toBe('mdlm');
+    // Not probed and not there: the load tells, and the row says the weights are not shipped.
+    const none = setup({ a3: [[16, 16]] });
+    await none.store.getState().boot();
+    none.store.setState({ shipped: { ...none.store.getState().shipped, mdlm: null } });
+    await none.store.getState().runCompare();
+    expect(none.store.getState().compare.rows.find((r) => r.key === 'mdlm')).toMatchObject({ status: 'unavailable', note: expect.stringMatching(/No MDLM weights are shipped/) });
+  });
+
   it('loads the page tokenizer once (null when it cannot be fetched)', async () => {
     const tok = Tokenizer.train('the cat sat on the mat. the cat ate. '.repeat(20), 20);
     let calls = 0;

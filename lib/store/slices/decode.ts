@@ -235,11 +235,14 @@ export function decodeSlice(ctx: SliceContext, initial: PlaygroundParams): Slice
         // MDLM: the masked-diffusion baseline (its own weights, the engine's diffusion decoder), only when shipped.
         const mdlm = mdlmRow(p, get().compare.rows.find((r) => r.key === 'dynamic')?.result);
         set((s) => ({ compare: { ...s.compare, rows: [...s.compare.rows, mdlm] } }));
-        if (get().shipped.mdlm !== true && get().models.mdlm.status !== 'loaded') {
+        const notShipped = () =>
           patchRow('mdlm', { status: 'unavailable', name: 'MDLM (masked diffusion)', note: 'No MDLM weights are shipped (public/weights/mdlm), so the masked-diffusion baseline cannot run.' });
-        } else {
+        // Known not shipped: say so. Not probed yet (null): try to load, as ensureLoaded does, and let the load tell.
+        if (get().shipped.mdlm === false && get().models.mdlm.status !== 'loaded') notShipped();
+        else {
           patchRow('mdlm', { status: 'running', note: get().models.mdlm.status === 'loaded' ? undefined : 'loading the MDLM model…' });
           if (await ensureLoaded('mdlm')) await runRow(mdlm, 'A separate bidirectional model; same number of forwards as the A3 dynamic row.');
+          else if (get().models.mdlm.status === 'missing') notShipped();
           else patchRow('mdlm', { status: 'error', error: 'the MDLM weights could not be loaded' });
         }
         set((s) => ({ compare: { ...s.compare, status: 'done' } }));
