@@ -263,4 +263,21 @@ describe('decode slice', () => {
     const none = setup({}).store; // fakeFetch: 404
     expect(await none.getState().loadTokenizer()).toBeNull();
   });
+
+  it('a failed tokenizer load is tried again on the next use', async () => {
+    const tok = Tokenizer.train('the cat sat on the mat. the cat ate. '.repeat(20), 20);
+    let up = false;
+    let calls = 0;
+    const fetchImpl = (async (input: RequestInfo | URL) => {
+      calls++;
+      return up && String(input).endsWith('tokenizer.json') ? new Response(JSON.stringify(tok.toJSON())) : new Response('', { status: 503 });
+    }) as typeof fetch;
+    const { store } = setup({}, { fetchImpl });
+    expect(await store.getState().loadTokenizer()).toBeNull();
+    up = true; // the server answers now
+    const t = await store.getState().loadTokenizer();
+    expect(t?.decode(t.encode(' the cat'))).toBe(' the cat');
+    expect(store.getState().tokenizer).toBe(t);
+    expect(calls).toBe(2);
+  });
 });

@@ -220,6 +220,7 @@ export function modelsSlice(ctx: SliceContext): Slice<ModelsData & ModelsActions
     async loadTokenizer() {
       const have = get().tokenizer;
       if (have) return have;
+      // Callers during one load share it; a failed load is forgotten, so the next use tries again.
       tokenizerLoad ??= (async () => {
         if (!ctx.fetch) return null;
         try {
@@ -231,7 +232,10 @@ export function modelsSlice(ctx: SliceContext): Slice<ModelsData & ModelsActions
         } catch {
           return null;
         }
-      })();
+      })().then((t) => {
+        if (t === null) tokenizerLoad = null;
+        return t;
+      });
       return tokenizerLoad;
     },
   };
