@@ -9,6 +9,7 @@ import { PRESETS } from '@/lib/a3/config';
 import { GROUPING_KIND_LABEL } from '@/lib/a3/groups';
 import { createStudioStore, type StudioStore } from '@/lib/store';
 import { defaultCurriculum } from '@/lib/train/curriculum';
+import { CHECKPOINT_EVERY } from '@/lib/train/storage';
 import type { WorkerEvent } from '@/lib/worker/protocol';
 import { fakeClient, fakeFetch } from '../../store/fake-client';
 import { mount as mountCell } from './harness';
@@ -135,6 +136,8 @@ describe('cells (jsdom)', () => {
     expect(q(div, 'ft-step-count')?.textContent).toBe('3 / 15');
     expect(div.textContent).toMatch(/321 tokens\/s/);
     expect(div.querySelector('[data-view="loss-chart"] svg')).not.toBeNull();
+    // The cadence it states is the one the worker saves at.
+    expect(div.textContent).toContain(`every ${CHECKPOINT_EVERY} steps and at the end of each stage`);
     // Each checkpoint: its run, stage, step of the stage, loss; an unfinished run offers to resume.
     expect(q(div, 'checkpoint-run')?.textContent).toMatch(/run abcd/);
     expect(q(div, 'checkpoint')?.textContent).toMatch(/^1: left-to-right10 \/ 10\d\.\d{3}/);
