@@ -78,7 +78,7 @@ export function FineTuneCell({ index }: { index: number }) {
         <p>
           Training nudges every weight a little to make the text more likely: each <b>step</b> takes a few random windows of the text, measures the <b>loss</b>{' '}
           (how surprised the model is, lower is better), and moves the weights downhill. The A3 curriculum teaches the query stream in stages: first one token
-          at a time left to right, then contiguous blocks, then random subsets. The <b>validation loss</b> is measured on the last tenth of the text, which is
+          at a time left to right, then contiguous blocks, then random subsets. The <b>validation loss</b> is measured on the last tenth of the text (at least one training window), which is
           never trained on: if it rises while the training loss falls, the model is memorising.
         </p>
       }

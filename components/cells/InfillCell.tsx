@@ -10,7 +10,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { GroupOrder, MaskMatrix } from '@/components/views';
 import { checkTemplate } from '@/lib/a3/decode/infill';
 import { AR_PRESET } from '@/lib/a3/decode/strategies';
-import { decodeModelKind, playgroundRequest } from '@/lib/store';
+import { decodeModelKind, modelContext, playgroundRequest } from '@/lib/store';
 import { ActiveWeights } from '../notebook/ActiveWeights';
 import { Cell, CellErrors } from '../notebook/Cell';
 import { FieldChecks, hasInvalidField, runShortcut, useFieldChecks } from '../notebook/controls';
@@ -34,8 +34,8 @@ export function InfillCell({ index }: { index: number }) {
   const kind = decodeModelKind(pg.strategy);
   const lazy = useStudio((s) => ({ shipped: s.shipped[kind], status: s.models[kind].status }));
   const tokenizer = useStudio((s) => s.tokenizer);
-  // The context of the model this strategy runs on (the MDLM model's once it is loaded).
-  const maxLen = useStudio((s) => s.models[decodeModelKind(s.playground.strategy)].info?.config.maxLen ?? null);
+  // The context of the model this strategy runs on (until a baseline's model loads, the A3 model's).
+  const maxLen = useStudio((s) => modelContext(s, decodeModelKind(s.playground.strategy)));
   const a = useStudioActions();
   const checks = useFieldChecks();
   const form = useRef<HTMLFormElement>(null);
@@ -48,7 +48,7 @@ export function InfillCell({ index }: { index: number }) {
   const lazyMissing = kind !== 'a3' && (lazy.shipped === false || lazy.status === 'missing');
   const modelReady = kind === 'a3' ? a3Ready : backendReady && !lazyMissing;
   // The worker's own rule (run.ts refuses with it), checked as the user types: the hint and Run never disagree.
-  const check = useMemo(() => (tokenizer ? checkTemplate(playgroundRequest(pg), tokenizer, maxLen ?? Infinity) : null), [pg, tokenizer, maxLen]);
+  const check = useMemo(() => (tokenizer ? checkTemplate(playgroundRequest(pg), tokenizer, maxLen) : null), [pg, tokenizer, maxLen]);
   const canRun = modelReady && decode.status !== 'running' && checks.invalid.size === 0 && !check?.problem;
   // A result stays on screen, dimmed, once it no longer answers what is shown: the template changed or the last run failed.
   const stale = result !== null && (decode.status === 'error' || decode.request?.text !== pg.text);

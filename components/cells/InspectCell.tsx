@@ -6,8 +6,9 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { GroupOrder, MaskMatrix, displayToken, maskCounts, stepColor, textOn } from '@/components/views';
-import { PRESETS, textLengthLimit } from '@/lib/a3/config';
-import { describeGrouping, groupIdsFor, type GroupingKind, type GroupingSpec } from '@/lib/a3/groups';
+import { textLengthLimit } from '@/lib/a3/config';
+import { describeGrouping, groupIdsFor, groupingKindOptions, type GroupingKind, type GroupingSpec } from '@/lib/a3/groups';
+import { INSPECT_PLAN_KINDS, modelContext } from '@/lib/store';
 import { Cell } from '../notebook/Cell';
 import { NumberKnob } from '../notebook/controls';
 import { ActiveWeights } from '../notebook/ActiveWeights';
@@ -15,12 +16,8 @@ import { useStudio, useStudioActions, useStudioStore } from '../notebook/StudioP
 import { useTokenTexts } from '../notebook/token-text';
 import { AttentionPanel } from './inspect/AttentionPanel';
 
-const PLAN_KINDS: { kind: GroupingKind; label: string }[] = [
-  { kind: 'left-to-right', label: 'left to right' },
-  { kind: 'contiguous', label: 'contiguous blocks' },
-  { kind: 'random', label: 'random subsets' },
-  { kind: 'explicit', label: 'custom (click tokens)' },
-];
+/** The plan radios: the kinds a shared link can select (url-params.ts), in groups.ts's words. */
+const PLAN_OPTIONS = groupingKindOptions(INSPECT_PLAN_KINDS);
 
 const NO_LABELS: readonly string[] = [];
 
@@ -28,7 +25,7 @@ export function InspectCell({ index }: { index: number }) {
   const inspect = useStudio((s) => s.inspect);
   const tokenizer = useStudio((s) => s.tokenizer);
   const modelReady = useStudio((s) => s.models.a3.status === 'loaded');
-  const context = useStudio((s) => s.models.a3.info?.config.maxLen ?? PRESETS.base.maxLen);
+  const context = useStudio((s) => modelContext(s, 'a3'));
   const a = useStudioActions();
   const store = useStudioStore();
   const readState = store.getState;
@@ -117,10 +114,11 @@ export function InspectCell({ index }: { index: number }) {
       <fieldset className="plan">
         <legend>Group plan</legend>
         <div className="row wrap">
-          {PLAN_KINDS.map((p) => (
-            <label key={p.kind} className="radio">
-              <input type="radio" name="inspect-plan" value={p.kind} checked={plan.kind === p.kind} onChange={() => choose(p.kind)} data-testid={`plan-${p.kind}`} />
+          {PLAN_OPTIONS.map((p) => (
+            <label key={p.value} className="radio">
+              <input type="radio" name="inspect-plan" value={p.value} checked={plan.kind === p.value} onChange={() => choose(p.value)} data-testid={`plan-${p.value}`} />
               {p.label}
+              {p.value === 'explicit' ? ' (click tokens)' : null}
             </label>
           ))}
           {plan.kind === 'contiguous' || plan.kind === 'random' ? (

@@ -93,3 +93,15 @@ export function parameterCount(cfg: ModelConfig): number {
 export function textLengthLimit(cfg: Pick<ModelConfig, 'maxLen'>): number {
   return 4 * cfg.maxLen;
 }
+
+/** How many contexts of text the template box holds (templateLengthLimit). */
+export const TEMPLATE_CONTEXTS = 16;
+
+/**
+ * Characters the infill template accepts for a model of this context: a template longer than the context
+ * is decoded in the window around its gaps (window.ts), so it may hold many contexts of text; the limit
+ * only keeps the live token count quick while typing.
+ */
+export function templateLengthLimit(cfg: Pick<ModelConfig, 'maxLen'>): number {
+  return TEMPLATE_CONTEXTS * textLengthLimit(cfg);
+}

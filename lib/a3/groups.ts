@@ -174,6 +174,20 @@ export type GroupingSpec =
 
 export type GroupingKind = GroupingSpec['kind'];
 
+/** Each grouping kind in words: what the pickers that offer kinds show (Inspect's plan, the fine-tune stages' grouping). */
+export const GROUPING_KIND_LABEL: Record<GroupingKind, string> = {
+  'left-to-right': 'left to right',
+  contiguous: 'contiguous blocks',
+  random: 'random subsets',
+  'span-infill': 'span infilling',
+  explicit: 'custom groups',
+};
+
+/** `kinds` with their labels, in the order given: a picker's options. */
+export function groupingKindOptions<K extends GroupingKind>(kinds: readonly K[]): { value: K; label: string }[] {
+  return kinds.map((value) => ({ value, label: GROUPING_KIND_LABEL[value] }));
+}
+
 /** Per-draw inputs a spec does not hold itself. */
 export interface DrawOptions {
   /** Overrides spec.seed: the curriculum draws a fresh grouping per batch. */

@@ -21,7 +21,7 @@ export { DECODE_SPEEDS, compareRows, decodeModelKind, playgroundRequest } from '
 export type { CompareRow, CompareState, CompareStatus, DecodeState, DecodeStatus } from './slices/decode';
 export type { CellId, StudioError } from './slices/errors';
 export type { InspectState } from './slices/inspect';
-export { MODEL_KINDS, MODEL_LABEL, MODEL_SHORT } from './slices/models';
+export { MODEL_KINDS, MODEL_LABEL, MODEL_SHORT, modelContext } from './slices/models';
 export type { BackendState, LoadStatus, ModelSlot, Shipped } from './slices/models';
 export type { StartTraining } from './slices/training';
 

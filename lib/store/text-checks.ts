@@ -3,24 +3,23 @@
  * large files before any byte is sent to the worker. The rule for the text itself is lib/train/text-checks.ts
  * (tf-free), which the worker applies again.
  */
-import { MAX_TEXT_BYTES, textProblem } from '../train/text-checks';
+import { MAX_TEXT_BYTES, textProblem, tooLargeProblem } from '../train/text-checks';
 
 export { MAX_TEXT_BYTES };
 
-const tooLarge = (name: string) => `${name} is over the ${MAX_TEXT_BYTES / 1024 / 1024} MB limit: fine-tuning in the browser needs a shorter text`;
 const empty = (name: string) => `${name} is empty: choose a .txt file with a few paragraphs of prose`;
 
 /** Returns a user-facing problem with the file's size or name, or null. */
 export function checkUploadFile(file: { name: string; size: number }): string | null {
   if (file.size === 0) return empty(file.name);
-  if (file.size > MAX_TEXT_BYTES) return `${tooLarge(file.name)} (it is ${(file.size / 1024 / 1024).toFixed(1)} MB)`;
+  if (file.size > MAX_TEXT_BYTES) return `${tooLargeProblem(file.name)} (it is ${(file.size / 1024 / 1024).toFixed(1)} MB)`;
   return null;
 }
 
 /** Returns a user-facing problem with the bytes of an upload, or null. */
 export function checkUploadBytes(name: string, bytes: Uint8Array): string | null {
   if (bytes.length === 0) return empty(name);
-  if (bytes.length > MAX_TEXT_BYTES) return tooLarge(name);
+  if (bytes.length > MAX_TEXT_BYTES) return tooLargeProblem(name);
   if (bytes.subarray(0, 10_000).includes(0)) return `${name} looks like a binary file (it contains NUL bytes), not plain text`;
   return null;
 }

@@ -6,7 +6,7 @@
  * (e.g. `?backend=`) are left alone.
  */
 import { ALL_KNOBS, isStrategyId, knobProblem, type KnobParams, type KnobSpec, type StrategyId } from '../a3/decode/strategies';
-import type { GroupingSpec } from '../a3/groups';
+import type { GroupingKind, GroupingSpec } from '../a3/groups';
 
 /** What the Infill / Compare cells decode with: the text, the strategy, every knob of the registry, greedy. */
 export type PlaygroundParams = {
@@ -33,6 +33,16 @@ export const DEFAULT_INSPECT: InspectParams = {
   text: 'The quick brown fox jumps over the lazy dog.',
   plan: { kind: 'left-to-right' },
 };
+
+/**
+ * The plan kinds Inspect's radios offer, in their order. A shared `?plan=` of another kind (`span:`, which
+ * encodePlan still writes for any plan) falls back to the default, so a link always selects a radio.
+ */
+export const INSPECT_PLAN_KINDS = ['left-to-right', 'contiguous', 'random', 'explicit'] as const satisfies readonly GroupingKind[];
+
+function offeredByInspect(plan: GroupingSpec | undefined): GroupingSpec | undefined {
+  return plan && (INSPECT_PLAN_KINDS as readonly GroupingKind[]).includes(plan.kind) ? plan : undefined;
+}
 
 export interface UrlState {
   playground: PlaygroundParams;
@@ -122,7 +132,7 @@ export function parseUrlState(search: string): UrlState {
   };
   const inspect: InspectParams = {
     text: q.get(INSPECT_TEXT) ?? DEFAULT_INSPECT.text,
-    plan: decodePlan(q.get(PLAN)) ?? DEFAULT_INSPECT.plan,
+    plan: offeredByInspect(decodePlan(q.get(PLAN))) ?? DEFAULT_INSPECT.plan,
   };
   return { playground, inspect };
 }

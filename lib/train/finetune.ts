@@ -29,9 +29,11 @@ export function prepareData(text: string, tokenizer: Tokenizer, maxLen: number, 
   if (tokens.length < 2 * length || tokens.length < 16) {
     throw new Error(`the text is too short to train on (${tokens.length} tokens): give at least a few paragraphs`);
   }
-  const cut = Math.max(length, Math.floor(tokens.length * (1 - valFraction)));
-  const val = tokens.length - cut >= length ? tokens.slice(cut) : tokens.slice(tokens.length - length);
-  return { train: tokens.slice(0, cut), val, length };
+  // Validation is the last `valFraction` of the text, or its last window when that is shorter; training
+  // stops where validation starts, so validation is never trained on (what the fine-tune cell tells users).
+  // tokens.length >= 2 * length, so both splits hold at least one window.
+  const valStart = Math.min(Math.max(length, Math.floor(tokens.length * (1 - valFraction))), tokens.length - length);
+  return { train: tokens.slice(0, valStart), val: tokens.slice(valStart), length };
 }
 
 export interface FinetuneOptions {

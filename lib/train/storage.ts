@@ -20,6 +20,9 @@ import type { Curriculum } from './curriculum';
 import { recentLoss } from './divergence';
 import type { TrainerState } from './trainer';
 
+/** Steps between a page fine-tune's checkpoints (besides the one at the end of each stage): the worker saves at this rate, the Checkpoints list says so. */
+export const CHECKPOINT_EVERY = 10;
+
 /** One step's loss in a run: `step` counts within its stage (as StepLog.step). */
 export interface LossPoint {
   stageIndex: number;

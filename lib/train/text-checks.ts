@@ -18,11 +18,16 @@ function oddShare(sample: string): number {
   return sample.length === 0 ? 0 : odd / sample.length;
 }
 
+/** The words for a text (or file) called `name` past MAX_TEXT_BYTES: the page's upload check says it the same way. */
+export function tooLargeProblem(name: string): string {
+  return `${name} is over the ${MAX_TEXT_BYTES / 1024 / 1024} MB limit: fine-tuning in the browser needs a shorter text`;
+}
+
 /** A user-facing problem with `text` (called `name` in the message), or null. */
 export function textProblem(text: string, name = 'the text'): string | null {
   const chars = text.trim().length;
   if (chars === 0) return `${name} has no text in it (it is empty, or only spaces and line breaks)`;
-  if (new TextEncoder().encode(text).length > MAX_TEXT_BYTES) return `${name} is over the ${MAX_TEXT_BYTES / 1024 / 1024} MB limit: fine-tuning in the browser needs a shorter text`;
+  if (new TextEncoder().encode(text).length > MAX_TEXT_BYTES) return tooLargeProblem(name);
   // Binary files decode to text full of control and replacement characters.
   if (oddShare(text.slice(0, 10_000)) > 0.01) return `${name} looks like a binary file, not UTF-8 text`;
   if (chars < MIN_TEXT_CHARS) return `${name} is very short (${chars} characters): give at least a few paragraphs`;

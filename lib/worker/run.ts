@@ -12,7 +12,7 @@ import { MANIFEST_FILE } from '../a3/model-files';
 import { bufferSource, serializeModel } from '../a3/weights';
 import { prepareData, stageTrainer, type FinetuneData } from '../train/finetune';
 import type { SpawnReplica } from '../train/parallel';
-import { checkpointRecord, newRunId, type CheckpointStore, type LossPoint, type RunSpec, type StoredCheckpoint } from '../train/storage';
+import { CHECKPOINT_EVERY, checkpointRecord, newRunId, type CheckpointStore, type LossPoint, type RunSpec, type StoredCheckpoint } from '../train/storage';
 import type { TrainerState } from '../train/trainer';
 import { runGradients, type RunGradients } from './gradients';
 import { fromSource, memoryEvent, type ModelLoader, type ModelSlots, type Post } from './models';
@@ -265,7 +265,7 @@ export class TrainingRun implements RunHooks {
           batch,
           seed,
           evalEvery: 10,
-          checkpointEvery: 10,
+          checkpointEvery: CHECKPOINT_EVERY,
           // An abandoned run neither reports (its steps would interleave with the resumed ones) nor saves.
           onEvent: (event) => live() && this.o.post({ type: 'train-event', id: job.id, event }),
           checkpoint: async (state) => {

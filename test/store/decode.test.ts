@@ -218,6 +218,35 @@ describe('decode slice', () => {
     expect(compareRows(DEFAULT_PLAYGROUND).map((r) => r.name)).toContain('A3 group-wise, s = 2, left-to-right');
   });
 
+  it('runCompare: the MDLM row takes at least one step per block of the playground\'s block length', async () => {
+    // Dynamic fills the 4 open tokens in 2 forwards; blocks of 1 need 4 steps (fewer would make the schedule throw).
+    const { store, sent } = setup({ a3: [[16, 16]], mdlm: [[16, 16]] }, { search: '?block=1' });
+    await store.getState().boot();
+    await store.getState().runCompare();
+    expect(store.getState().compare.rows.find((r) => r.key === 'dynamic')?.result?.trace.nfe).toBe(2);
+    expect(decodes(sent).at(-1)).toMatchObject({ kind: 'mdlm', request: { strategy: 'diffusion', steps: 4, blockLength: 1 } });
+    // Blocks of 2: two blocks, and the dynamic row's 2 forwards suffice.
+    const two = setup({ a3: [[16, 16]], mdlm: [[16, 16]] }, { search: '?block=2' });
+    await two.store.getState().boot();
+    await two.store.getState().runCompare();
+    expect(decodes(two.sent).at(-1)?.request).toMatchObject({ strategy: 'diffusion', steps: 2, blockLength: 2 });
+  });
+
+  it('runCompare: MDLM weights not probed yet (shipped unknown) are loaded and run, not reported missing', async () => {
+    const { store, sent } = setup({ a3: [[16, 16]], mdlm: [[16, 16]] });
+    await store.getState().boot();
+    store.setState({ shipped: { ...store.getState().shipped, mdlm: null } });
+    await store.getState().runCompare();
+    expect(store.getState().compare.rows.find((r) => r.key === 'mdlm')).toMatchObject({ status: 'done' });
+    expect(decodes(sent).at(-1)?.kind).toBe('mdlm');
+    // Not probed and not there: the load tells, and the row says the weights are not shipped.
+    const none = setup({ a3: [[16, 16]] });
+    await none.store.getState().boot();
+    none.store.setState({ shipped: { ...none.store.getState().shipped, mdlm: null } });
+    await none.store.getState().runCompare();
+    expect(none.store.getState().compare.rows.find((r) => r.key === 'mdlm')).toMatchObject({ status: 'unavailable', note: expect.stringMatching(/No MDLM weights are shipped/) });
+  });
+
   it('loads the page tokenizer once (null when it cannot be fetched)', async () => {
     const tok = Tokenizer.train('the cat sat on the mat. the cat ate. '.repeat(20), 20);
     let calls = 0;
@@ -233,5 +262,22 @@ describe('decode slice', () => {
     expect(store.getState().tokenizer).toBe(a);
     const none = setup({}).store; // fakeFetch: 404
     expect(await none.getState().loadTokenizer()).toBeNull();
+  });
+
+  it('a failed tokenizer load is tried again on the next use', async () => {
+    const tok = Tokenizer.train('the cat sat on the mat. the cat ate. '.repeat(20), 20);
+    let up = false;
+    let calls = 0;
+    const fetchImpl = (async (input: RequestInfo | URL) => {
+      calls++;
+      return up && String(input).endsWith('tokenizer.json') ? new Response(JSON.stringify(tok.toJSON())) : new Response('', { status: 503 });
+    }) as typeof fetch;
+    const { store } = setup({}, { fetchImpl });
+    expect(await store.getState().loadTokenizer()).toBeNull();
+    up = true; // the server answers now
+    const t = await store.getState().loadTokenizer();
+    expect(t?.decode(t.encode(' the cat'))).toBe(' the cat');
+    expect(store.getState().tokenizer).toBe(t);
+    expect(calls).toBe(2);
   });
 });

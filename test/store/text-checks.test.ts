@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_TEXT_BYTES, readUploadText } from '@/lib/store';
+import { MAX_TEXT_BYTES, checkUploadBytes, checkUploadFile, readUploadText } from '@/lib/store';
+import { textProblem } from '@/lib/train/text-checks';
 
 const file = (name: string, bytes: Uint8Array, size = bytes.length) => ({ name, size, arrayBuffer: async () => bytes.slice().buffer as ArrayBuffer });
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -19,5 +20,11 @@ describe('upload checks (clear messages before anything reaches the worker)', ()
     await expect(readUploadText(file('latin1.txt', latin1))).rejects.toThrow(/binary file, not UTF-8/);
     // Size is checked from the File's size before reading.
     await expect(readUploadText(file('big.txt', new Uint8Array(1), MAX_TEXT_BYTES + 1))).rejects.toThrow(/over the 5 MB limit/);
+  });
+  it('says "too large" in the words the worker uses for the text (one rule, lib/train/text-checks.ts)', () => {
+    const worker = textProblem('a'.repeat(MAX_TEXT_BYTES + 1), 'big.txt');
+    expect(worker).toMatch(/^big\.txt is over the 5 MB limit/);
+    expect(checkUploadBytes('big.txt', new Uint8Array(MAX_TEXT_BYTES + 1).fill(97))).toBe(worker);
+    expect(checkUploadFile({ name: 'big.txt', size: 6 * 1024 * 1024 })).toBe(`${worker} (it is 6.0 MB)`);
   });
 });

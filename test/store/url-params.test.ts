@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_INSPECT, DEFAULT_PLAYGROUND, decodePlan, encodePlan, parseUrlState, writeUrlState, type UrlState } from '@/lib/store';
+import { DEFAULT_INSPECT, DEFAULT_PLAYGROUND, INSPECT_PLAN_KINDS, decodePlan, encodePlan, parseUrlState, writeUrlState, type UrlState } from '@/lib/store';
 import { bindUrl, createStudioStore } from '@/lib/store';
 import { STRATEGY_IDS } from '@/lib/a3/decode/strategies';
 import { groupIdsFor } from '@/lib/a3/groups';
@@ -72,6 +72,15 @@ describe('URL state', () => {
     expect(parseUrlState('?plan=contig:-3&s=0&temp=abc&strategy=nope').playground.groupSize).toBe(DEFAULT_PLAYGROUND.groupSize);
     expect(parseUrlState('?plan=contig:-3').inspect.plan).toEqual(DEFAULT_INSPECT.plan);
     expect(parseUrlState('?strategy=nope').playground.strategy).toBe('groupwise');
+  });
+
+  it("Inspect's plan from a link is one its radios offer: a span-infill plan falls back to the default", () => {
+    expect(parseUrlState('?plan=span:1:ltr:0').inspect.plan).toEqual(DEFAULT_INSPECT.plan);
+    for (const plan of ['ltr', 'contig:3', 'random:2:5', 'custom:0.1']) {
+      const { kind } = parseUrlState(`?plan=${plan}`).inspect.plan;
+      expect(INSPECT_PLAN_KINDS).toContain(kind);
+      expect(encodePlan(parseUrlState(`?plan=${plan}`).inspect.plan)).toBe(plan);
+    }
   });
 
   it('a store created from a URL holds its state, and bindUrl writes changes back', () => {

@@ -5,7 +5,7 @@
  * checkpoint or a whole run. Deleting asks for a second click: nothing is removed by a slip.
  */
 import { useState, type ReactNode } from 'react';
-import { resumableRuns, shortRun, type CheckpointMeta } from '@/lib/train/storage';
+import { CHECKPOINT_EVERY, resumableRuns, shortRun, type CheckpointMeta } from '@/lib/train/storage';
 import { useStudio, useStudioActions } from '../../notebook/StudioProvider';
 
 export interface CheckpointsProps {
@@ -68,7 +68,7 @@ export function Checkpoints({ onAct, errors, workers }: CheckpointsProps) {
     <>
       <h3>Checkpoints</h3>
       <p className="muted small">
-        Saved in this browser (IndexedDB) every 10 steps and at the end of each stage, one list per run; they survive a reload. A new run never replaces
+        Saved in this browser (IndexedDB) every {CHECKPOINT_EVERY} steps and at the end of each stage, one list per run; they survive a reload. A new run never replaces
         another run&apos;s checkpoints, and a run that diverges saves nothing.
       </p>
       {errors}

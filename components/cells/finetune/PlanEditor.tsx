@@ -4,7 +4,7 @@
  * with steps, learning rate, batch and seed. Controlled: the cell holds `PlanSettings`, `planOf`
  * turns them into a validated Curriculum (or the sentence saying why not).
  */
-import { groupSize, type GroupingSpec } from '@/lib/a3/groups';
+import { groupSize, groupingKindOptions, type GroupingSpec } from '@/lib/a3/groups';
 import { defaultCurriculum, validateCurriculum, type Curriculum, type Stage } from '@/lib/train/curriculum';
 import { NumberKnob, SelectKnob } from '../../notebook/controls';
 
@@ -52,11 +52,7 @@ export function freshStageName(stages: Stage[]): string {
   return `stage ${n}`;
 }
 
-const GROUPINGS = [
-  { value: 'left-to-right', label: 'left to right' },
-  { value: 'contiguous', label: 'contiguous' },
-  { value: 'random', label: 'random' },
-] as const;
+const GROUPINGS = groupingKindOptions<EditableKind>(['left-to-right', 'contiguous', 'random']);
 
 export interface PlanEditorProps {
   settings: PlanSettings;

@@ -19,7 +19,7 @@ export interface DecoderKnobsProps {
   onKnob: (patch: Partial<KnobParams>) => void;
   greedy: boolean;
   onGreedy: (greedy: boolean) => void;
-  /** The AR preset button: pressed when the knobs are exactly left-to-right s = 1. */
+  /** The AR preset button: pressed while the strategy is the preset's (AR on the base model). */
   isAR: boolean;
   onARPreset: () => void;
   /** Shown after the strategy's knobs (e.g. whether the MDLM model is loaded). */

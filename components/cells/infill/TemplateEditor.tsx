@@ -5,7 +5,8 @@
  * context, or the one reason it cannot run: the rule run.ts refuses with, checked live), a token counter, and the cell's Run button (`children`) on the same row, so
  * the first thing on screen is "write, then Run".
  */
-import { useRef, type ReactNode } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
+import { templateLengthLimit } from '@/lib/a3/config';
 import type { Tokenizer } from '@/lib/a3/tokenizer';
 import { DEFAULT_GAP_LENGTH, gapMarker, hasGap } from '@/lib/a3/decode/gaps';
 import type { TemplateCheck } from '@/lib/a3/decode/infill';
@@ -22,8 +23,8 @@ export interface TemplateEditorProps {
   tokenizer: Tokenizer | null;
   /** The live check of `text` (null until the tokenizer is on the page). */
   check: TemplateCheck | null;
-  /** The context of the model that will run (null until it is loaded: the counter then shows no limit). */
-  maxLen: number | null;
+  /** The context of the model that will run (store's modelContext: an estimate until that model is loaded). */
+  maxLen: number;
   children?: ReactNode;
 }
 
@@ -36,13 +37,20 @@ function runsLine(text: string, window: ContextWindow | null): string {
 export function TemplateEditor({ text, onChange, tokenizer, check, maxLen, children }: TemplateEditorProps) {
   const problem = check?.problem ?? null;
   const area = useRef<HTMLTextAreaElement>(null);
+  const limit = templateLengthLimit({ maxLen });
+  // Characters the last edit lost to the limit (0: none), said under the box rather than cut silently.
+  const [cutChars, setCutChars] = useState(0);
+  const edit = (value: string) => {
+    setCutChars(Math.max(0, value.length - limit));
+    onChange(value.slice(0, limit));
+  };
   const markGap = () => {
     const el = area.current;
     if (!el) return;
     const start = el.selectionStart ?? text.length;
     const end = el.selectionEnd ?? start;
     const gap = start === end ? gapMarker() : gapMarker(tokenEstimate(text.slice(start, end), tokenizer));
-    onChange(text.slice(0, start) + gap + text.slice(end));
+    edit(text.slice(0, start) + gap + text.slice(end));
     requestAnimationFrame(() => {
       el.focus();
       el.setSelectionRange(start, start + gap.length);
@@ -56,9 +64,8 @@ export function TemplateEditor({ text, onChange, tokenizer, check, maxLen, child
           ref={area}
           className="template"
           rows={2}
-          maxLength={2000}
           value={text}
-          onChange={(e) => onChange(e.target.value)}
+          onChange={(e) => edit(e.target.value)}
           aria-invalid={problem ? true : undefined}
           aria-describedby="infill-template-line"
           data-testid="infill-text"
@@ -72,12 +79,17 @@ export function TemplateEditor({ text, onChange, tokenizer, check, maxLen, child
         <span id="infill-template-line" className={problem ? 'field-error' : 'muted small'} data-testid="infill-template-line" data-problem={problem ? true : undefined}>
           {problem ?? runsLine(text, check?.window ?? null)}
         </span>
+        {cutChars > 0 ? (
+          <span className="field-error" data-testid="infill-text-cut">
+            The template takes at most {limit} characters: the last {cutChars} were left out.
+          </span>
+        ) : null}
         {check ? (
-          <span className="muted small" data-testid="infill-token-count" data-tokens={check.tokens} data-max={maxLen ?? undefined}
+          <span className="muted small" data-testid="infill-token-count" data-tokens={check.tokens} data-max={maxLen}
             data-kept={check.window ? check.window.total - check.window.before - check.window.after : undefined}
             title="Prompt plus gaps, in tokens; the model reads at most its context of them, around the gaps"
           >
-            {maxLen ? `${check.tokens} / ${maxLen} tokens` : `${check.tokens} tokens`}
+            {`${check.tokens} / ${maxLen} tokens`}
           </span>
         ) : null}
       </div>

@@ -96,6 +96,8 @@ export async function chooseGapLengths(model: A3Model, problem: InfillProblem, s
       if (score > best.score) best = { problem: candidate, trace, score }; // strict: ties keep the shorter
     }
   }
-  const trace = best.trace ?? (await decode(problem)); // no gap searched: a plain decode
+  // No gap searched, or no length of the last one scored (NaN): decode the problem as chosen so far, so the
+  // trace answers the problem returned (earlier gaps at their chosen lengths).
+  const trace = best.trace ?? (await decode(best.problem));
   return { problem: best.problem, trace, trials };
 }

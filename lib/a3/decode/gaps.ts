@@ -15,8 +15,9 @@ export const DEFAULT_GAP_LENGTH = 8;
 export const AUTO_LENGTHS: readonly number[] = [2, 4, 6, 8, 12];
 
 /**
- * The most tokens one step may commit or draft that the page offers (group size s, k, draft D): half the
- * shipped model's 128-token context, past which one step would fill every gap the context can hold anyway.
+ * The most tokens one step may commit or draft that the page offers (group size s, k, draft D). One fixed
+ * range for every model, since the knob form shows it before a model loads; it holds for any context: a
+ * step larger than the open positions fills them all at once, and longer gaps are filled over several steps.
  */
 export const MAX_STEP_TOKENS = 64;
 

@@ -97,7 +97,7 @@ function layoutAt(problem: InfillProblem, longest: number): TokenLayout {
 
 /**
  * Whether a template can run on a model whose context is `maxLen` tokens, and which part of it the model
- * reads: some text or a gap, every gap at least one token; a template longer than the context is decoded in
+ * reads: some text or a gap, every gap at least one token, `[__?__]` only for a strategy on the A3 model; a template longer than the context is decoded in
  * the window around its gaps (window.ts), refused only when the gaps themselves do not fit.
  * A template of gaps only is fine: it is decoded with an empty group 0 (unconditionally).
  */
@@ -108,11 +108,16 @@ export function checkTemplate(request: TemplateRequest, tokenizer: Tokenizer, ma
   for (const gap of findGaps(text)) {
     if (gap.size === 0) return refuse(0, `gap "${text.slice(gap.start, gap.end)}" asks for 0 tokens: a gap needs at least one`);
   }
+  const strategy = request.strategy && isStrategyId(request.strategy) ? strategySpec(request.strategy) : null;
+  // The length score is the A3 model's exact likelihood (auto-length.ts): on other weights (base, MDLM) it would rank noise.
+  if (strategy && strategy.model !== 'a3' && findGaps(text).some((g) => g.size === 'auto')) {
+    return refuse(0, `${strategy.label} cannot choose a gap length: [__?__] is scored by the A3 model; give the gap a length such as [__${DEFAULT_GAP_LENGTH}__]`);
+  }
   const problem = problemFromText(text, tokenizer, request.gapLength ?? DEFAULT_GAP_LENGTH);
   // No candidate at all is auto-length.ts's error to give; here it adds nothing.
   const longest = Math.max(0, ...(request.autoLengths ?? AUTO_LENGTHS));
   const layout = layoutAt(problem, longest);
-  const sides = request.strategy && isStrategyId(request.strategy) ? strategySpec(request.strategy).sees : 'both';
+  const sides = strategy?.sees ?? 'both';
   const choice = chooseWindow(layout, maxLen, sides);
   if (choice.window) return { tokens: layout.length, problem: null, window: choice.window };
   const auto = problem.spans.some((s) => s.auto) ? ` (automatic gaps at ${longest} tokens)` : '';

@@ -60,9 +60,7 @@ export async function runDecodeRequest(model: A3Model, tokenizer: Tokenizer, req
   let trace: DecodeTrace;
   let trials: LengthTrial[] | undefined;
   if (autoSpans.length > 0) {
-    const spec = strategySpec(request.strategy);
-    // The length score is the A3 model's exact likelihood: on other weights (base, MDLM) it would rank noise.
-    if (spec.model !== 'a3') throw new Error(`${spec.label} cannot choose a gap length: [__?__] is scored by the A3 model; give the gap a length such as [__8__]`);
+    // checkTemplate refused [__?__] for a strategy not on the A3 model, whose likelihood scores the lengths.
     const chosen = await chooseGapLengths(model, problem, autoSpans, request.autoLengths ?? [...AUTO_LENGTHS], decodeWith);
     problem = chosen.problem;
     trace = chosen.trace;

@@ -144,6 +144,14 @@ const steps = {
   help: 'Forwards of the MDLM model (each recomputes the whole sequence); at least one per block.',
 } as const satisfies NumberKnobSpec;
 
+/**
+ * The fewest diffusion steps that cover `open` positions unmasked in blocks of `blockLength` (0: one block):
+ * one per block, the rule the `steps` knob states and diffusion.ts's schedule enforces.
+ */
+export function minDiffusionSteps(open: number, blockLength: number): number {
+  return blockLength > 0 ? Math.ceil(open / blockLength) : 1;
+}
+
 const blockLength = {
   key: 'blockLength',
   url: 'block',

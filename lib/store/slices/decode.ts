@@ -4,7 +4,7 @@
  * built from the strategy registry: a request carries only the knobs of the strategy that runs.
  */
 import type { DecodeRequest, DecodeResult } from '../../a3/decode/request';
-import { A3_LEFT_TO_RIGHT, AR_PRESET, STRATEGY, requestKnobs, strategySpec, knobValues, type StrategyId } from '../../a3/decode/strategies';
+import { A3_LEFT_TO_RIGHT, AR_PRESET, STRATEGY, minDiffusionSteps, requestKnobs, strategySpec, knobValues, type StrategyId } from '../../a3/decode/strategies';
 import type { ModelKind } from '../../worker/protocol';
 import type { PlaygroundParams } from '../url-params';
 import { messageOf, type Slice, type SliceContext } from './context';
@@ -108,8 +108,13 @@ export function compareRows(p: PlaygroundParams): CompareRow[] {
   ];
 }
 
-/** The diffusion row: as many steps as the dynamic row needed forwards (so the two compare at equal cost). */
-function mdlmRow(p: PlaygroundParams, steps: number): CompareRow {
+/**
+ * The diffusion row: as many steps as the dynamic row needed forwards (so the two compare at equal cost), but
+ * at least one per block of the playground's block length; without a dynamic result, the playground's steps.
+ */
+function mdlmRow(p: PlaygroundParams, dynamic: DecodeResult | undefined): CompareRow {
+  const open = dynamic?.spans.reduce((n, s) => n + s.length, 0) ?? 0;
+  const steps = dynamic ? Math.max(dynamic.trace.nfe, minDiffusionSteps(open, p.blockLength)) : p.steps;
   const request = playgroundRequest(p, { strategy: 'diffusion', steps });
   return { key: 'mdlm', name: rowName(request), kind: 'mdlm', status: 'idle', request };
 }
@@ -228,14 +233,16 @@ export function decodeSlice(ctx: SliceContext, initial: PlaygroundParams): Slice
           await runRow(row, row.kind === 'base' ? 'It sees only the text before each gap: each gap is continued left to right.' : undefined);
         }
         // MDLM: the masked-diffusion baseline (its own weights, the engine's diffusion decoder), only when shipped.
-        const dynamicNfe = get().compare.rows.find((r) => r.key === 'dynamic')?.result?.trace.nfe;
-        const mdlm = mdlmRow(p, dynamicNfe ?? STRATEGY.diffusion.knobs[0].default);
+        const mdlm = mdlmRow(p, get().compare.rows.find((r) => r.key === 'dynamic')?.result);
         set((s) => ({ compare: { ...s.compare, rows: [...s.compare.rows, mdlm] } }));
-        if (get().shipped.mdlm !== true && get().models.mdlm.status !== 'loaded') {
+        const notShipped = () =>
           patchRow('mdlm', { status: 'unavailable', name: 'MDLM (masked diffusion)', note: 'No MDLM weights are shipped (public/weights/mdlm), so the masked-diffusion baseline cannot run.' });
-        } else {
+        // Known not shipped: say so. Not probed yet (null): try to load, as ensureLoaded does, and let the load tell.
+        if (get().shipped.mdlm === false && get().models.mdlm.status !== 'loaded') notShipped();
+        else {
           patchRow('mdlm', { status: 'running', note: get().models.mdlm.status === 'loaded' ? undefined : 'loading the MDLM model…' });
           if (await ensureLoaded('mdlm')) await runRow(mdlm, 'A separate bidirectional model; same number of forwards as the A3 dynamic row.');
+          else if (get().models.mdlm.status === 'missing') notShipped();
           else patchRow('mdlm', { status: 'error', error: 'the MDLM weights could not be loaded' });
         }
         set((s) => ({ compare: { ...s.compare, status: 'done' } }));

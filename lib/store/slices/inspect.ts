@@ -11,7 +11,7 @@ import type { Slice, SliceContext } from './context';
 export interface InspectState extends InspectParams {
   status: 'idle' | 'running' | 'done' | 'error';
   snapshot: AttentionSnapshot | null;
-  /** Token count of the last tokenised text, to build group ids without a second round trip. */
+  /** The last tokenised text and its token labels (their count sizes the group ids without a second round trip). */
   tokenCache: { text: string; labels: string[] } | null;
   layer: number;
   head: number;

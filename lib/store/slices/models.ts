@@ -5,6 +5,7 @@
  * base and MDLM slots load when a decoder first needs them (decode slice), so the page is ready sooner.
  */
 import { parseBackendParam, type BackendName } from '../../a3/backend-names';
+import { PRESETS } from '../../a3/config';
 import { Tokenizer } from '../../a3/tokenizer';
 import { shortRun, type CheckpointMeta } from '../../train/storage';
 import type { ActiveWeights, LoadedModel, ModelKind } from '../../worker/protocol';
@@ -65,6 +66,16 @@ export const MODEL_LABEL: Record<ModelKind, string> = { a3: 'A3 (any-order)', ba
 export const MODEL_SHORT: Record<ModelKind, string> = { a3: 'A3', base: 'base AR', mdlm: 'MDLM' };
 
 const emptySlot = (): ModelSlot => ({ status: 'idle', source: null, loadedBytes: 0, totalBytes: null, info: null, weights: null, note: null });
+
+/**
+ * The context, in tokens, of the model in slot `kind`: its loaded config, else the A3 slot's, else the
+ * shipped preset's. The page counts a template against it before a baseline's model has loaded (it loads
+ * on first run), so the counter and the window hint show a limit from the start; the worker checks the
+ * template again against the model it actually runs.
+ */
+export function modelContext(s: Pick<ModelsData, 'models'>, kind: ModelKind): number {
+  return s.models[kind].info?.config.maxLen ?? s.models.a3.info?.config.maxLen ?? PRESETS.base.maxLen;
+}
 
 /** Where the page remembers the checkpoint the A3 slot last held, to offer it back after a reload. */
 export const LAST_FINE_TUNE_KEY = 'a3-studio:last-fine-tune';
@@ -209,6 +220,7 @@ export function modelsSlice(ctx: SliceContext): Slice<ModelsData & ModelsActions
     async loadTokenizer() {
       const have = get().tokenizer;
       if (have) return have;
+      // Callers during one load share it; a failed load is forgotten, so the next use tries again.
       tokenizerLoad ??= (async () => {
         if (!ctx.fetch) return null;
         try {
@@ -220,7 +232,10 @@ export function modelsSlice(ctx: SliceContext): Slice<ModelsData & ModelsActions
         } catch {
           return null;
         }
-      })();
+      })().then((t) => {
+        if (t === null) tokenizerLoad = null;
+        return t;
+      });
       return tokenizerLoad;
     },
   };

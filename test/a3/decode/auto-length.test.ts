@@ -84,6 +84,22 @@ describe('automatic gap length', () => {
     expect(none.problem).toBe(problem);
   });
 
+  it('when no length of a later gap scores (NaN), the problem with the earlier gaps chosen is the one decoded and returned', async () => {
+    let calls = 0;
+    // Trials of gap 1 (after gap 0's three) come back with nothing open: per-token score 0/0 = NaN.
+    const decode = async (p: { tokens: ArrayLike<number>; given: ArrayLike<boolean> }) => {
+      const trace = await decodeGroupwise(model, p, { groupSize: 2, seed: 3 });
+      return ++calls > 3 ? { ...trace, given: trace.given.map(() => true) } : trace;
+    };
+    const result = await chooseGapLengths(model, problem, [0, 1], [1, 2, 4], decode);
+    expect(result.trials.filter((t) => t.span === 1).every((t) => Number.isNaN(t.logProbPerToken))).toBe(true);
+    const chosen = result.trials.filter((t) => t.span === 0).reduce((a, b) => (b.logProbPerToken > a.logProbPerToken ? b : a));
+    expect(result.problem.spans[0].length).toBe(chosen.length);
+    // The trace answers the returned problem: same length, the same token where given.
+    expect(result.trace.tokens.length).toBe(result.problem.tokens.length);
+    expect(Array.from(result.problem.tokens).every((t, i) => !result.problem.given[i] || result.trace.tokens[i] === t)).toBe(true);
+  });
+
   it('refuses bad searches before decoding anything', async () => {
     const before = tf.memory().numTensors;
     let calls = 0;

@@ -47,6 +47,20 @@ describe('gap syntax (page and decoders read the same rule)', () => {
     expect(checkTemplate({ text: '[__64__]' }, tok, 64).problem).toBeNull();
   });
 
+  it('checkTemplate: [__?__] only on a strategy whose lengths the A3 model scores (AR and diffusion refuse it, in words)', () => {
+    const tok = Tokenizer.train('the cat sat on the mat. '.repeat(20), 10);
+    const text = 'the cat [__?__] the mat';
+    for (const strategy of ['ar', 'diffusion'] as const) {
+      const check = checkTemplate({ text, strategy }, tok, 64);
+      expect(check.window).toBeNull();
+      expect(check.problem).toMatch(/cannot choose a gap length: \[__\?__\] is scored by the A3 model; give the gap a length such as \[__8__\]$/);
+    }
+    expect(checkTemplate({ text, strategy: 'ar' }, tok, 64).problem).toMatch(/^AR \(base model\) cannot/);
+    for (const strategy of ['groupwise', 'dynamic', 'speculative'] as const) expect(checkTemplate({ text, strategy }, tok, 64).problem).toBeNull();
+    // A sized gap is fine for every strategy.
+    expect(checkTemplate({ text: 'the cat [__3__] the mat', strategy: 'diffusion' }, tok, 64).problem).toBeNull();
+  });
+
   it('checkTemplate: a template longer than the context runs in the window around its gaps, the side the strategy reads first', () => {
     const tok = Tokenizer.train('the cat sat on the mat. the dog ran to the cat. '.repeat(20), 10);
     const side = 'the cat sat on the mat. the dog ran to the cat. '.repeat(3);

@@ -150,6 +150,13 @@ describe('runDecodeRequest', () => {
       expect(problem).not.toBeNull();
       await expect(runDecodeRequest(m, tok, { text, strategy: 'groupwise' })).rejects.toThrow(problem ?? '');
     }
+    // [__?__] on a strategy not on the A3 model: the same check's message (the page shows it before Run).
+    for (const strategy of ['ar', 'diffusion'] as const) {
+      const text = 'the cat [__?__] the mat';
+      const { problem } = checkTemplate({ text, strategy }, tok, m.config.maxLen);
+      expect(problem).toMatch(/cannot choose a gap length/);
+      await expect(runDecodeRequest(m, tok, { text, strategy })).rejects.toThrow(problem ?? '');
+    }
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -3,6 +3,7 @@
  * and read back through the same entries, and phrases for the result line and Compare.
  */
 import { describe, expect, it } from 'vitest';
+import { diffusionSchedule } from '@/lib/a3/decode/diffusion';
 import {
   ALL_KNOBS,
   AR_PRESET,
@@ -10,6 +11,7 @@ import {
   COMMON_KNOBS,
   STRATEGY,
   STRATEGY_IDS,
+  minDiffusionSteps,
   describeRequest,
   fieldOf,
   knobProblem,
@@ -106,5 +108,15 @@ describe('strategy registry', () => {
     expect(describeRequest({ text: '', strategy: 'dynamic', perStep: 3, score: 'entropy', sampling: { greedy: true } })).toBe('dynamic k = 3, entropy, greedy');
     expect(describeRequest({ text: '', strategy: 'speculative', draft: 3 })).toBe('speculative D = 3, left-to-right, T = 1');
     expect(describeRequest({ text: '', strategy: 'diffusion', steps: 6 })).toBe('diffusion 6 steps, T = 1');
+  });
+
+  it('minDiffusionSteps is the fewest steps the diffusion schedule accepts (one per block; block length 0 = one block)', () => {
+    for (const [open, block] of [[4, 1], [4, 2], [9, 4], [1, 8]]) {
+      const least = minDiffusionSteps(open, block);
+      expect(() => diffusionSchedule(open, least, block)).not.toThrow();
+      if (least > 1) expect(() => diffusionSchedule(open, least - 1, block)).toThrow(/at least one step per block/);
+    }
+    expect(minDiffusionSteps(12, 0)).toBe(1);
+    expect(() => diffusionSchedule(12, 1, 12)).not.toThrow();
   });
 });

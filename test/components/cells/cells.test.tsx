@@ -6,8 +6,10 @@ import { InspectCell } from '@/components/cells/InspectCell';
 import { ModelCell } from '@/components/cells/ModelCell';
 import { maskCounts } from '@/components/views/mask-matrix';
 import { PRESETS } from '@/lib/a3/config';
+import { GROUPING_KIND_LABEL } from '@/lib/a3/groups';
 import { createStudioStore, type StudioStore } from '@/lib/store';
 import { defaultCurriculum } from '@/lib/train/curriculum';
+import { CHECKPOINT_EVERY } from '@/lib/train/storage';
 import type { WorkerEvent } from '@/lib/worker/protocol';
 import { fakeClient, fakeFetch } from '../../store/fake-client';
 import { mount as mountCell } from './harness';
@@ -22,7 +24,7 @@ function snapshot(groupIds?: number[]) {
   return { tokens: [1, 2, 3, 4, 5], labels: ['The', ' quick', ' brown', ' fox', '.'], groupIds: gids, weights };
 }
 
-async function booted(): Promise<{ store: StudioStore; sent: { type: string }[] }> {
+async function booted(search = '?plan=contig:2'): Promise<{ store: StudioStore; sent: { type: string }[] }> {
   let store!: StudioStore;
   const { client, sent } = fakeClient(
     {
@@ -34,7 +36,7 @@ async function booted(): Promise<{ store: StudioStore; sent: { type: string }[] 
     },
     () => (e: WorkerEvent) => store.getState().handleEvent(e),
   );
-  store = createStudioStore({ client, fetchImpl: fakeFetch({ base: [[2048, 128]] }), search: '?plan=contig:2' });
+  store = createStudioStore({ client, fetchImpl: fakeFetch({ base: [[2048, 128]] }), search });
   await store.getState().boot();
   return { store, sent };
 }
@@ -101,6 +103,21 @@ describe('cells (jsdom)', () => {
     expect(q(div, 'mask-counts')!.getAttribute('data-query-allowed')).toBe(String(after.query.allowed));
   });
 
+  it('InspectCell: a shared link always selects one plan radio, and the radios name kinds as groups.ts does', async () => {
+    for (const [search, kind] of [['?plan=random:2:1', 'random'], ['?plan=span:1:ltr:0', 'left-to-right']] as const) {
+      const { store } = await booted(search);
+      const div = await mount(store, <InspectCell index={2} />);
+      const radios = [...div.querySelectorAll<HTMLInputElement>('input[name="inspect-plan"]')];
+      expect(radios.filter((r) => r.checked).map((r) => r.value)).toEqual([kind]);
+      expect(radios.map((r) => r.closest('label')?.textContent)).toEqual([
+        GROUPING_KIND_LABEL['left-to-right'],
+        GROUPING_KIND_LABEL.contiguous,
+        GROUPING_KIND_LABEL.random,
+        `${GROUPING_KIND_LABEL.explicit} (click tokens)`,
+      ]);
+    }
+  });
+
   it('FineTuneCell draws the loss, lists checkpoints and shows worker errors inline', async () => {
     const { store, sent } = await booted();
     const plan = defaultCurriculum(3);
@@ -119,6 +136,8 @@ describe('cells (jsdom)', () => {
     expect(q(div, 'ft-step-count')?.textContent).toBe('3 / 15');
     expect(div.textContent).toMatch(/321 tokens\/s/);
     expect(div.querySelector('[data-view="loss-chart"] svg')).not.toBeNull();
+    // The cadence it states is the one the worker saves at.
+    expect(div.textContent).toContain(`every ${CHECKPOINT_EVERY} steps and at the end of each stage`);
     // Each checkpoint: its run, stage, step of the stage, loss; an unfinished run offers to resume.
     expect(q(div, 'checkpoint-run')?.textContent).toMatch(/run abcd/);
     expect(q(div, 'checkpoint')?.textContent).toMatch(/^1: left-to-right10 \/ 10\d\.\d{3}/);

@@ -5,6 +5,7 @@ import { act } from 'react';
 import { describe, expect, it } from 'vitest';
 import { CompareCell } from '@/components/cells/CompareCell';
 import { InfillCell } from '@/components/cells/InfillCell';
+import { templateLengthLimit } from '@/lib/a3/config';
 import { checkTemplate } from '@/lib/a3/decode/infill';
 import { Tokenizer } from '@/lib/a3/tokenizer';
 import { fakeDecodeResult } from '../../store/fake-decode';
@@ -204,6 +205,64 @@ describe('InfillCell (jsdom)', () => {
     expect(div.textContent!.split('there is no open position to fill').length - 1).toBe(1);
     expect(q(div, 'infill-result')?.getAttribute('data-stale')).toBe('true');
     expect(q(div, 'infill-stale')?.textContent).toMatch(/last run failed/);
+  });
+
+  it('[__?__] on AR or diffusion: the worker\'s refusal shows under the template as it is typed, and Run waits', async () => {
+    const { store, sent } = await booted();
+    const tokenizer = Tokenizer.fromJSON(JSON.parse(readFileSync(join(__dirname, '../../../public/weights/tokenizer.json'), 'utf8')));
+    store.setState({ tokenizer });
+    const div = await mount(store, <InfillCell index={2} />);
+    await act(async () => type(q(div, 'infill-text') as HTMLTextAreaElement, 'The cat [__?__] sat.'));
+    const line = () => q(div, 'infill-template-line')!;
+    const runButton = () => q(div, 'infill-run') as HTMLButtonElement;
+    expect(line().hasAttribute('data-problem')).toBe(false);
+    for (const strategy of ['ar', 'diffusion'] as const) {
+      await click(div, `strategy-${strategy}`);
+      const problem = checkTemplate({ text: 'The cat [__?__] sat.', strategy }, tokenizer, 128).problem ?? '';
+      expect(problem).toMatch(/cannot choose a gap length/);
+      expect(line().textContent).toBe(problem);
+      expect(runButton().disabled).toBe(true);
+    }
+    // Back on an A3 strategy the same template runs.
+    await click(div, 'strategy-groupwise');
+    expect(line().hasAttribute('data-problem')).toBe(false);
+    expect(runButton().disabled).toBe(false);
+    expect(sent.filter((c) => c.type === 'decode')).toHaveLength(0);
+  });
+
+  it('AR and diffusion before their models load: the counter and the window hint use the A3 model\'s context', async () => {
+    const { store } = await booted();
+    const tokenizer = Tokenizer.fromJSON(JSON.parse(readFileSync(join(__dirname, '../../../public/weights/tokenizer.json'), 'utf8')));
+    store.setState({ tokenizer });
+    const div = await mount(store, <InfillCell index={2} />);
+    const long = 'The cat sat on the mat and looked at the dog. '.repeat(20);
+    await act(async () => type(q(div, 'infill-text') as HTMLTextAreaElement, `${long}[____] ${long}`));
+    for (const strategy of ['ar', 'diffusion'] as const) {
+      await click(div, `strategy-${strategy}`);
+      expect(store.getState().models[strategy === 'ar' ? 'base' : 'mdlm'].info).toBeNull();
+      const check = checkTemplate({ text: `${long}[____] ${long}`, strategy }, tokenizer, 128);
+      expect(q(div, 'infill-token-count')?.textContent).toBe(`${check.tokens} / 128 tokens`);
+      expect(q(div, 'infill-template-line')?.textContent).toMatch(/^Longer than the context: kept tokens/);
+    }
+  });
+
+  it('a template may be many contexts long; past the box\'s limit the rest is left out with a message, not silently', async () => {
+    const { store } = await booted();
+    const div = await mount(store, <InfillCell index={2} />);
+    const ta = q(div, 'infill-text') as HTMLTextAreaElement;
+    const limit = templateLengthLimit({ maxLen: 128 });
+    // Generous: many times what the context reads, since a long template is decoded in a window.
+    expect(limit).toBeGreaterThanOrEqual(16 * 4 * 128);
+    const fits = `${'x'.repeat(limit - 6)}[____]`;
+    await act(async () => type(ta, fits));
+    expect(store.getState().playground.text).toBe(fits);
+    expect(q(div, 'infill-text-cut')).toBeNull();
+    await act(async () => type(ta, `${fits}${'y'.repeat(25)}`));
+    expect(store.getState().playground.text).toBe(fits);
+    expect(q(div, 'infill-text-cut')?.textContent).toBe(`The template takes at most ${limit} characters: the last 25 were left out.`);
+    // The next edit within the limit clears the message.
+    await act(async () => type(ta, 'The cat [____] sat.'));
+    expect(q(div, 'infill-text-cut')).toBeNull();
   });
 
   it('speculative: draft-size knob, accepted tokens per forward, draft steps that commit nothing replay gracefully', async () => {
