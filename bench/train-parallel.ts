@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '@/lib/a3/config';
 import { disposeModel, initModel, trainableVariables } from '@/lib/a3/model';
 import { batchBuffers, shareBounds, sliceBatch, trainLoss, type TrainBatch } from '@/lib/train/losses';
-import { ParallelGradients, type FromReplica, type ToReplica } from '@/lib/train/parallel';
+import { packWeights, ParallelGradients, type FromReplica, type ToReplica } from '@/lib/train/parallel';
 import { WorkerPool } from '@/lib/train/worker-pool';
 import { nodeReplicas } from '@/lib/train/parallel-node';
 import { Trainer } from '@/lib/train/trainer';
@@ -123,7 +123,7 @@ export async function benchComputeCeiling(cfg: ModelConfig, batch: number, lengt
   // Thread 0 always computes whole batches, threads 1 and 2 always halves: each keeps one shape, as in training.
   const pool = new WorkerPool<ToReplica, FromReplica>(3, nodeReplicas, (i) => `bench worker ${i + 1}`);
   const model = initModel(cfg, 0);
-  const weights = new Float32Array(trainableVariables(model).flatMap((v) => Array.from(v.dataSync())));
+  const weights = await packWeights(trainableVariables(model));
   disposeModel(model);
   const gradients = (index: number, rows: TrainBatch, share: number) => {
     const copy = weights.slice();

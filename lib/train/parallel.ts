@@ -86,8 +86,8 @@ export interface ParallelOptions {
 
 type Grads = Extract<FromReplica, { type: 'grads' }>;
 
-/** Every trainable variable's values, one flat array. */
-async function packWeights(variables: tf.Variable[]): Promise<Float32Array> {
+/** Every trainable variable's values, one flat array (in trainableVariables order: what a replica loads). */
+export async function packWeights(variables: tf.Variable[]): Promise<Float32Array> {
   const values = await Promise.all(variables.map((v) => v.data()));
   const flat = new Float32Array(values.reduce((n, a) => n + a.length, 0));
   let at = 0;

@@ -13,6 +13,7 @@ import { makeRng } from '../random';
 import { DecodeSession, type DecodeProblem } from './session';
 import { sampleToken, validateSampling, type SamplingOptions } from './sampling';
 import { finishTrace, stepRecord, type StepRecorder } from './record';
+import { minDiffusionSteps } from './strategies';
 import type { DecodeStep, DecodeTrace } from './trace';
 
 export interface DiffusionOptions {
@@ -34,7 +35,7 @@ export interface DiffusionOptions {
 export function diffusionSchedule(open: number, steps: number, blockLength: number): number[][] {
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be an integer >= 1, got ${steps}`);
   if (!Number.isInteger(blockLength) || blockLength < 1) throw new Error(`block length must be an integer >= 1, got ${blockLength}`);
-  const blocks = Math.ceil(open / blockLength);
+  const blocks = minDiffusionSteps(open, blockLength);
   if (steps < blocks) throw new Error(`${steps} steps cannot cover ${blocks} blocks: use at least one step per block`);
   const sizes = Array.from({ length: blocks }, (_, b) => Math.min(blockLength, open - b * blockLength));
   const shares = sizes.map((_, b) => Math.floor(steps / blocks) + (b < steps % blocks ? 1 : 0));
