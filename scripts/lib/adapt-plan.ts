@@ -17,6 +17,7 @@ import {
   infillAfterCurriculum,
   infillCurriculum,
   jointCurriculum,
+  l2rRehearsalCurriculum,
   pretrainThenInfillCurriculum,
   scaleCurriculum,
   stage3OnlyCurriculum,
@@ -26,7 +27,7 @@ import {
 import { a3Nll, a3NllTable, arNll, mdlmBound } from '@/lib/train/evaluate';
 import { groupingLabel } from '@/lib/a3/groups';
 
-export const VARIANTS = ['a3', 'ablation', 'mdlm', 'a3-infill', 'a3-then-infill', 'joint', 'pretrain-then-infill'] as const;
+export const VARIANTS = ['a3', 'ablation', 'mdlm', 'a3-infill', 'a3-then-infill', 'joint', 'pretrain-then-infill', 'a3-rehearsal'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 export function parseVariant(v: string | undefined): Variant {
@@ -54,6 +55,8 @@ export interface PlanOptions {
   infillP: number;
   /** Joint and pretrain-then-infill variants: steps of AR loss alone before the A3 stages. */
   arWarmup: number;
+  /** a3-rehearsal: probability of a left-to-right batch in its one stage. */
+  l2rP?: number;
   /** Whole-run token budget (equal-token comparisons); the stages keep their proportions. */
   maxTokens?: number;
   tokensPerStep: number;
@@ -76,6 +79,8 @@ export function variantCurriculum(variant: Variant, o: PlanOptions): Curriculum 
               ? jointCurriculum(o.stepsPerStage, o.lr, o.arWarmup, o.infillP)
               : variant === 'pretrain-then-infill'
                 ? pretrainThenInfillCurriculum(o.stepsPerStage, o.lr, o.arWarmup, o.infillP)
+              : variant === 'a3-rehearsal'
+                ? l2rRehearsalCurriculum(o.stepsPerStage, o.lr, o.l2rP)
               : // Diffusion: one stage, the same token budget; its grouping field is unused.
                 { name: 'MDLM baseline', groupingPer: 'batch', stages: [{ name: 'mdlm', steps: total, lr: o.lr, warmup: 50, grouping: { kind: 'left-to-right' } }] };
   if (o.maxTokens === undefined) return validateCurriculum(plan);

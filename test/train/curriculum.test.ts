@@ -13,6 +13,7 @@ import {
   infillAfterCurriculum,
   infillCurriculum,
   jointCurriculum,
+  l2rRehearsalCurriculum,
   scaleCurriculum,
   spanInfillMix,
   stageBatchGrouping,
@@ -105,6 +106,20 @@ describe('curricula as data', () => {
     expect(joint.stages[0]).toMatchObject({ objective: 'ar', steps: 25 });
     expect(joint.stages.slice(1).every((s) => s.objective === 'joint')).toBe(true);
     expect(jointCurriculum(40).stages.every((s) => s.objective === 'joint')).toBe(true);
+  });
+
+  it('the left-to-right rehearsal: one random s=8 stage drawing left to right at about p', () => {
+    const c = validateCurriculum(l2rRehearsalCurriculum(40, 1e-3, 0.3));
+    expect(c.stages).toHaveLength(1);
+    expect(stageGroupingLabel(c.stages[0])).toBe('random s=8 (70%), left-to-right s=1 (30%)');
+    const l2r = Array.from(leftToRight(T));
+    let l2rBatches = 0;
+    const draws = 600;
+    for (let seed = 0; seed < draws; seed++) {
+      const ids = Array.from(stageBatchGrouping(c.stages[0], 2, T, 'batch', seed).groupIds.subarray(0, T));
+      if (ids.every((g, i) => g === l2r[i])) l2rBatches++;
+    }
+    expect(Math.abs(l2rBatches / draws - 0.3)).toBeLessThan(0.07);
   });
 
   it('scaleCurriculum hits a step budget exactly, keeping the proportions', () => {
