@@ -15,12 +15,18 @@
  * next step ("apply once, broadcast"). The alternative, every replica running
  * the same AdamW on the averaged gradient, sends as many floats and needs the
  * optimizer moments in every replica (and in every resume). Measured here
- * (base config, 1.1M parameters, wasm): one AdamW update 30 ms; reading,
- * packing and copying the weights 12 ms plus 3 ms to assign them in a
- * replica. Replicating would run its 30 ms beside the coordinator's own
- * update, saving at most those 15 ms of a ~1.3 s step on idle cores and
- * nothing once replicas and coordinator share the cores: broadcast it is,
- * and the replicas hold no state of their own.
+ * (base config, 1.1M parameters, wasm, a ~600 ms two-worker AR step of
+ * 16x128): packing the weights 1-2 ms, loading them in a replica 1-5 ms,
+ * summing the replies ~2 ms, one AdamW update 12-25 ms. Replicating the
+ * update would save at most those few ms on idle cores and nothing once
+ * replicas and coordinator share the cores: broadcast it is, and the replicas
+ * hold no state of their own. What bounds 2-worker scaling here is the
+ * step itself: two threads computing half-batch gradients at once, with no
+ * exchange at all (bench: benchComputeCeiling), reach 1.47x one thread for
+ * the AR step (memory-bound: each thread's B=8 share takes ~550 ms beside
+ * the other against ~480 ms alone) and 1.91x for the two-stream step.
+ * The coordinator computing a share itself (2 threads instead of 3) was
+ * tried and was not faster (684 vs 648 ms a step).
  *
  * Buffers move as transferables (a copy per replica, then zero-copy), not a
  * SharedArrayBuffer: the page then needs no cross-origin isolation (COOP/COEP)
