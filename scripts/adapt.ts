@@ -10,7 +10,7 @@
  *   joint           AR + A3 loss on every batch through the a3-infill stages (--init fresh
  *                   starts from scratch; --ar-warmup N first runs N steps of AR alone)
  *   a3-rehearsal    one stage of random s=8 with left-to-right batches at p (--l2r-p, 0.5),
- *                   continuing an adapted A3 model (--base runs/a3-long/final)
+ *                   continuing an adapted A3 model (--base public/weights/a3)
  * The candidates (a3-infill, a3-then-infill, joint, a3-rehearsal) go to checkpoints/adapt-<variant>/final.
  * --max-tokens scales every stage so the whole run sees that many tokens
  * (equal-token comparisons); --max-minutes stops at that wall time with a

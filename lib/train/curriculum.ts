@@ -196,8 +196,8 @@ export function pretrainThenInfillCurriculum(stepsPerStage: number, lr = 1e-3, a
  * One more stage for an adapted A3 model (start it from that model with
  * --base): the paper's last grouping, random s=8, with left-to-right batches
  * mixed in at probability `p`. Why: the random-subset stages are what cost
- * left-to-right quality (runs/a3-long: +0.14 nats/token behind the AR parent
- * after stage 1, +0.41 after 3b); rehearsing left to right while keeping
+ * left-to-right quality (results/adapt-a3.json: +0.14 nats/token behind the
+ * AR parent after stage 1, +0.41 after 3b); rehearsing left to right while keeping
  * random subsets measures whether one model can hold both.
  */
 export function l2rRehearsalCurriculum(steps: number, lr = 1e-3, p = 0.5): Curriculum {

@@ -20,13 +20,12 @@
  * summing the replies ~2 ms, one AdamW update 12-25 ms. Replicating the
  * update would save at most those few ms on idle cores and nothing once
  * replicas and coordinator share the cores: broadcast it is, and the replicas
- * hold no state of their own. What bounds 2-worker scaling here is the
- * step itself: two threads computing half-batch gradients at once, with no
- * exchange at all (bench: benchComputeCeiling), reach 1.47x one thread for
- * the AR step (memory-bound: each thread's B=8 share takes ~550 ms beside
- * the other against ~480 ms alone) and 1.91x for the two-stream step.
- * The coordinator computing a share itself (2 threads instead of 3) was
- * tried and was not faster (684 vs 648 ms a step).
+ * hold no state of their own. Two threads computing half-batch gradients
+ * at once slow each other down (the AR step is memory-bound: each B=8 share
+ * takes ~550 ms beside the other against ~480 ms alone); `npm run bench`
+ * prints that compute-only ratio beside the Trainer loop's 1-vs-2-worker
+ * ratios. The coordinator computing a share itself (2 threads instead of 3)
+ * was tried and was not faster (684 vs 648 ms a step).
  *
  * Buffers move as transferables (a copy per replica, then zero-copy), not a
  * SharedArrayBuffer: the page then needs no cross-origin isolation (COOP/COEP)
