@@ -35,7 +35,7 @@ import { stageBatch, trainLoss, type TrainBatch } from '@/lib/train/losses';
 import { Trainer, type TrainerState } from '@/lib/train/trainer';
 import { storyGapProblem } from '@/lib/eval/gap-nll';
 import type { StoryWindow } from '@/lib/eval/story-infill';
-import { defaultOut, evalWindowSets, fittingProblems, freshModel, parseVariant, stageMetrics, variantCurriculum, withContext } from './lib/adapt-plan';
+import { defaultOut, evalWindowSets, fittingProblems, freshModel, initRecord, parseVariant, stageMetrics, variantCurriculum, withContext } from './lib/adapt-plan';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './lib/checkpoints';
 import { loadTokenizer, ROOT, tokenizeSplit } from './lib/data';
 import { writeGuard } from './guard-slice';
@@ -242,6 +242,7 @@ interface StoppedAt {
 }
 
 function summary(curriculum: Curriculum, stages: StageResult[], backend: string, stoppedAt?: StoppedAt) {
+  const totalTokens = stages.reduce((s, r) => s + r.tokens, 0);
   return {
     variant: VARIANT,
     command: ['npm run adapt', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
@@ -256,10 +257,11 @@ function summary(curriculum: Curriculum, stages: StageResult[], backend: string,
     seed: SEED,
     evalWindows: EVAL_COUNT,
     units: 'nats/token on validation windows; A3 figures are exact NLL under the grouping, the diffusion figure is an upper bound (ELBO)',
-    totalTokens: stages.reduce((s, r) => s + r.tokens, 0),
+    totalTokens,
     totalWallTimeSec: stages.reduce((s, r) => s + r.wallTimeSec, 0),
     stages,
     ...(folder ? { segments: folder.segments() } : {}),
+    ...initRecord(INIT === 'fresh' ? null : BASE_DIR, totalTokens),
   };
 }
 

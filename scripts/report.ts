@@ -201,12 +201,12 @@ function compareMixSection(): string[] {
 }
 
 function variantSection(): string[] {
-  const variants = ['a3', 'a3-infill', 'a3-then-infill', 'joint', 'pretrain-then-infill'];
+  const variants = ['a3', 'a3-infill', 'a3-then-infill', 'joint', 'pretrain-then-infill', 'a3-rehearsal'];
   const runs = variants.map((v) => read(`results/adapt-${v}.json`)).filter((r) => r && r.variant !== undefined) as Json[];
   if (!runs.some((r) => r.variant !== 'a3')) return [];
   const cols = ['left-to-right s=1', 'random s=4', 'span-infill s=1', 'AR (content stream)', 'gap: A3 both sides s=1', 'gap: AR (content stream) prefix only'];
   const lines = [
-    '### Span infilling and joint training (`npm run adapt -- --variant a3-infill|a3-then-infill|joint|pretrain-then-infill`)',
+    '### Span infilling, joint training and rehearsal (`npm run adapt -- --variant a3-infill|a3-then-infill|joint|pretrain-then-infill|a3-rehearsal`)',
     '',
     'Final figures of each run, nats/token: exact validation NLL under a grouping, span infilling (spans given the context), the content stream as an AR model, and gap NLL of the held-out story middles (A3 with both sides; the same model\'s content stream with the prefix only). — = not measured by that run.',
     '',

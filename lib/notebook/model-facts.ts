@@ -28,5 +28,6 @@ async function readJson(url: string, fetchImpl: typeof fetch): Promise<Record<st
 /** Facts for the weights in the A3 slot (`a3`, or `base` standing in); unknown figures are null. */
 export async function trainingFacts(source: 'a3' | 'base', weightsBase = '/weights/', fetchImpl: typeof fetch = (...a) => fetch(...a)): Promise<TrainingFacts> {
   const [base, a3] = await Promise.all([readJson(`${weightsBase}base/training.json`, fetchImpl), source === 'a3' ? readJson(`${weightsBase}a3/training.json`, fetchImpl) : null]);
-  return { pretrainTokens: count(base?.tokensSeen), adaptTokens: count(a3?.totalTokens) };
+  // adaptTokensInAll: a rehearsal after the curriculum records the curriculum's tokens too (scripts/lib/adapt-plan.ts initRecord).
+  return { pretrainTokens: count(base?.tokensSeen), adaptTokens: count(a3?.adaptTokensInAll ?? a3?.totalTokens) };
 }

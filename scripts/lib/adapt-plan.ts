@@ -6,6 +6,8 @@
  * groupings at 128 tokens and at the model's context, span infilling, the
  * content stream's AR NLL, and gap NLL on held-out story middles).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PRESETS, type ModelConfig } from '@/lib/a3/config';
 import { createModel, disposeModel, initModel, namedParams, type A3Model } from '@/lib/a3/model';
 import { problemLength, scoreGapSet, type GapProblem, type GapScorerId } from '@/lib/eval/gap-nll';
@@ -99,6 +101,26 @@ export function withContext(model: A3Model, maxLen: number): A3Model {
   const next = createModel({ ...model.config, maxLen }, (name) => byName.get(name)?.dataSync() as Float32Array);
   disposeModel(model);
   return next;
+}
+
+/** What a run's starting weights were trained on, so the record it ships covers every run before it. */
+export interface InitRecord {
+  /** The starting folder's training.json (its guard slice left out: that belongs to those weights only), or null. */
+  initTraining: Record<string, unknown> | null;
+  /**
+   * Tokens of any-order adaptation in all: this run's plus, when the start was itself an adapted
+   * model (a rehearsal after the curriculum), the tokens its record counts. What the page quotes.
+   */
+  adaptTokensInAll: number;
+}
+
+export function initRecord(initDir: string | null, runTokens: number): InitRecord {
+  const path = initDir === null ? null : join(initDir, 'training.json');
+  if (path === null || !existsSync(path)) return { initTraining: null, adaptTokensInAll: runTokens };
+  const { guard: _guard, ...initTraining } = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  // Only adaptations carry `variant`; a pretraining record's tokens are the base model's, not adaptation.
+  const before = typeof initTraining.variant === 'string' ? Number(initTraining.adaptTokensInAll ?? initTraining.totalTokens ?? 0) : 0;
+  return { initTraining, adaptTokensInAll: runTokens + before };
 }
 
 /** A fresh model of the base preset's shape for this tokenizer (joint training from scratch). */

@@ -17,7 +17,7 @@ describe('trainingFacts (shipped training.json)', () => {
   it('reads the tokens the shipped models saw', async () => {
     const base = JSON.parse(readFileSync(join(ROOT, 'public/weights/base/training.json'), 'utf8'));
     const a3 = JSON.parse(readFileSync(join(ROOT, 'public/weights/a3/training.json'), 'utf8'));
-    expect(await trainingFacts('a3', '/weights/', servePublic)).toEqual({ pretrainTokens: base.tokensSeen, adaptTokens: a3.totalTokens });
+    expect(await trainingFacts('a3', '/weights/', servePublic)).toEqual({ pretrainTokens: base.tokensSeen, adaptTokens: a3.adaptTokensInAll ?? a3.totalTokens });
     expect(await trainingFacts('base', '/weights/', servePublic)).toEqual({ pretrainTokens: base.tokensSeen, adaptTokens: null });
     expect(base.tokensSeen).toBeGreaterThan(1e6);
   });

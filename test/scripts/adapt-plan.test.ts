@@ -10,7 +10,10 @@ import { randomModel, tiny, useCpu, maxAbsDiff } from '../helpers/tf';
 import { disposeModel, forward, namedParams } from '@/lib/a3/model';
 import { leftToRight } from '@/lib/a3/groups';
 import { textLengthLimit } from '@/lib/a3/config';
-import { defaultOut, evalWindowSets, parseVariant, stageMetrics, variantCurriculum, VARIANTS, withContext } from '@/scripts/lib/adapt-plan';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultOut, evalWindowSets, initRecord, parseVariant, stageMetrics, variantCurriculum, VARIANTS, withContext } from '@/scripts/lib/adapt-plan';
 
 beforeAll(async () => {
   await useCpu();
@@ -81,5 +84,31 @@ describe('page limits come from the model config', () => {
   it('a text box accepts 4 characters per token of context', () => {
     expect(textLengthLimit({ maxLen: 128 })).toBe(512);
     expect(textLengthLimit({ maxLen: 256 })).toBe(1024);
+  });
+});
+
+describe('initRecord (what a shipped training.json says about the runs before it)', () => {
+  const folder = (training: Record<string, unknown>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'init-record-'));
+    writeFileSync(join(dir, 'training.json'), JSON.stringify(training));
+    return dir;
+  };
+
+  it('a start from the base model: its record is kept, adaptation tokens are this run only', () => {
+    const dir = folder({ tokensSeen: 5e6, guard: { loss: 1 } });
+    expect(initRecord(dir, 1000)).toEqual({ initTraining: { tokensSeen: 5e6 }, adaptTokensInAll: 1000 });
+  });
+
+  it('a start from an adapted model (a rehearsal) adds the tokens of every adaptation before it', () => {
+    const curriculum = folder({ variant: 'a3', totalTokens: 12_000 });
+    const first = initRecord(curriculum, 2_000);
+    expect(first.adaptTokensInAll).toBe(14_000);
+    const rehearsal = folder({ variant: 'a3-rehearsal', totalTokens: 2_000, adaptTokensInAll: first.adaptTokensInAll });
+    expect(initRecord(rehearsal, 3_000).adaptTokensInAll).toBe(17_000);
+  });
+
+  it('a fresh init or a folder without a record', () => {
+    expect(initRecord(null, 7)).toEqual({ initTraining: null, adaptTokensInAll: 7 });
+    expect(initRecord(mkdtempSync(join(tmpdir(), 'init-record-')), 7)).toEqual({ initTraining: null, adaptTokensInAll: 7 });
   });
 });
