@@ -195,7 +195,7 @@ function speedRow(inputs: FindingInputs): Finding {
 export const GAP_TARGET = -0.25;
 
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
-const showDelta = (d: Json) => `${signed(d.mean)} [${signed(d.low)}, ${signed(d.high)}]`;
+export const showDelta = (d: { mean: number; low: number; high: number }) => `${signed(d.mean)} [${signed(d.low)}, ${signed(d.high)}]`;
 
 function gapSets(gap: Json): Json[] {
   return ((gap?.sets ?? []) as Json[]).filter((s) => s.ran);
