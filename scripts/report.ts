@@ -155,6 +155,10 @@ function adaptSection(): string[] {
       const wall = cum.reduce((n: number, x: Json) => n + x.wallTimeSec, 0);
       lines.push(`| ${label} ${run.variant === 'mdlm' ? '' : s.stage} | ${cols.map((c) => f(s.val[c])).join(' | ')} | ${f(s.val['diffusion bound'])} | ${tokens.toLocaleString('en-US')} | ${minutes(wall)} |`);
     }
+    for (const more of continuations(run.variant)) {
+      const s = (more.run.stages as Json[]).at(-1);
+      lines.push(`| ${label === 'A3 after stage' ? 'A3 after rehearsal stage' : `${label}, then`} ${s.stage} (\`${more.file}\`) | ${cols.map((c) => f(s.val[c])).join(' | ')} | ${f(s.val['diffusion bound'])} | ${more.tokens.toLocaleString('en-US')} | ${minutes(more.wallSec)} |`);
+    }
   }
   const last = (v: string) => (runs.find((r) => r.variant === v)?.stages as Json[] | undefined)?.at(-1)?.val;
   const cur = last('a3');
@@ -165,6 +169,27 @@ function adaptSection(): string[] {
   }
   lines.push('');
   return lines;
+}
+
+/**
+ * Runs that continued a curriculum run's weights (a3: the left-to-right rehearsals; mdlm: the matching extra
+ * budget), in the order they ran, each with the adaptation tokens and wall time of the whole chain so far.
+ * The shipped weights are the last run of the chain that exists.
+ */
+const CONTINUATIONS: Record<string, string[]> = { a3: ['a3-rehearsal', 'a3-rehearsal-2', 'a3-rehearsal-3'], mdlm: ['mdlm-more'] };
+
+function continuations(variant: string): { file: string; run: Json; tokens: number; wallSec: number }[] {
+  const first = read(`results/adapt-${variant}.json`);
+  if (!first) return [];
+  let wallSec = first.totalWallTimeSec ?? 0;
+  const out: { file: string; run: Json; tokens: number; wallSec: number }[] = [];
+  for (const name of CONTINUATIONS[variant] ?? []) {
+    const run = read(`results/adapt-${name}.json`);
+    if (!run) break;
+    wallSec += run.totalWallTimeSec ?? 0;
+    out.push({ file: `results/adapt-${name}.json`, run, tokens: run.adaptTokensInAll ?? run.totalTokens, wallSec });
+  }
+  return out;
 }
 
 /** The span-infill / joint comparison (issue 13): final figures of every variant that has run, side by side. */
@@ -202,7 +227,7 @@ function compareMixSection(): string[] {
 }
 
 function variantSection(): string[] {
-  const variants = ['a3', 'a3-infill', 'a3-then-infill', 'joint', 'pretrain-then-infill', 'a3-rehearsal'];
+  const variants = ['a3', 'a3-infill', 'a3-then-infill', 'joint', 'pretrain-then-infill', 'a3-rehearsal', 'a3-rehearsal-2', 'a3-rehearsal-3'];
   const runs = variants.map((v) => read(`results/adapt-${v}.json`)).filter((r) => r && r.variant !== undefined) as Json[];
   if (!runs.some((r) => r.variant !== 'a3')) return [];
   const cols = ['left-to-right s=1', 'random s=4', 'span-infill s=1', 'AR (content stream)', 'gap: A3 both sides s=1', 'gap: AR (content stream) prefix only'];
@@ -327,6 +352,7 @@ function findingsSection(): string[] {
     infill: read('results/eval-infill.json'),
     generation: read('results/eval-generation.json'),
     adaptA3: read('results/adapt-a3.json'),
+    shippedA3: read('public/weights/a3/training.json'),
     adaptAblation: read('results/adapt-ablation.json'),
     decodeBench: read('results/decode-bench.json'),
   });

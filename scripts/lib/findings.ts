@@ -26,6 +26,7 @@ export interface FindingInputs {
   infill?: Json; // results/eval-infill.json
   generation?: Json; // results/eval-generation.json
   adaptA3?: Json; // results/adapt-a3.json
+  shippedA3?: Json; // public/weights/a3/training.json: the curriculum run, or a rehearsal that continued it
   adaptAblation?: Json; // results/adapt-ablation.json
   decodeBench?: Json; // results/decode-bench.json
   gap?: Json; // results/eval-gap.json
@@ -116,7 +117,7 @@ function groupSizeRows(inputs: FindingInputs): Finding[] {
   const claim = 'Perplexity grows with group size';
   const paper = 'yes (A3-8B)';
   const out: Finding[] = [];
-  const val = finalVal(inputs.adaptA3);
+  const val = finalVal(inputs.shippedA3 ?? inputs.adaptA3); // the shipped model's figures
   if (val) {
     const keys = ['left-to-right s=1', 'random s=4', 'random s=8'].filter((k) => k in val);
     const rising = keys.every((k, i) => i === 0 || val[k] >= val[keys[i - 1]]);
