@@ -73,14 +73,21 @@ function choiceRows(inputs: FindingInputs, claim: string, paper: string, a: [str
   });
 }
 
+/** Story infilling's rows that ran: the A3 decoder with the best ROUGE-1, the AR row and the diffusion row. */
+export function infillBest(infill: Json): { a3?: Json; ar?: Json; diff?: Json } {
+  const rows = ((infill?.decoders ?? []) as Json[]).filter((d) => d.ran && d.rougeF1);
+  return {
+    a3: rows.filter((d) => d.model === 'a3').sort((p, q) => q.rougeF1.rouge1 - p.rougeF1.rouge1)[0],
+    ar: rows.find((d) => d.model === 'base'),
+    diff: rows.find((d) => d.model === 'mdlm'),
+  };
+}
+
 function infillRow(inputs: FindingInputs): Finding {
   const claim = 'Story infilling: A3 beats AR (which sees only the prefix); the diffusion LM does better still';
   const paper = 'A3-8B ROUGE-1/2/L 19.2/4.6/18.6, above LLaMA-3.1-8B, below DiffuLLaMA';
-  const rows = ((inputs.infill?.decoders ?? []) as Json[]).filter((d) => d.ran && d.rougeF1);
-  if (rows.length === 0) return { claim, paper, ours: 'not run (`npm run eval`)', verdict: '—' };
-  const a3 = rows.filter((d) => d.model === 'a3').sort((p, q) => q.rougeF1.rouge1 - p.rougeF1.rouge1)[0];
-  const ar = rows.find((d) => d.model === 'base');
-  const diff = rows.find((d) => d.model === 'mdlm');
+  if (!((inputs.infill?.decoders ?? []) as Json[]).some((d) => d.ran && d.rougeF1)) return { claim, paper, ours: 'not run (`npm run eval`)', verdict: '—' };
+  const { a3, ar, diff } = infillBest(inputs.infill);
   if (!a3 || !ar || !diff) return { claim, paper, ours: 'a decoder did not run', verdict: '—' };
   const r = (d: Json) => `${pct(d.rougeF1.rouge1)}/${pct(d.rougeF1.rouge2)}/${pct(d.rougeF1.rougeL)}`;
   const beatsAr = a3.rougeF1.rouge1 > ar.rougeF1.rouge1;
