@@ -26,6 +26,38 @@ function say(line = ''): void {
 const TRAIN_TARGET = 0.4;
 /** 2 workers on this 2-core machine vs 1, same global batch (issue 11). */
 const SCALING_TARGET = 1.7;
+/** Runs of the 1-vs-2-worker comparison after the full table: the verdict is on their median, and their spread is printed. */
+const SCALING_REPEATS = Number(process.env.BENCH_SCALING_REPEATS ?? 2);
+
+/** 2 workers / 1 worker tokens/s of one scaling run. */
+function twoOverOne(rows: ScalingRow[], kind: 'ar' | 'a3'): number {
+  const [one, two] = [1, 2].map((n) => rows.find((r) => r.workers === n));
+  if (!one || !two) throw new Error('a scaling run needs a 1-worker and a 2-worker row');
+  return two.tokensPerSec[kind] / one.tokensPerSec[kind];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * One run's 2-vs-1 ratio moves by ±0.1x with whatever else the machine does, so the target is judged on the
+ * median of several runs (the table's and SCALING_REPEATS more), each run printed.
+ */
+function sayScalingVerdict(runs: ScalingRow[][]): void {
+  for (const [k, label] of [['ar', 'AR step'], ['a3', 'two-stream step']] as const) {
+    const ratios = runs.map((rows) => twoOverOne(rows, k));
+    const mid = median(ratios);
+    const spread = Math.max(...ratios) - Math.min(...ratios);
+    const each = ratios.map((r) => `${r.toFixed(2)}x`).join(', ');
+    say(
+      `${`2 workers / 1, ${label} tokens/s`.padEnd(44)} ${mid.toFixed(2)}x median of ${runs.length} runs (${each}; spread ${spread.toFixed(2)}x) ` +
+        `(target >= ${SCALING_TARGET}x) ${mid >= SCALING_TARGET ? 'PASS' : 'BELOW TARGET'}`,
+    );
+  }
+}
 
 function sayScaling(rows: ScalingRow[], batch: number, length: number): void {
   const one = rows.find((r) => r.workers === 1);
@@ -40,12 +72,6 @@ function sayScaling(rows: ScalingRow[], batch: number, length: number): void {
       `${`${(r.tokensPerSec[k] / one.tokensPerSec[k]).toFixed(2)}x`.padStart(6)}  ${r.coresBusy[k].toFixed(2).padStart(5)}  ${(r.cpuMsPerStep[k] / 1000).toFixed(2).padStart(5)}`;
     const note = r.workers > availableParallelism() ? '  (more workers than cores)' : r.workers === 1 ? '  (this thread)' : '';
     say(`${String(r.workers).padEnd(9)} ${r.tokensPerSec.ar.toFixed(0).padStart(12)}  ${cols('ar')}   ${r.tokensPerSec.a3.toFixed(0).padStart(20)}  ${cols('a3')}${note}`);
-  }
-  const two = rows.find((r) => r.workers === 2);
-  if (!two) return;
-  for (const [k, label] of [['ar', 'AR step'], ['a3', 'two-stream step']] as const) {
-    const ratio = two.tokensPerSec[k] / one.tokensPerSec[k];
-    say(`${`2 workers / 1, ${label} tokens/s`.padEnd(44)} ${ratio.toFixed(2)}x (target >= ${SCALING_TARGET}x) ${ratio >= SCALING_TARGET ? 'PASS' : 'BELOW TARGET'}`);
   }
 }
 
@@ -83,7 +109,11 @@ async function trainSection(cfg: ModelConfig, batch: number, length: number): Pr
     for (const r of rows.slice(0, 20)) say(`${r.ms.toFixed(1).padStart(8)} ms ${String(r.calls).padStart(4)}x  ${r.kernel}`);
     say(`${total.toFixed(1).padStart(8)} ms total kernel time`);
   }
-  sayScaling(await benchTrainScaling(cfg, batch, length), batch, length);
+  const table = await benchTrainScaling(cfg, batch, length);
+  sayScaling(table, batch, length);
+  const runs = [table];
+  for (let r = 0; r < SCALING_REPEATS; r++) runs.push(await benchTrainScaling(cfg, batch, length, { workerCounts: [1, 2] }));
+  sayScalingVerdict(runs);
   const computeOnly = await benchComputeOnlyScaling(cfg, batch, length);
   for (const [k, label] of [['ar', 'AR step'], ['a3', 'two-stream step']] as const) {
     say(`${`compute only: 2 threads' half-batch gradients at once / 1 thread's whole batch, ${label}`.padEnd(44)} ${computeOnly[k].toFixed(2)}x (no exchange or update; for context, no target)`);

@@ -84,6 +84,12 @@ export function NumberKnob({ label, value, onCommit, testId, title, disabled, mi
     setDraft(String(value));
     setProblem(null);
   }, [value]);
+  // The form hears of a problem in the same render that shows it (a Run button must never be enabled next to an
+  // error on screen); the effect covers the rest (a problem cleared by a value set from elsewhere).
+  const showProblem = (next: string | null) => {
+    setProblem(next);
+    report?.(testId, next);
+  };
   useEffect(() => {
     report?.(testId, problem);
   }, [report, testId, problem]);
@@ -93,10 +99,10 @@ export function NumberKnob({ label, value, onCommit, testId, title, disabled, mi
   const commit = (): boolean => {
     const parsed = parseNumber(draft, { min, max, integer });
     if ('problem' in parsed) {
-      setProblem(parsed.problem);
+      showProblem(parsed.problem);
       return false;
     }
-    setProblem(null);
+    showProblem(null);
     setDraft(String(parsed.value));
     if (parsed.value !== value) {
       shown.current = parsed.value;
@@ -120,7 +126,7 @@ export function NumberKnob({ label, value, onCommit, testId, title, disabled, mi
         onChange={(e) => {
           setDraft(e.target.value);
           // Typing again clears the old complaint; the new draft is checked on commit.
-          if (problem) setProblem(null);
+          if (problem) showProblem(null);
         }}
         onBlur={commit}
         onKeyDown={(e) => {

@@ -17,7 +17,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskCounts } from '@/components/views/mask-matrix';
 import { contiguous } from '@/lib/a3/groups';
-import { APP_TEST_MS, REPO_ROOT, WAIT_MS, type PageWatch } from './browser';
+import { APP_TEST_MS, REPO_ROOT, WAIT_MS, waitDisabled, type PageWatch } from './browser';
 import { openApp, type AppSession } from './app/server';
 
 const SHOTS = join(REPO_ROOT, 'test-results');
@@ -234,7 +234,7 @@ describe('A3 Studio notebook (production build, headless Chromium)', () => {
     await page.fill('[data-testid="infill-text"]', 'Emma [__0__] rich.');
     await page.waitForSelector('[data-testid="infill-template-line"][data-problem]', { timeout: WAIT_MS });
     expect(await page.textContent('[data-testid="infill-template-line"]')).toMatch(/gap/);
-    expect(await page.isDisabled('[data-testid="infill-run"]')).toBe(true);
+    await waitDisabled(page, '[data-testid="infill-run"]', true);
     await page.fill('[data-testid="infill-text"]', template);
 
     // Compare: the AR baseline (base model, loaded now), A3 left to right, group-wise s = 2, dynamic k = 1 on the same template.

@@ -190,6 +190,25 @@ export function watchPage(page: Page, noise: readonly RegExp[] = CHROMIUM_NOISE)
 }
 
 /**
+ * Waits until the control at `selector` is disabled (or enabled), up to WAIT_MS: React may take a render or two after
+ * the event that changes it, so a single read right after the event races. Fails with what it waited for.
+ */
+export async function waitDisabled(page: Page, selector: string, disabled: boolean): Promise<void> {
+  try {
+    await page.waitForFunction(
+      ([sel, want]) => {
+        const el = document.querySelector(sel);
+        return el instanceof HTMLButtonElement && el.disabled === want;
+      },
+      [selector, disabled] as const,
+      { timeout: WAIT_MS },
+    );
+  } catch {
+    throw new Error(`${selector} did not become ${disabled ? 'disabled' : 'enabled'} within ${WAIT_MS} ms`);
+  }
+}
+
+/**
  * Launches Chromium next to a server that is already up and hands it to `open`, with one `closeAll` for both;
  * if launching or opening fails, both are closed before the error goes on.
  */

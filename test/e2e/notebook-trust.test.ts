@@ -13,7 +13,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_TEST_MS, WAIT_MS } from './browser';
+import { APP_TEST_MS, WAIT_MS, waitDisabled } from './browser';
 import { openApp, type AppServer, type AppSession } from './app/server';
 
 /** Waits until the notebook has a model and an enabled Run button. */
@@ -173,13 +173,13 @@ describe('A notebook people can trust (production build, headless Chromium)', ()
     // Clearing is not 0: the field says so, Run waits, the last good value stays in force.
     await retype(page, 'pg-temp', '', 'Tab');
     expect(await page.textContent('[data-testid="pg-temp-error"]')).toBe('enter a number');
-    expect(await page.isDisabled('[data-testid="infill-run"]')).toBe(true);
+    await waitDisabled(page, '[data-testid="infill-run"]', true);
     expect(url().get('temp')).toBe('0.7');
     await retype(page, 'pg-s', '99');
     expect(await page.textContent('[data-testid="pg-s-error"]')).toBe('use 1 to 64');
     await retype(page, 'pg-temp', '1');
     await retype(page, 'pg-s', '2');
-    expect(await page.isDisabled('[data-testid="infill-run"]')).toBe(false);
+    await waitDisabled(page, '[data-testid="infill-run"]', false);
 
     // Inspect's plan fields.
     await page.check('[data-testid="plan-random"]');
@@ -201,7 +201,7 @@ describe('A notebook people can trust (production build, headless Chromium)', ()
     }
     await retype(page, 'ft-lr', '-1');
     expect(await page.textContent('[data-testid="ft-lr-error"]')).toMatch(/^use /);
-    expect(await page.isDisabled('[data-testid="ft-start"]')).toBe(true);
+    await waitDisabled(page, '[data-testid="ft-start"]', true);
     await retype(page, 'ft-lr', '0.001');
     await page.selectOption('[data-testid="ft-plan"]', 'custom');
     for (const [id, value] of [['ft-stage-0-steps', '5'], ['ft-stage-0-lr', '0.003'], ['ft-stage-1-size', '3']] as const) {
@@ -209,7 +209,7 @@ describe('A notebook people can trust (production build, headless Chromium)', ()
       expect(await page.inputValue(`[data-testid="${id}"]`), id).toBe(value);
     }
     await page.selectOption('[data-testid="ft-plan"]', 'stage:0');
-    expect(await page.isDisabled('[data-testid="ft-start"]')).toBe(false);
+    await waitDisabled(page, '[data-testid="ft-start"]', false);
   }, APP_TEST_MS);
 
   it('Ctrl+Enter runs, arrow keys step the replay, [__?__] says its length and why', async () => {
@@ -337,11 +337,11 @@ describe('A notebook people can trust (production build, headless Chromium)', ()
 
     await page.setInputFiles('[data-testid="ft-upload"]', [{ name: 'tiny.txt', mimeType: 'text/plain', buffer: Buffer.from('far too short to train on') }]);
     await page.waitForSelector('[data-testid="ft-upload-error"]', { timeout: WAIT_MS });
-    expect(await page.isDisabled('[data-testid="ft-start"]')).toBe(true);
+    await waitDisabled(page, '[data-testid="ft-start"]', true);
     expect(await page.textContent('[data-testid="ft-start-blocked"]')).toMatch(/upload was refused/);
     expect(await page.textContent('[data-testid="ft-state"]')).toBe('idle');
     await page.check('[data-testid="ft-sample"]');
-    expect(await page.isDisabled('[data-testid="ft-start"]')).toBe(false);
+    await waitDisabled(page, '[data-testid="ft-start"]', false);
     expect(errors).toEqual([]);
   }, APP_TEST_MS);
 
