@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { act, useState } from 'react';
+import { act, Profiler, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FieldChecks, NumberKnob, parseNumber, useFieldChecks } from '@/components/notebook/controls';
@@ -11,6 +11,17 @@ afterEach(() => {
   act(() => roots.splice(0).forEach((r) => r.unmount()));
   document.body.innerHTML = '';
 });
+
+/**
+ * Every commit in which an error was on screen while Run was enabled (it must never happen: a user could click Run
+ * next to "use 1 to 64"). Read in each commit of the form's tree (a Profiler hears every one), before the browser paints.
+ */
+const enabledBesideAnError: string[] = [];
+function checkCommit(): void {
+  const error = document.querySelector('[role="alert"]');
+  const run = document.querySelector<HTMLButtonElement>('[data-testid="run"]');
+  if (error && run && !run.disabled) enabledBesideAnError.push(error.textContent ?? '');
+}
 
 /** Two knobs in a form whose Run is disabled while a field is invalid; `committed` records what reached the owner. */
 function Form({ committed }: { committed: number[] }) {
@@ -36,7 +47,13 @@ async function mount(committed: number[]) {
   document.body.appendChild(div);
   const root = createRoot(div);
   roots.push(root);
-  await act(async () => root.render(<Form committed={committed} />));
+  await act(async () =>
+    root.render(
+      <Profiler id="form" onRender={checkCommit}>
+        <Form committed={committed} />
+      </Profiler>,
+    ),
+  );
   return div;
 }
 
@@ -96,6 +113,7 @@ describe('NumberKnob: free typing, checked on commit', () => {
     expect(q(div, 's-error')).toBeNull();
     expect(q(div, 'run').disabled).toBe(false);
     expect(committed).toEqual([8]);
+    expect(enabledBesideAnError).toEqual([]);
   });
 
   it('a value set elsewhere (a preset) replaces the draft', async () => {
