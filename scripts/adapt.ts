@@ -9,8 +9,9 @@
  *   a3-then-infill  the paper stages, then one span-infill stage (one stage more)
  *   joint           AR + A3 loss on every batch through the a3-infill stages (--init fresh
  *                   starts from scratch; --ar-warmup N first runs N steps of AR alone)
- *   a3-rehearsal    one stage of random s=8 with left-to-right batches at p (--l2r-p, 0.5),
- *                   continuing an adapted A3 model (--base public/weights/a3)
+ *   a3-rehearsal    one stage of random s=8 with left-to-right batches at p (--l2r-p, 0.5) and
+ *                   span-infill batches at --rehearsal-infill-p (0), continuing an adapted A3
+ *                   model (--base public/weights/a3)
  * The candidates (a3-infill, a3-then-infill, joint, a3-rehearsal) go to checkpoints/adapt-<variant>/final.
  * --max-tokens scales every stage so the whole run sees that many tokens
  * (equal-token comparisons); --max-minutes stops at that wall time with a
@@ -78,7 +79,8 @@ function plan(length: number): Curriculum {
   const infillP = Number(args.get('infill-p') ?? 0.5);
   const arWarmup = Number(args.get('ar-warmup') ?? 0);
   const l2rP = Number(args.get('l2r-p') ?? 0.5);
-  return variantCurriculum(VARIANT, { stepsPerStage: STEPS_PER_STAGE, lr: LR, infillP, arWarmup, l2rP, maxTokens: MAX_TOKENS, tokensPerStep: BATCH * length });
+  const rehearsalInfillP = Number(args.get('rehearsal-infill-p') ?? 0);
+  return variantCurriculum(VARIANT, { stepsPerStage: STEPS_PER_STAGE, lr: LR, infillP, arWarmup, l2rP, rehearsalInfillP, maxTokens: MAX_TOKENS, tokensPerStep: BATCH * length });
 }
 
 function heldOutStories(tokenizer: ReturnType<typeof loadTokenizer>) {

@@ -198,11 +198,15 @@ export function pretrainThenInfillCurriculum(stepsPerStage: number, lr = 1e-3, a
  * mixed in at probability `p`. Why: the random-subset stages are what cost
  * left-to-right quality (results/adapt-a3.json: +0.14 nats/token behind the
  * AR parent after stage 1, +0.41 after 3b); rehearsing left to right while keeping
- * random subsets measures whether one model can hold both.
+ * random subsets measures whether one model can hold both. `infillP` > 0 also
+ * mixes in the playground's span-infill groupings (spanInfillMix): left-to-right
+ * rehearsal alone stopped moving the gap NLL after two rounds.
  */
-export function l2rRehearsalCurriculum(steps: number, lr = 1e-3, p = 0.5): Curriculum {
-  const last = stage(`4: random s=8 + left-to-right p=${p}`, { kind: 'random', size: 8 }, steps, lr, { mix: [{ p, grouping: { kind: 'left-to-right' } }] });
-  return { name: `left-to-right rehearsal (p=${p}) after the A3 curriculum`, groupingPer: 'batch', stages: [last] };
+export function l2rRehearsalCurriculum(steps: number, lr = 1e-3, p = 0.5, infillP = 0): Curriculum {
+  const mix: GroupingMix[] = [{ p, grouping: { kind: 'left-to-right' } }, ...(infillP > 0 ? spanInfillMix(infillP) : [])];
+  const infill = infillP > 0 ? ` + span infill p=${infillP}` : '';
+  const last = stage(`4: random s=8 + left-to-right p=${p}${infill}`, { kind: 'random', size: 8 }, steps, lr, { mix });
+  return { name: `left-to-right${infill} rehearsal (p=${p}) after the A3 curriculum`, groupingPer: 'batch', stages: [last] };
 }
 
 /**

@@ -59,6 +59,8 @@ export interface PlanOptions {
   arWarmup: number;
   /** a3-rehearsal: probability of a left-to-right batch in its one stage. */
   l2rP?: number;
+  /** a3-rehearsal: probability of a span-infill batch in its one stage (0: none, the first rounds' recipe). */
+  rehearsalInfillP?: number;
   /** Whole-run token budget (equal-token comparisons); the stages keep their proportions. */
   maxTokens?: number;
   tokensPerStep: number;
@@ -82,7 +84,7 @@ export function variantCurriculum(variant: Variant, o: PlanOptions): Curriculum 
               : variant === 'pretrain-then-infill'
                 ? pretrainThenInfillCurriculum(o.stepsPerStage, o.lr, o.arWarmup, o.infillP)
               : variant === 'a3-rehearsal'
-                ? l2rRehearsalCurriculum(o.stepsPerStage, o.lr, o.l2rP)
+                ? l2rRehearsalCurriculum(o.stepsPerStage, o.lr, o.l2rP, o.rehearsalInfillP)
               : // Diffusion: one stage, the same token budget; its grouping field is unused.
                 { name: 'MDLM baseline', groupingPer: 'batch', stages: [{ name: 'mdlm', steps: total, lr: o.lr, warmup: 50, grouping: { kind: 'left-to-right' } }] };
   if (o.maxTokens === undefined) return validateCurriculum(plan);

@@ -122,6 +122,15 @@ describe('curricula as data', () => {
     expect(Math.abs(l2rBatches / draws - 0.3)).toBeLessThan(0.07);
   });
 
+  it('the rehearsal with span infill mixes in the playground\'s infill groupings; without it, the first rounds\' recipe is unchanged', () => {
+    const plain = l2rRehearsalCurriculum(40, 1e-3, 0.5);
+    expect(l2rRehearsalCurriculum(40, 1e-3, 0.5, 0)).toEqual(plain);
+    const c = validateCurriculum(l2rRehearsalCurriculum(40, 1e-3, 0.5, 0.3));
+    expect(c.stages[0].name).toBe('4: random s=8 + left-to-right p=0.5 + span infill p=0.3');
+    expect(stageGroupingLabel(c.stages[0])).toBe('random s=8 (20%), left-to-right s=1 (50%), span-infill s=1 (10%), span-infill s=4 (10%), span-infill s=1 random order (10%)');
+    expect(() => validateCurriculum(l2rRehearsalCurriculum(40, 1e-3, 0.8, 0.3))).toThrow(/more than 1/);
+  });
+
   it('scaleCurriculum hits a step budget exactly, keeping the proportions', () => {
     const c = infillAfterCurriculum(100);
     const scaled = scaleCurriculum(c, 900);
