@@ -176,7 +176,10 @@ function adaptSection(): string[] {
  * budget), in the order they ran, each with the adaptation tokens and wall time of the whole chain so far.
  * The shipped weights are the last run of the chain that exists.
  */
-const CONTINUATIONS: Record<string, string[]> = { a3: ['a3-rehearsal', 'a3-rehearsal-2', 'a3-rehearsal-3'], mdlm: ['mdlm-more'] };
+const CONTINUATIONS: Record<string, string[]> = {
+  a3: ['a3-rehearsal', 'a3-rehearsal-2', 'a3-rehearsal-3', 'a3-rehearsal-4', 'a3-rehearsal-5'],
+  mdlm: ['mdlm-more', 'mdlm-more-2'],
+};
 
 function continuations(variant: string): { file: string; run: Json; tokens: number; wallSec: number }[] {
   const first = read(`results/adapt-${variant}.json`);
@@ -192,7 +195,6 @@ function continuations(variant: string): { file: string; run: Json; tokens: numb
   return out;
 }
 
-/** The span-infill / joint comparison (issue 13): final figures of every variant that has run, side by side. */
 /** One adaptation run as a table row: its command, its final figures under `cols`, tokens and wall time. */
 function adaptRunRow(run: Json, cols: string[]): string {
   const last = (run.stages as Json[]).at(-1);
@@ -226,8 +228,9 @@ function compareMixSection(): string[] {
   ];
 }
 
+/** The span-infill / joint comparison (issue 13): final figures of every variant that has run, side by side. */
 function variantSection(): string[] {
-  const variants = ['a3', 'a3-infill', 'a3-then-infill', 'joint', 'pretrain-then-infill', 'a3-rehearsal', 'a3-rehearsal-2', 'a3-rehearsal-3'];
+  const variants = ['a3', 'a3-infill', 'a3-then-infill', 'joint', 'pretrain-then-infill', ...CONTINUATIONS.a3];
   const runs = variants.map((v) => read(`results/adapt-${v}.json`)).filter((r) => r && r.variant !== undefined) as Json[];
   if (!runs.some((r) => r.variant !== 'a3')) return [];
   const cols = ['left-to-right s=1', 'random s=4', 'span-infill s=1', 'AR (content stream)', 'gap: A3 both sides s=1', 'gap: AR (content stream) prefix only'];
